@@ -1,0 +1,59 @@
+"""The shape of one failure scenario in the sandbox's corpus.
+
+A case describes what TD would show for one failing task: its config, its
+``error`` object, its task log, and (for TD-job operators) the TD job behind it.
+The sandbox turns each case into a real workflow, session, attempt and tasks;
+``expected`` is the test oracle only: the diagnosis engine never reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.diagnosis.categories import Category, RetryAdvice
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A TD job as ``/v3/job/show`` would return it (debug output included)."""
+
+    type: str  # presto | trino | hive | bulkload | export | result_export ...
+    status: str  # error | killed | success
+    query: str | dict[str, Any]
+    database: str
+    cmdout: str | None
+    stderr: str | None
+    # Where the job id is discoverable: any of "state_params", "store_params", "log".
+    id_in: tuple[str, ...] = ("state_params", "log")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    category: Category
+    retry: RetryAdvice
+    decisive: str  # a line (or unique part of one) the answer must quote
+
+
+@dataclass(frozen=True)
+class FailureCase:
+    key: str  # stable, unique, snake_case; also the workflow name in the sandbox
+    title: str
+    # Task path below the workflow root: ("load", "aggregate") -> +wf+load+aggregate.
+    # All but the last element are groups that end in group_error.
+    path: tuple[str, ...]
+    config: dict[str, Any]  # the failing task's own config, e.g. {"td>": "q.sql"}
+    error: dict[str, Any]  # the task's error object exactly as TD serialises it
+    # Task-log lines of the failing task (without the thread-name framing, which
+    # the sandbox adds using the attempt's ids), or None for no log file.
+    log: tuple[str, ...] | None
+    job: JobSpec | None = None
+    state: str = "error"  # error | canceled (killed attempts)
+    state_params: dict[str, Any] = field(default_factory=dict)
+    store_params: dict[str, Any] = field(default_factory=dict)
+    has_error_handler: bool = False  # the workflow has _error: the ^error task runs
+    attempt_killed: bool = False  # the attempt ends cancelRequested (status killed)
+    task_runs_hours: float = 0.0  # how long the failing task ran before it ended
+    # Extra failing leaves in the same attempt (for multi-failure attempts).
+    siblings: tuple[FailureCase, ...] = ()
+    expected: Expectation | None = None
