@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# Build stage: resolve and build wheels once; the runtime image gets no compiler.
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN python -m venv /opt/tdbot
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+RUN /opt/tdbot/bin/pip install --no-cache-dir --upgrade pip \
+ && /opt/tdbot/bin/pip install --no-cache-dir .
+
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/tdbot/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
+RUN useradd --system --uid 10001 --home-dir /var/lib/tdbot --create-home tdbot
+COPY --from=build /opt/tdbot /opt/tdbot
+USER tdbot
+WORKDIR /var/lib/tdbot
+EXPOSE 3000
+# /healthz answers 503 while TD or the alert loop is unhealthy; the probe uses only the stdlib.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4).status == 200 else 1)"]
+ENTRYPOINT ["tdbot"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "3000"]
