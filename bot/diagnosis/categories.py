@@ -46,7 +46,7 @@ class Category(StrEnum):
     UNKNOWN = "unknown"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # deliberately shadows str.title
         return _TITLES[self]
 
     @property

@@ -56,7 +56,7 @@ class SqlLineHint:
     def text(self) -> str:
         return (
             f"reported line {self.reported_line} is line {self.user_line} of the .sql file "
-            f"(td> added {self.header_lines} header lines)"
+            f"(td> puts {self.header_lines} lines before it)"
         )
 
 
@@ -70,6 +70,7 @@ class TaskFailure:
     category: Category
     retry: RetryAdvice
     retry_note: str  # which kind of retry helps, in one or two sentences
+    next_step: str  # what to look at or change first
     root_error: str  # the decisive line, one line, raw
     evidence: tuple[Evidence, ...]
     job_id: str | None
@@ -204,6 +205,7 @@ class JobDiagnosis:
     category: Category | None
     retry: RetryAdvice | None
     retry_note: str
+    next_step: str
     root_error: str
     evidence: tuple[Evidence, ...]
     job_url: str | None

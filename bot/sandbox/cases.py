@@ -46,6 +46,9 @@ class FailureCase:
     error: dict[str, Any]  # the task's error object exactly as TD serialises it
     # Task-log lines of the failing task (without the thread-name framing, which
     # the sandbox adds using the attempt's ids), or None for no log file.
+    # Each entry is one physical line: "LEVEL|class|message" for a logged message
+    # (e.g. "INFO|io.digdag.core.agent.OperatorManager|td>: q.sql"), or "|" + raw
+    # text for a continuation line (SQL, tracebacks, Java frames, script output).
     log: tuple[str, ...] | None
     job: JobSpec | None = None
     state: str = "error"  # error | canceled (killed attempts)

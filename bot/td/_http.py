@@ -71,7 +71,7 @@ class HttpSession:
         self._secrets = _secret_forms(api_key)
         self._retry = retry
         self._on_response = on_response
-        self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        self._rng = random.Random()  # jitter, not cryptography
         self._sent = 0
         self._client = httpx.AsyncClient(
             headers={"Authorization": f"TD1 {api_key}", "User-Agent": user_agent},
@@ -115,7 +115,9 @@ class HttpSession:
             delay = self._retry.delay(tries, _hint(error), self._rng)
             if time.monotonic() - started + delay > self._retry.max_total:
                 raise error
-            log.info("td %s %s failed (%s); retry %d in %.2fs", method, template, error, tries, delay)
+            log.info(
+                "td %s %s failed (%s); retry %d in %.2fs", method, template, error, tries, delay
+            )
             await asyncio.sleep(delay)
 
     async def _try(
@@ -144,19 +146,24 @@ class HttpSession:
         status = response.status_code
         if 200 <= status < 300 or status in passthrough:
             return response
-        return _Failure(self._error(response, template), idempotent and _retryable_status(status))
+        return _Failure(
+            self.error_for(response, template), idempotent and _retryable_status(status)
+        )
 
-    def _error(self, response: httpx.Response, template: str) -> TDError:
+    def error_for(self, response: httpx.Response, template: str) -> TDError:
+        """The typed error for a non-success response, message cleaned."""
         status = response.status_code
         message = self._clean(_server_message(response))
-        where = {"status": status, "method": response.request.method, "path": template}
+        method = response.request.method
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            return RateLimited(message, retry_after=retry_after, **where)
+            return RateLimited(
+                message, retry_after=retry_after, status=status, method=method, path=template
+            )
         if status == 408 or status >= 500:
-            return Unavailable(message, **where)
+            return Unavailable(message, status=status, method=method, path=template)
         cls = _BY_STATUS.get(status, InvalidResponse)
-        return cls(message, **where)
+        return cls(message, status=status, method=method, path=template)
 
     def _observe(self, method: str, template: str, status: int | None, seconds: float) -> None:
         log.debug("td %s %s -> %s in %.3fs", method, template, status, seconds)
@@ -193,13 +200,15 @@ def _server_message(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in _MESSAGE_KEYS:
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    text = response.text.strip()
-    if text and not text.startswith("<"):  # an HTML error page says nothing useful
-        return text
+        text = response.text.strip()
+        if text and not text.startswith("<"):  # an HTML error page says nothing useful
+            return text
+    else:
+        if isinstance(body, dict):
+            for key in _MESSAGE_KEYS:
+                value = body.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()
+        elif isinstance(body, str) and body.strip():
+            return body.strip()
     return response.reason_phrase or f"HTTP {response.status_code}"

@@ -40,11 +40,7 @@ def optional_name(value: object, what: str) -> str | None:
 
 
 def page_size(value: object, what: str = "page_size") -> int:
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or not 1 <= value <= MAX_PAGE_SIZE
-    ):
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_PAGE_SIZE:
         raise ValueError(f"{what} must be an integer from 1 to {MAX_PAGE_SIZE}, got {value!r}")
     return value
 

@@ -1,0 +1,1 @@
+"""tdbot: a Slack ChatOps bot for Treasure Data."""

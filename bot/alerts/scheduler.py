@@ -1,0 +1,75 @@
+"""The poll loop: APScheduler 3.x running ``Poller.tick`` on the bot's event loop.
+
+The memory job store is the right one (slack-and-friends.md 5): every replica
+schedules its own poll and the store's leader lock picks who polls. A poll
+that overruns makes the next tick a misfire, which ``coalesce`` folds into one
+run and ``max_instances=1`` keeps from overlapping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.alerts.poller import Poller
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "tdbot-alert-poll"
+
+
+class AlertScheduler:
+    def __init__(self, poller: Poller, *, interval: float) -> None:
+        if interval <= 0:
+            raise ValueError("the poll interval must be positive")
+        self._poller = poller
+        self._interval = interval
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._current: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def start(self) -> None:
+        """Start polling now and every interval; call from inside the running loop."""
+        asyncio.get_running_loop()  # fails loudly outside a loop, as APScheduler 3.11 would
+        self._scheduler.add_job(
+            self._run,
+            "interval",
+            seconds=self._interval,
+            id=JOB_ID,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, math.ceil(self._interval)),
+            next_run_time=datetime.now(UTC),
+        )
+        self._scheduler.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """No new polls; give the one in progress ``grace`` seconds, then cancel it."""
+        if self._scheduler.running:
+            # APScheduler's asyncio executor cancels running jobs on shutdown, so
+            # the poll in progress is detached from it and awaited here instead.
+            current = self._current
+            self._current = None
+            self._scheduler.remove_job(JOB_ID)
+            if current is not None and not current.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(current), grace)
+                except TimeoutError:
+                    log.warning("the alert poll did not finish in %.0fs; cancelling it", grace)
+                    current.cancel()
+                    await asyncio.gather(current, return_exceptions=True)
+            self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # shutdown is scheduled on the loop
+
+    async def _run(self) -> None:
+        task = asyncio.ensure_future(self._poller.tick())
+        self._current = task
+        await asyncio.shield(task)

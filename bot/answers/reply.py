@@ -1,0 +1,94 @@
+"""The answer to one command, as a value: no Slack, no I/O.
+
+Trust rules, so escaping happens exactly once:
+
+- ``title``, ``text``, ``Evidence.text``, ``Link.label`` and ``Action.label`` are
+  *raw* text (possibly from TD). The renderer makes them safe.
+- ``Field.value``, ``sections`` and ``context`` are *mrkdwn*, and every piece of
+  TD text in them must have gone through ``bot.text.safe`` (answers build them
+  with ``bot.answers.mrkdwn``). Labels are our own words.
+
+Action buttons carry a JSON ``value`` for the listener that handles them
+(``bot/slack/actions.py`` and the actions issue); see ``ActionId``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+
+class ActionId(StrEnum):
+    """``action_id`` of the buttons tdbot puts on messages, and their ``value`` payloads."""
+
+    DIAGNOSE = "tdbot.diagnose"  # {"attempt_id": "123"}
+    RETRY_FAILED = "tdbot.retry_failed"  # {"attempt_id": "123"}: resume mode "failed"
+    KILL = "tdbot.kill"  # {"attempt_id": "123"} or {"job_id": "456"}
+    MUTE = "tdbot.mute"  # {"project": "p", "workflow": "w" | null, "duration": "4h"}
+
+
+class Outcome(StrEnum):
+    """How the command went (a metrics and log label)."""
+
+    OK = "ok"
+    USAGE = "usage"  # the command itself was wrong
+    NOT_FOUND = "not_found"
+    TD_ERROR = "td_error"  # TD refused or failed
+    UNAVAILABLE = "unavailable"  # not built yet
+    INTERNAL = "internal"  # a bug in tdbot
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str  # mrkdwn
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An excerpt shown in a code block; the renderer masks, escapes and cuts it."""
+
+    label: str
+    text: str  # raw
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Action:
+    action_id: ActionId
+    label: str
+    payload: dict[str, str | None]
+    style: Literal["primary", "danger"] | None = None
+    confirm: str | None = None  # raw question for a confirmation dialog
+
+    @property
+    def value(self) -> str:
+        return json.dumps(self.payload, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Reply:
+    title: str  # raw, one line
+    text: str  # raw plain-text fallback: notifications, screen readers, old clients
+    emoji: str = ""  # a Slack emoji code such as ":x:"
+    fields: tuple[Field, ...] = ()
+    sections: tuple[str, ...] = ()  # mrkdwn paragraphs
+    evidence: tuple[Evidence, ...] = ()
+    links: tuple[Link, ...] = ()
+    actions: tuple[Action, ...] = ()
+    context: tuple[str, ...] = ()  # mrkdwn footnotes
+    outcome: Outcome = Outcome.OK
+    # Only the asker needs it (help, errors): a slash command answers ephemerally.
+    private: bool = False
+
+    def __post_init__(self) -> None:
+        ids = [a.action_id for a in self.actions]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"action ids must be unique in one message, got {ids}")

@@ -1,0 +1,73 @@
+"""The `/td` grammar: `parse(text) -> Command | CommandError`, pure and total.
+
+See grammar.py for the command values and HELP, urls.py for console links.
+"""
+
+from bot.commands.durations import format_duration, parse_duration
+from bot.commands.grammar import (
+    HELP,
+    AttemptTarget,
+    Command,
+    CommandError,
+    Diagnose,
+    DiagnoseTarget,
+    Help,
+    HelpEntry,
+    JobTarget,
+    Kill,
+    KillJob,
+    ListJobs,
+    ListSessions,
+    ListSubscriptions,
+    Mute,
+    Retry,
+    Scope,
+    SessionTarget,
+    ShowAttempt,
+    ShowJob,
+    ShowSession,
+    Subscribe,
+    Timeline,
+    Unmute,
+    Unsubscribe,
+    command_text,
+    usage,
+)
+from bot.commands.parser import parse
+from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
+
+__all__ = [
+    "HELP",
+    "AttemptTarget",
+    "Command",
+    "CommandError",
+    "ConsoleLink",
+    "Diagnose",
+    "DiagnoseTarget",
+    "Help",
+    "HelpEntry",
+    "JobTarget",
+    "Kill",
+    "KillJob",
+    "ListJobs",
+    "ListSessions",
+    "ListSubscriptions",
+    "Mute",
+    "Retry",
+    "Scope",
+    "SessionTarget",
+    "ShowAttempt",
+    "ShowJob",
+    "ShowSession",
+    "Subscribe",
+    "Timeline",
+    "Unmute",
+    "Unsubscribe",
+    "command_text",
+    "find_console_urls",
+    "format_duration",
+    "parse",
+    "parse_console_url",
+    "parse_duration",
+    "usage",
+]

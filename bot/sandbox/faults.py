@@ -1,0 +1,72 @@
+"""Injected trouble for TD requests: latency, failures, rate limits."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to answer instead of the real response."""
+
+    status: int
+    retry_after: float | None = None
+
+
+@dataclass
+class _Rule:
+    remaining: int
+    fault: Fault
+    path_prefix: str | None
+
+
+class Faults:
+    """Shared by the test thread and the server thread, hence the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latency = 0.0
+        self._rules: list[_Rule] = []
+
+    @property
+    def latency(self) -> float:
+        """Seconds added to every TD request (an asyncio sleep: requests overlap)."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency cannot be negative")
+        self._latency = float(seconds)
+
+    def fail(self, n: int, status: int = 500, path_prefix: str | None = None) -> None:
+        """The next ``n`` requests under ``path_prefix`` (all when None) answer ``status``."""
+        if n < 0 or not 400 <= status <= 599:
+            raise ValueError("fail() needs n >= 0 and a 4xx/5xx status")
+        with self._lock:
+            self._rules.append(_Rule(n, Fault(status), path_prefix))
+
+    def rate_limit(self, n: int, retry_after: float = 1.0, path_prefix: str | None = None) -> None:
+        """The next ``n`` requests answer 429 with ``Retry-After``."""
+        if n < 0 or retry_after < 0:
+            raise ValueError("rate_limit() needs n >= 0 and retry_after >= 0")
+        with self._lock:
+            self._rules.append(_Rule(n, Fault(429, retry_after), path_prefix))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+            self._latency = 0.0
+
+    def take(self, path: str) -> Fault | None:
+        """The fault this request gets (and uses one of its rule's turns), if any."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.remaining > 0 and (
+                    rule.path_prefix is None or path.startswith(rule.path_prefix)
+                ):
+                    rule.remaining -= 1
+                    return rule.fault
+            self._rules = [r for r in self._rules if r.remaining > 0]
+        return None

@@ -1,0 +1,66 @@
+"""A large account for benchmarks: thousands of workflows, tens of thousands of attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from bot.sandbox.catalogue import td
+from bot.sandbox.life import Script
+from bot.sandbox.model import WorkflowDef
+from bot.sandbox.seed import HISTORY, World, define, new_project
+from bot.sandbox.texts import stable_rng
+
+PER_PROJECT = 20
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Extra bulk projects (``bulk_000``...) on top of the seeded account."""
+
+    workflows: int = 2000
+    attempts: int = 20000
+    fail_rate: float = 0.03
+
+    def __post_init__(self) -> None:
+        if self.workflows < 1 or self.attempts < 0 or not 0 <= self.fail_rate <= 1:
+            raise ValueError("Scale needs workflows >= 1, attempts >= 0, 0 <= fail_rate <= 1")
+
+
+def add_bulk(world: World, now: datetime, scale: Scale) -> None:
+    """Define the bulk workflows and queue their past runs, spread over the history."""
+    workflows: list[WorkflowDef] = []
+    for number in range(0, scale.workflows, PER_PROJECT):
+        project = new_project(
+            world,
+            f"bulk_{number // PER_PROJECT:03d}",
+            now - timedelta(days=100),
+            now - timedelta(days=20),
+        )
+        for index in range(number, min(number + PER_PROJECT, scale.workflows)):
+            name = f"job_{index:05d}"
+            dig = {
+                "timezone": "UTC",
+                "_export": {"td": {"database": "analytics"}},
+                "+extract": td(f"bulk/{name}", "analytics"),
+                "+publish": {"echo>": f"{name} done for ${{session_date}}"},
+            }
+            workflows.append(define(world, project, name, dig))
+            world.life.scripts[(project.id, name)] = Script(
+                fail_rate=scale.fail_rate, incidents=("cluster_out_of_memory", "node_memory_limit")
+            )
+    span = (HISTORY - timedelta(hours=1)).total_seconds()
+    start = now - HISTORY
+    rng = stable_rng(world.seed, "bulk")
+    for number in range(scale.attempts):
+        workflow = workflows[number % len(workflows)]
+        when = start + timedelta(seconds=int(rng.uniform(0, span)))
+        world.engine.at(when, partial(_run, world, workflow, when))
+
+
+def _run(world: World, workflow: WorkflowDef, when: datetime) -> None:
+    key = (workflow.project.id, workflow.name, when)
+    if key in world.store.session_by_key:
+        return  # two draws on the same second: one session is enough
+    world.engine.submit(workflow, when, {}, world.life.outcome(workflow, when))

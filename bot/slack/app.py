@@ -1,0 +1,49 @@
+"""The Bolt AsyncApp: Slack requests in, listeners registered, nothing else.
+
+Listeners ack within milliseconds and do TD work in background tasks
+(``BackgroundTasks``), which shutdown drains. HTTP requests are signature-checked
+by Bolt (401 on a bad signature or a timestamp more than 5 minutes off); Socket
+Mode frames need no signature.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answers import Answerer
+from bot.ops.metrics import Metrics
+from bot.settings import Settings
+from bot.slack import actions, commands, delivery, events
+from bot.slack.deps import SlackDeps, ThreadLookup
+from bot.slack.tasks import BackgroundTasks
+
+
+def create_app(
+    settings: Settings,
+    answerer: Answerer,
+    *,
+    client: AsyncWebClient | None = None,
+    tasks: BackgroundTasks | None = None,
+    thread_attempts: ThreadLookup | None = None,
+    metrics: Metrics | None = None,
+) -> AsyncApp:
+    client = client or delivery.web_client(settings.slack_bot_token, settings.slack_api_url)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not settings.socket_mode,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    deps = SlackDeps(
+        answerer=answerer,
+        client=client,
+        tasks=tasks or BackgroundTasks(),
+        thread_attempts=thread_attempts,
+        metrics=metrics,
+    )
+    for listeners in (commands, events, actions):
+        listeners.register(app, deps)
+    return app

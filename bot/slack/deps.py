@@ -1,0 +1,50 @@
+"""What the listeners share: built once in ``create_app`` and passed to each ``register``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.answers import Answerer, Reply, RequestContext
+from bot.commands import Command, CommandError, command_text
+from bot.ops.metrics import Metrics
+from bot.slack.dedupe import RecentKeys
+from bot.slack.tasks import BackgroundTasks
+
+log = logging.getLogger("bot.slack")
+
+# (channel, thread_ts) -> the attempt id of the alert that started the thread.
+ThreadLookup = Callable[[str, str], Awaitable[str | None]]
+
+
+@dataclass
+class SlackDeps:
+    answerer: Answerer
+    client: AsyncWebClient
+    tasks: BackgroundTasks
+    thread_attempts: ThreadLookup | None = None
+    metrics: Metrics | None = None
+    seen_events: RecentKeys = field(default_factory=RecentKeys)
+
+    async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Reply:
+        reply = await self.answerer.answer(request, ctx)
+        name = "invalid" if isinstance(request, CommandError) else command_text(request).split()[0]
+        if self.metrics is not None:
+            self.metrics.commands.labels(name, reply.outcome.value).inc()
+        log.info(
+            "answered %s for %s in %s: %s", name, ctx.user_id, ctx.channel_id, reply.outcome.value
+        )
+        return reply
+
+    async def thread_attempt(self, channel: str, thread_ts: str | None) -> str | None:
+        if thread_ts is None or self.thread_attempts is None:
+            return None
+        try:
+            return await self.thread_attempts(channel, thread_ts)
+        except Exception:
+            # Without it "@tdbot diagnose" asks for an id, which is still an answer.
+            log.exception("looking up the alert of thread %s in %s failed", thread_ts, channel)
+            return None

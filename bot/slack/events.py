@@ -1,0 +1,43 @@
+"""``@tdbot ...``: the /td grammar (or a pasted console link), answered in a thread."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.answers import RequestContext
+from bot.render import render
+from bot.slack import delivery
+from bot.slack.deps import SlackDeps
+
+log = logging.getLogger("bot.slack")
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    # Bolt acks events before the listener runs, so this only has to be quick to return.
+    async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+        key = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+        if not deps.seen_events.first_time(key):
+            log.info("event %s was already answered (a Slack retry)", key)
+            return
+        deps.tasks.spawn(_answer(deps, event), name=f"td-mention-{event.get('channel')}")
+
+    app.event("app_mention")(on_mention)
+
+
+async def _answer(deps: SlackDeps, event: dict[str, Any]) -> None:
+    channel = event["channel"]
+    in_thread = event.get("thread_ts")
+    ctx = RequestContext(
+        user_id=event.get("user", ""),
+        channel_id=channel,
+        thread_ts=in_thread,
+        thread_attempt_id=await deps.thread_attempt(channel, in_thread),
+    )
+    request = deps.answerer.read(event.get("text") or "")
+    reply = await deps.answer(request, ctx)
+    await delivery.post_in_thread(
+        deps.client, channel, in_thread or event["ts"], render(reply), metrics=deps.metrics
+    )

@@ -1,0 +1,120 @@
+"""Assemble the running bot from Settings; what ``bot.cli`` calls.
+
+    bot = build_bot(settings)
+    await serve_http(bot.asgi, host, port)        # HTTP mode; shutdown closes the bot
+    await run_socket_mode(bot, settings.slack_app_token)   # Socket Mode
+
+``bot.asgi`` also serves /healthz and /metrics in Socket Mode (without the Slack
+endpoint, which would be unauthenticated there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+
+from bot.answers import Answerer
+from bot.ops.metrics import Metrics
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.deps import ThreadLookup
+from bot.slack.http import Health, HealthCheck, create_asgi_app
+from bot.slack.tasks import BackgroundTasks
+from bot.td import TDClient
+from bot.td.errors import TDError
+
+log = logging.getLogger("bot.slack")
+
+SHUTDOWN_GRACE = 10.0  # seconds for answers in flight to finish
+TD_HEALTH_TTL = 15.0  # probes come every few seconds; TD is asked at most this often
+
+
+@dataclass
+class TDHealth:
+    """TD reachability for /healthz, cached so probes do not hammer TD."""
+
+    td: TDClient
+    ttl: float = TD_HEALTH_TTL
+    _last: tuple[float, Health] | None = field(default=None, init=False)
+
+    async def __call__(self) -> Health:
+        now = time.monotonic()
+        if self._last is not None and now - self._last[0] < self.ttl:
+            return self._last[1]
+        try:
+            status = await self.td.server_status()
+            result = Health(status == "ok", {"status": status})
+        except TDError as error:
+            result = Health(False, {"error": str(error)})
+        self._last = (now, result)
+        return result
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    td: TDClient
+    answerer: Answerer
+    app: AsyncApp
+    asgi: Starlette
+    tasks: BackgroundTasks
+    metrics: Metrics
+    _closed: bool = field(default=False, init=False)
+
+    async def aclose(self) -> None:
+        """Let answers in flight finish (bounded), then close TD's connection pool."""
+        if self._closed:
+            return
+        self._closed = True
+        await self.tasks.drain(SHUTDOWN_GRACE)
+        await self.td.aclose()
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    td: TDClient | None = None,
+    metrics: Metrics | None = None,
+    health_checks: Sequence[HealthCheck] = (),
+    thread_attempts: ThreadLookup | None = None,
+) -> Bot:
+    """Everything but the serving loop. ``td`` is injectable for tests and the demo."""
+    metrics = metrics or Metrics()
+    td = td or TDClient(settings.td_api_key, settings.td, on_response=metrics.observe_td)
+    answerer = Answerer(td, settings.td.console)
+    tasks = BackgroundTasks()
+    app = create_app(
+        settings, answerer, tasks=tasks, thread_attempts=thread_attempts, metrics=metrics
+    )
+    bot: Bot
+
+    async def shutdown() -> None:
+        await bot.aclose()
+
+    asgi = create_asgi_app(
+        None if settings.socket_mode else app,
+        metrics=metrics,
+        health_checks=[("td", TDHealth(td)), *health_checks],
+        on_shutdown=shutdown,
+    )
+    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics)
+    return bot
+
+
+async def run_socket_mode(bot: Bot, app_token: str) -> None:
+    """Hold a Socket Mode connection until cancelled, then close the bot."""
+    handler = AsyncSocketModeHandler(bot.app, app_token)
+    try:
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack in Socket Mode")
+        await asyncio.Event().wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+        await bot.aclose()

@@ -1,0 +1,184 @@
+"""The schema. Every change here needs a migration in migrations/versions/.
+
+``tests/store/test_migrations.py`` compares these tables with the migrated
+database, so a change without a migration fails the suite.
+
+Scope columns (``workflow`` of subscriptions and mutes) use ``""`` for "every
+workflow" rather than NULL: both SQLite and PostgreSQL treat NULLs as distinct
+in a unique constraint, which would let the same scope be stored twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+from bot.store.values import ActionKind, ActionState, AlertKind, DeliveryState
+
+ANY_WORKFLOW = ""
+
+# Slack ids are ~11 characters and message ts values ~17; TD ids are decimal.
+_ID = 64
+_NAME = 255
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on every backend.
+
+    SQLite has no time zone type and hands back naive values; storing UTC
+    and re-attaching it keeps comparisons (``until > now``) correct there too.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store needs timezone-aware times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _one_of(column: str, values: type[AlertKind | DeliveryState | ActionKind | ActionState]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", String(_ID), nullable=False),
+    Column("project", String(_NAME), nullable=False),
+    Column("workflow", String(_NAME), nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("created_by", String(_ID), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel_id", "project", "workflow"),
+    CheckConstraint("threshold >= 1", name="threshold_positive"),
+    Index(None, "project", "workflow"),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", String(_ID), nullable=False),
+    Column("project", String(_NAME), nullable=False),
+    Column("workflow", String(_NAME), nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+    Column("created_by", String(_ID), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel_id", "project", "workflow"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel_id", String(_ID), nullable=False),
+    Column("attempt_id", String(_ID), nullable=False),
+    Column("session_id", String(_ID), nullable=False),
+    Column("project", String(_NAME), nullable=False),
+    Column("workflow", String(_NAME), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("message_ts", String(_ID), nullable=True),
+    Column("thread_ts", String(_ID), nullable=True),
+    Column("tries", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("next_try_at", UTCDateTime, nullable=True),
+    UniqueConstraint("channel_id", "attempt_id"),
+    CheckConstraint(_one_of("kind", AlertKind), name="kind"),
+    CheckConstraint(_one_of("state", DeliveryState), name="state"),
+    # pending_deliveries: undelivered rows by state, then by time.
+    Index(None, "state", "claimed_at"),
+)
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("channel_id", String(_ID), nullable=False),
+    Column("session_id", String(_ID), nullable=False),
+    Column("parent_ts", String(_ID), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("attempt_id", String(_ID), nullable=False),
+    Column("project", String(_NAME), nullable=False),
+    Column("workflow", String(_NAME), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("channel_id", "session_id"),
+    # An @-mention in a thread names the thread by its parent ts.
+    Index(None, "channel_id", "parent_ts"),
+)
+
+poll_state = Table(
+    "poll_state",
+    metadata,
+    Column("key", String(_NAME), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+watched_attempts = Table(
+    "watched_attempts",
+    metadata,
+    Column("attempt_id", String(_ID), primary_key=True),
+    Column("session_id", String(_ID), nullable=False),
+    Column("project", String(_NAME), nullable=False),
+    Column("workflow", String(_NAME), nullable=False),
+    Column("since", UTCDateTime, nullable=False),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action_key", String(_NAME), nullable=False),
+    Column("user_id", String(_ID), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("target_id", String(_ID), nullable=False),
+    Column("channel_id", String(_ID), nullable=True),
+    Column("thread_ts", String(_ID), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("outcome", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    UniqueConstraint("action_key"),
+    CheckConstraint(_one_of("action", ActionKind), name="action"),
+    CheckConstraint(_one_of("state", ActionState), name="state"),
+    Index(None, "target_id"),
+    Index(None, "user_id", "created_at"),
+)

@@ -1,0 +1,17 @@
+"""Treasure Data client: REST API v3 and Workflow API (knows nothing of Slack)."""
+
+from bot.td import errors
+from bot.td._http import ResponseHook
+from bot.td._retry import RetryPolicy
+from bot.td.client import DEFAULT_TIMEOUT, TDClient
+from bot.td.regions import Endpoints, derive_endpoints
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Endpoints",
+    "ResponseHook",
+    "RetryPolicy",
+    "TDClient",
+    "derive_endpoints",
+    "errors",
+]
