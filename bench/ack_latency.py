@@ -119,7 +119,10 @@ def _bot_process(
     settings = bot_settings(api_key, endpoints, slack_api, slack_token)
     with serve_in_thread(build_bot(settings).asgi) as url:
         conn.send(url)
-        conn.recv()
+        # Answer CPU-time queries until told to stop: CPU per command does not
+        # depend on what else the machine is running, latency does.
+        while conn.recv() == "cpu":
+            conn.send(time.process_time())
 
 
 @contextlib.contextmanager
@@ -148,10 +151,14 @@ async def main(args: argparse.Namespace) -> int:
                 f"TD latency {args.td_latency * 1000:.0f} ms, {args.runs} runs"
             )
             for run in range(1, args.runs + 1):
+                bot.send("cpu")
+                cpu_before = bot.recv()
                 ack, answers = await one_run(url, slack, texts, args.requests, args.concurrency)
+                bot.send("cpu")
+                cpu_ms = (bot.recv() - cpu_before) * 1000 / args.requests
                 all_ack += ack
                 all_answers += answers
-                print(f"run {run}")
+                print(f"run {run}: bot CPU {cpu_ms:.1f} ms per command (ack + answer)")
                 print(line("ack", ack))
                 print(line("answer", answers))
             print("overall")

@@ -76,6 +76,13 @@ class DeliveryReport:
     delivered: list[Claim] = field(default_factory=list)
 
 
+class _Unknown:
+    """The session's thread was not read yet: ``_record`` reads it."""
+
+
+UNKNOWN = _Unknown()
+
+
 class _ChannelStop(Exception):
     """Nothing more goes to this channel in this poll.
 
@@ -195,7 +202,9 @@ class Deliverer:
             report.posted += 1
             self._count("digest")
             for item in group:
-                if not await self._record(item, ts, None, report, ThreadStatus.DIGEST):
+                # Planned as a new thread; a re-delivered one may have one by now.
+                known = UNKNOWN if item.maybe_posted else None
+                if not await self._record(item, ts, None, report, ThreadStatus.DIGEST, known):
                     blocked.add(item.claim.session_id)
                 done.add(item.claim.id)
         return blocked
@@ -207,7 +216,7 @@ class Deliverer:
             if found is not None:
                 report.found += 1
                 return await self._record(item, *found, report, ThreadStatus.FAILING)
-        thread = await self._store.get_thread(channel, item.claim.session_id)
+        thread = await self._thread(item)
         parent_status = ThreadStatus.FAILING
         if item.claim.kind is AlertKind.RECOVERY:
             if thread is None:
@@ -234,7 +243,7 @@ class Deliverer:
             return False
         report.posted += 1
         self._count(kind)
-        return await self._record(item, ts, thread_ts, report, parent_status)
+        return await self._record(item, ts, thread_ts, report, parent_status, thread)
 
     # ------------------------------------------------------------ the steps
 
@@ -276,6 +285,7 @@ class Deliverer:
         thread_ts: str | None,
         report: DeliveryReport,
         parent_status: ThreadStatus,
+        thread: ThreadRef | _Unknown | None = UNKNOWN,
     ) -> bool:
         """Record what the post means; safe to run again for the same post.
 
@@ -283,8 +293,8 @@ class Deliverer:
         next holder finds the post and runs this again.
         """
         claim = item.claim
-        channel, session = claim.channel_id, claim.session_id
-        thread = await self._store.get_thread(channel, session)
+        if isinstance(thread, _Unknown):
+            thread = await self._store.get_thread(claim.channel_id, claim.session_id)
         try:
             if claim.kind is AlertKind.RECOVERY:
                 if thread is not None:
@@ -342,6 +352,11 @@ class Deliverer:
                 self._slack_error("chat.update", exc)
                 raise _ChannelStop(str(exc), delay=self._config.retry_base, error=exc) from exc
         raise _ChannelStop("still rate limited", delay=self._config.max_inline_wait)
+
+    async def _thread(self, item: Outgoing) -> ThreadRef | None:
+        if item.attempt.index == 1 and not item.maybe_posted:
+            return None  # a session's first attempt: nothing of the session was posted
+        return await self._store.get_thread(item.claim.channel_id, item.claim.session_id)
 
     async def _set_thread(
         self, claim: Claim, parent_ts: str, status: ThreadStatus, attempt_id: str
@@ -419,24 +434,22 @@ class Deliverer:
 
     # ------------------------------------------------------------ bookkeeping
 
-    async def _defer(self, item: Outgoing, reason: str) -> None:
-        await self._store.mark_failed(item.claim, reason, self._at(self._config.retry_base))
-
-    async def _give_up_or_retry(self, item: Outgoing, exc: ChatError) -> None:
-        delay = self._retry_delay(item.claim.tries, exc)
+    async def _defer(self, item: Outgoing, reason: str, *, permanent: bool = False) -> None:
+        """Leave the claim for a later poll, with backoff; give up after too many tries."""
+        limit = self._config.max_tries_permanent if permanent else self._config.max_tries
+        delay = None if item.claim.tries >= limit else self._retry_seconds(item.claim.tries)
         if delay is None:
             log.error(
                 "giving up the alert of attempt %s to %s after %d tries: %s",
                 item.attempt.id,
                 item.claim.channel_id,
                 item.claim.tries,
-                exc,
+                reason,
             )
-        await self._store.mark_failed(item.claim, f"{exc.error}: {exc}", self._at(delay))
+        await self._store.mark_failed(item.claim, reason, self._at(delay))
 
-    def _retry_delay(self, tries: int, exc: ChatError) -> float | None:
-        limit = self._config.max_tries_permanent if exc.permanent else self._config.max_tries
-        return None if tries >= limit else self._retry_seconds(tries)
+    async def _give_up_or_retry(self, item: Outgoing, exc: ChatError) -> None:
+        await self._defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)
 
     def _retry_seconds(self, tries: int) -> float:
         return backoff_seconds(tries, base=self._config.retry_base, cap=self._config.retry_cap)

@@ -100,9 +100,10 @@ def retry_failure_reply(
 ) -> AlertMessage:
     """A thread reply: a later attempt of the same session failed too."""
     view = _View(attempt, diagnosis, console)
+    # Named in full: in a digest's thread, replies of many sessions meet.
     blocks: list[Block] = [
         _section(
-            f"*{view.emoji} {view.attempt_label().capitalize()} "
+            f"*{view.emoji} {view.safe(view.where_raw)} {view.attempt_label()} "
             f"{view.verb()} too*  ({view.finished_text()})"
         )
     ]
@@ -115,8 +116,10 @@ def retry_failure_reply(
 def recovery_reply(attempt: Attempt, *, console: str | None) -> AlertMessage:
     """A thread reply: the session succeeded on a later attempt."""
     view = _View(attempt, None, console)
-    line = f"✅ *Recovered:* {view.attempt_label()} succeeded at {view.finished_text()}" + (
-        f", took {_duration(attempt.duration_seconds)}" if attempt.finished_at else ""
+    line = (
+        f"✅ *Recovered:* {view.safe(view.where_raw)} {view.attempt_label()} succeeded "
+        f"at {view.finished_text()}"
+        + (f", took {_duration(attempt.duration_seconds)}" if attempt.finished_at else "")
     )
     blocks: list[Block] = [_section(line)]
     if link := view.links():

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from bot.alerts.diagnoser import Diagnoser
 from bot.diagnosis import Diagnosis
-from bot.store import AlertKind, Store, Subscription, ThreadRef
+from bot.store import ALL_PROJECTS, AlertKind, Mute, Store, Subscription, ThreadRef
 from bot.td.models import Attempt, AttemptStatus
 
 log = logging.getLogger(__name__)
@@ -100,14 +100,21 @@ async def plan_alerts(
     listed in a digest instead.
     """
     candidates: list[_Candidate] = []
+    mutes: dict[str, list[Mute]] = {}
     for attempt in finished:
         if not (attempt.status.failed or _may_recover(attempt)):
             continue
         project, workflow = attempt.project.name, attempt.workflow.name
         for sub in await subscribers.of(attempt):
-            if await store.is_muted(sub.channel_id, project, workflow, now):
+            channel = sub.channel_id
+            if channel not in mutes:
+                mutes[channel] = await store.mutes(channel, now)
+            if any(_covers(m, project, workflow) for m in mutes[channel]):
                 continue
-            thread = await store.get_thread(sub.channel_id, attempt.session_id)
+            # A session's first attempt has no thread yet (nothing of it was posted).
+            thread = (
+                await store.get_thread(channel, attempt.session_id) if attempt.index > 1 else None
+            )
             candidates.append(_Candidate(attempt, sub, thread))
 
     need_streak = [
@@ -145,6 +152,12 @@ async def plan_alerts(
     singles = [p.attempt.id for p in alerts if p.kind is AlertKind.FAILURE]
     diagnoses.update(await diagnoser.many(i for i in singles if i not in diagnoses))
     return Plan(alerts, diagnoses)
+
+
+def _covers(mute: Mute, project: str, workflow: str) -> bool:
+    if mute.project == ALL_PROJECTS:
+        return True
+    return mute.project == project and mute.workflow in (None, workflow)
 
 
 def _may_recover(attempt: Attempt) -> bool:

@@ -12,18 +12,23 @@ import asyncio
 import logging
 import math
 from datetime import UTC, datetime
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from bot.alerts.poller import Poller
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "tdbot-alert-poll"
 
 
+class Tickable(Protocol):
+    async def tick(self) -> None: ...
+
+
 class AlertScheduler:
-    def __init__(self, poller: Poller, *, interval: float) -> None:
+    """Runs ``poller.tick()`` (a ``Poller``) now and then every ``interval`` seconds."""
+
+    def __init__(self, poller: Tickable, *, interval: float) -> None:
         if interval <= 0:
             raise ValueError("the poll interval must be positive")
         self._poller = poller

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.answers import diagnose, failures, help, jobs, workflows
+from bot.answers import diagnose, failures, help, jobs, mrkdwn, workflows
 from bot.answers.context import RequestContext
 from bot.answers.failures import Subject
 from bot.answers.reply import Reply
@@ -102,13 +102,14 @@ class Answerer:
         return parsed
 
     @staticmethod
-    def is_instant(request: Command | CommandError) -> bool:
-        return isinstance(request, CommandError) or type(request) in INSTANT
+    def is_instant(command: Command) -> bool:
+        """Answered without TD, so the answer can go in the ack itself."""
+        return type(command) in INSTANT
 
     @staticmethod
     def working_text(command: Command) -> str:
-        """What to show at once while TD is asked."""
-        return f"Working on `/td {command_text(command)}` …"
+        """What to show at once while TD is asked (mrkdwn: names in it are the user's)."""
+        return f"Working on {mrkdwn.code('/td ' + command_text(command), 300)} …"
 
     async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Reply:
         if isinstance(request, CommandError):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 from bot.answers import failures, mrkdwn
 from bot.answers import format as fmt
+from bot.answers.concurrency import both
 from bot.answers.context import RequestContext
 from bot.answers.reply import Action, ActionId, Field, Link, Reply
 from bot.answers.services import Services
@@ -39,7 +39,7 @@ def _retry_text(attempt: Attempt) -> str:
 
 
 async def show_session(command: ShowSession, ctx: RequestContext, services: Services) -> Reply:
-    session, attempts = await asyncio.gather(
+    session, attempts = await both(
         services.td.session(command.session_id),
         services.td.session_attempts(command.session_id),
     )
@@ -114,7 +114,7 @@ async def list_sessions(command: ListSessions, ctx: RequestContext, services: Se
         sessions = await newest()
     else:
         # An unknown workflow name would only list nothing; say what is wrong instead.
-        workflow, sessions = await asyncio.gather(
+        workflow, sessions = await both(
             services.td.workflow_by_name(project.id, command.workflow), newest()
         )
         if workflow is None:
@@ -161,7 +161,7 @@ def _task_line(task: Task) -> str:
 
 
 async def show_attempt(command: ShowAttempt, ctx: RequestContext, services: Services) -> Reply:
-    attempt, tasks = await asyncio.gather(
+    attempt, tasks = await both(
         services.td.attempt(command.attempt_id), services.td.tasks(command.attempt_id)
     )
     where = _where(attempt.project, attempt.workflow)

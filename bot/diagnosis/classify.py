@@ -62,9 +62,8 @@ class Classification:
 
 @dataclass(frozen=True)
 class _Context:
-    operator: str | None
-    export: bool
-    load: bool
+    export: bool  # a result or table export: connection texts mean the target
+    load: bool  # a bulk load: connection texts mean the source
 
 
 RetryRefiner = Callable[[re.Match[str], str], RetryAdvice]
@@ -104,7 +103,8 @@ def _http_retry(match: re.Match[str], _line: str) -> RetryAdvice:
 
 _CREDENTIALS = re.compile(
     r"(?i)password authentication failed|access ?denied|permission denied|invalid credentials"
-    r"|authenticat\w* fail|InvalidAccessKeyId|SignatureDoesNotMatch|\b40[13]\b|unauthorized"
+    r"|authenticat\w* fail|InvalidAccessKeyId|SignatureDoesNotMatch|unauthorized"
+    r"|(?:Status Code: |\[|HTTP )40[13]\b"
     r"|forbidden|ConfigException|Unknown database|Unknown column|Too few columns"
 )
 _SOURCE_MISSING = re.compile(
@@ -132,10 +132,6 @@ def _is_export(ctx: _Context) -> bool:
 
 def _not_export(ctx: _Context) -> bool:
     return not ctx.export
-
-
-def _is_load(ctx: _Context) -> bool:
-    return ctx.load
 
 
 _C = Category
@@ -367,7 +363,6 @@ _UPSTREAM_IDS = re.compile(r"Session id: (\d+), attempt id: (\d+)")
 
 def classify(text: FailureText) -> Classification:
     ctx = _Context(
-        operator=text.operator,
         export=_is_export_context(text),
         load=text.operator == "td_load>" or (text.job_type or "").lower() == "bulkload",
     )
@@ -378,7 +373,7 @@ def classify(text: FailureText) -> Classification:
     if hit is None:
         hit = _fallback(text, ctx, sources)
     category, retry = hit.category, hit.retry
-    root_line = one_line(strip_log_prefix(hit.line)) if hit.line else _no_text(text)
+    root_line = _decisive(hit.line) if hit.line else _no_text(text)
     hint = (
         line_hint(
             root_line,
@@ -528,6 +523,11 @@ def _generic_root(sources: list[list[str]]) -> str | None:
         if tail:
             return tail[-1]
     return _first_line(sources)
+
+
+def _decisive(line: str) -> str:
+    # "> " marks a cause in Digdag's log body (failures.md 1.2): framing, not content.
+    return one_line(strip_log_prefix(line)).removeprefix("> ")
 
 
 def _no_text(text: FailureText) -> str:

@@ -48,6 +48,9 @@ HISTORY_PAGE = 100  # attempts of the workflow looked at for the streak and last
 # ... job id=` line, the last ones hold the failure.
 LOG_FILES_HEAD = 1
 LOG_FILES_TAIL = 3
+# Beyond this many failing tasks the rest are named in a note, not fetched: the
+# answer must stay readable and the burst of requests bounded.
+MAX_DETAILED = 25
 
 
 async def diagnose_attempt(
@@ -71,6 +74,11 @@ async def diagnose_attempt(
     failing = failing_tasks(tasks)
     if killed is not None:
         failing += _canceled_that_ran(attempt, tasks, now)
+    if len(failing) > MAX_DETAILED:
+        skipped = [item.task.full_name for item in failing[MAX_DETAILED:]]
+        named = ", ".join(skipped[:10]) + (", …" if len(skipped) > 10 else "")
+        notes.append(f"{len(skipped)} more failed tasks not examined: {named}")
+        failing = failing[:MAX_DETAILED]
     reader = _Reader(td, attempt.id, files, notes)
     async with _concurrently() as group:
         failures_call = group.create_task(
@@ -283,7 +291,12 @@ def _as_killed(
     """A canceled task failed because the attempt was killed, whatever its text says."""
     hours = ran_hours(task, attempt, attempt.finished_at or datetime.now(UTC))
     ran = f" after running {hours:.1f} h" if hours is not None else ""
-    root = f"{task.full_name} was canceled{ran}: {killed.description}"
+    if killed.cause == "person":
+        root = f"{task.full_name} was canceled{ran}: the attempt was {killed.description}"
+    elif killed.longest_task == task.full_name and killed.cause == "task_ttl":
+        root = killed.description
+    else:
+        root = f"{task.full_name} was canceled{ran} when {killed.description}"
     retry = killed.category.default_retry
     return replace(
         found,

@@ -11,7 +11,6 @@ ids grow with time and the whole life is deterministic for a seed.
 from __future__ import annotations
 
 import heapq
-import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -96,21 +95,22 @@ class Engine:
     def __init__(self, store: Store, clock: Clock, seed: int) -> None:
         self.store = store
         self.clock = clock
-        self.seed = seed
         # One generator for the whole life: events run in a fixed order, so the draws
         # (durations, uuids, thread numbers) repeat for a seed and the same actions.
         self.rng = random.Random(seed)
         self.outcomes: dict[int, Outcome] = {}
         self.on_attempt_done: list[Callable[[Attempt], None]] = []
         self._heap: list[tuple[datetime, int, Callable[[], object]]] = []
-        self._seq = itertools.count()
+        self._seq = 0  # ties between events at one instant go by insertion order
+        self._runs = 0  # tokens of task runs: a finish event ends only its own run
 
     # ------------------------------------------------------------ time
 
     def at(self, when: datetime, action: Callable[[], object]) -> None:
         """Run ``action`` at ``when``. Actions are partials, not closures: a settled
         world must pickle (the sandbox clones seeded worlds instead of rebuilding)."""
-        heapq.heappush(self._heap, (when, next(self._seq), action))
+        self._seq += 1
+        heapq.heappush(self._heap, (when, self._seq, action))
 
     def run_until(self, when: datetime) -> None:
         """Run every event due up to ``when`` (inclusive), moving the clock with them."""
@@ -303,6 +303,8 @@ class Engine:
         if isinstance(failure, FailureCase):
             if failure.job is not None:
                 self._case_job(task, failure.job, rng)
+            if failure.state_params:  # e.g. the polled job, while it still runs
+                task.state_params = self._placeholders(task).fill(failure.state_params)
             first, _ = split_at_failure(parse_case_log(failure.log or ()))
             tasklogs.write(task, [self._fill(task, e) for e in first], now, rng)
         else:
@@ -317,8 +319,9 @@ class Engine:
                     }
                 }
             tasklogs.write(task, tasklogs.start_events(task), now, rng)
-        token = task.run_token = next(self._seq)
-        self.at(now + timedelta(seconds=seconds), partial(self._finish_leaf, task, token))
+        self._runs += 1
+        task.run_token = self._runs
+        self.at(now + timedelta(seconds=seconds), partial(self._finish_leaf, task, self._runs))
 
     def _finish_leaf(self, task: Task, token: int) -> None:
         if task.state != "running" or task.run_token != token:

@@ -59,7 +59,6 @@ class Life:
         self.engine = engine
         self.seed = seed
         self.scripts: dict[WorkflowKey, Script] = {}
-        self.pending: dict[WorkflowKey, FailureCase] = {}
         self.next_tick: list[tuple[WorkflowDef, FailureCase | Incident]] = []
         engine.on_attempt_done.append(self._after)
 

@@ -9,7 +9,7 @@ index list is sorted by id simply by appending.
 from __future__ import annotations
 
 import gzip
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -109,7 +109,7 @@ def _put(children: tuple[TaskNode, ...], node: TaskNode) -> tuple[TaskNode, ...]
     return (*children, node)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Revision:
     name: str
     created_at: datetime
@@ -117,7 +117,7 @@ class Revision:
     user_email: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Project:
     id: int
     name: str
@@ -132,7 +132,7 @@ class Project:
         return self.revisions[-1]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class WorkflowDef:
     id: int
     project: Project
@@ -143,7 +143,7 @@ class WorkflowDef:
     tree: TaskNode
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Session:
     id: int
     project: Project
@@ -157,7 +157,7 @@ class Session:
         return self.attempts[-1]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Attempt:
     id: int
     index: int
@@ -191,7 +191,7 @@ class Attempt:
         return next((t for t in self.tasks if t.full_name == full_name), None)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LogFile:
     """One uploaded task-log file; its text is rendered when first asked for."""
 
@@ -223,7 +223,7 @@ class LogFile:
         return self._gz
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Task:
     id: int
     attempt: Attempt
@@ -257,7 +257,7 @@ class Task:
         return self.node.operator if self.node is not None else operator_of(self.config)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Job:
     id: int
     type: str
@@ -295,7 +295,7 @@ class Job:
         return int((self.end_at - self.start_at).total_seconds())
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Table:
     id: int
     name: str
@@ -309,7 +309,7 @@ class Table:
     expire_days: int | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Database:
     id: int
     name: str
@@ -320,7 +320,7 @@ class Database:
     tables: list[Table] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Schedule:
     id: int
     project: Project
@@ -348,7 +348,7 @@ class Schedule:
 
 
 class IdIndex:
-    """Ids in ascending order, with the two page shapes TD uses."""
+    """Ids in ascending order, paged newest first like sessions and attempts."""
 
     __slots__ = ("ids",)
 
@@ -366,24 +366,22 @@ class IdIndex:
         for i in range(end - 1, -1, -1):
             yield self.ids[i]
 
-    def ascending(self, last_id: int | None) -> Iterator[int]:
-        """Ids above ``last_id`` (exclusive), oldest first."""
-        start = 0 if last_id is None else bisect_right(self.ids, last_id)
-        for i in range(start, len(self.ids)):
-            yield self.ids[i]
-
 
 class Ids:
-    """Counters that look like a real account's (ids of 2024-era TD)."""
+    """Counters that look like a real account's (ids of 2024-era TD).
+
+    They start above every id the corpus texts quote (e.g. the upstream attempt of
+    its require> case), so such an id never lands on an unrelated record here.
+    """
 
     def __init__(self) -> None:
         self._next = {
             "project": 501234,
             "workflow": 8812345,
-            "session": 98700001,
-            "attempt": 412300001,
-            "task": 2300010001,
-            "job": 2187600001,
+            "session": 98800001,
+            "attempt": 412400001,
+            "task": 2300100001,
+            "job": 2187700001,
             "schedule": 71001,
             "table": 20391001,
             "database": 801,
@@ -395,7 +393,7 @@ class Ids:
         return value
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Store:
     """Every record of the account plus the indexes the list endpoints need."""
 

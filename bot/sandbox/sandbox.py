@@ -24,7 +24,7 @@ from bot.sandbox.model import Attempt, WorkflowDef
 from bot.sandbox.requestlog import RequestLog
 from bot.sandbox.scale import Scale, add_bulk
 from bot.sandbox.seed import World, account_key, new_world, seed_databases, seed_projects
-from bot.sandbox.server import Gate, ServerThread
+from bot.sandbox.server import Gate, ServerThread, http_error
 from bot.td.regions import Endpoints
 
 
@@ -80,9 +80,16 @@ class Sandbox:
     """The seeded account (deterministic from ``seed``), its clock, faults and server."""
 
     def __init__(
-        self, seed: int = 7, now: datetime | None = None, scale: Scale | None = None
+        self,
+        seed: int = 7,
+        now: datetime | None = None,
+        scale: Scale | None = None,
+        *,
+        port: int = 0,
     ) -> None:
+        """``port=0`` picks a free port (tests); ``tdbot sandbox`` asks for a fixed one."""
         self.seed = seed
+        self.port = port
         self.lock = threading.RLock()
         self.world = seeded_world(seed, now or DEFAULT_NOW, scale)
         self.api_key = account_key(seed)
@@ -91,7 +98,8 @@ class Sandbox:
         self.workflow_api = WorkflowApi(self)
         self.v3_api = V3Api(self)
         routes = [*self.v3_api.routes(), *self.workflow_api.routes(), *AdminApi(self).routes()]
-        self.app = Gate(Starlette(routes=routes), self)
+        handlers = {404: http_error, 405: http_error}
+        self.app = Gate(Starlette(routes=routes, exception_handlers=handlers), self)
         self._server: ServerThread | None = None
         self._finished: list[Attempt] = []
         self._multi: dict[int, int] = {}
@@ -102,7 +110,7 @@ class Sandbox:
     def start(self) -> str:
         """Serve on 127.0.0.1 (a free port); returns the base URL once it accepts connections."""
         if self._server is None:
-            server = ServerThread(self.app)
+            server = ServerThread(self.app, self.port)
             server.start()
             self._server = server
         return self.url
@@ -174,14 +182,14 @@ class Sandbox:
     def workflow(self, ref: str) -> WorkflowDef:
         """``project/workflow``, or a workflow name that only one project has."""
         project_name, _, name = ref.rpartition("/")
-        store = self.world.store
-        found = [
-            w
-            for p in store.projects.values()
-            if not project_name or p.name == project_name
-            for w in p.workflows.values()
-            if w.name == name
-        ]
+        with self.lock:
+            found = [
+                w
+                for p in self.world.store.projects.values()
+                if not project_name or p.name == project_name
+                for w in p.workflows.values()
+                if w.name == name
+            ]
         if len(found) != 1:
             raise LookupError(f"{ref!r} names {len(found)} workflows; use project/workflow")
         return found[0]

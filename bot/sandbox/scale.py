@@ -53,14 +53,15 @@ def add_bulk(world: World, now: datetime, scale: Scale) -> None:
     span = (HISTORY - timedelta(hours=1)).total_seconds()
     start = now - HISTORY
     rng = stable_rng(world.seed, "bulk")
-    for number in range(scale.attempts):
-        workflow = workflows[number % len(workflows)]
-        when = start + timedelta(seconds=int(rng.uniform(0, span)))
-        world.engine.at(when, partial(_run, world, workflow, when))
+    for index, workflow in enumerate(workflows):
+        # Each workflow gets its share of runs, one per slot of its own: no two share
+        # a session time.
+        runs = scale.attempts // len(workflows) + (index < scale.attempts % len(workflows))
+        for slot in range(runs):
+            offset = (slot + rng.uniform(0.0, 0.9)) * span / runs
+            when = start + timedelta(seconds=int(offset))
+            world.engine.at(when, partial(_run, world, workflow, when))
 
 
 def _run(world: World, workflow: WorkflowDef, when: datetime) -> None:
-    key = (workflow.project.id, workflow.name, when)
-    if key in world.store.session_by_key:
-        return  # two draws on the same second: one session is enough
     world.engine.submit(workflow, when, {}, world.life.outcome(workflow, when))

@@ -145,7 +145,7 @@ def _day(now: datetime, timezone: str, days_ago: int) -> date:
 
 
 def _script_life(world: World, now: datetime) -> None:
-    """The stories of the last days (see the module docs of ``bot.sandbox``)."""
+    """The stories of the last days (listed in the docs of ``bot.sandbox``)."""
     store = world.store
     scripts = world.life.scripts
 

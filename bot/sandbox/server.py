@@ -13,6 +13,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 
 from bot.sandbox import wire
 from bot.sandbox.faults import Fault
@@ -58,6 +61,14 @@ async def _respond(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """Unknown paths and methods answer in the error shape of the API they aimed at."""
+    status = error.status_code if isinstance(error, HTTPException) else 500
+    message = f"HTTP {status} {'Not Found' if status == 404 else 'Method Not Allowed'}"
+    body = _error_body(request.url.path, status, message)
+    return Response(body, status, media_type="application/json")
 
 
 def _retry_after(seconds: float) -> bytes:
@@ -133,10 +144,12 @@ class Gate:
 class ServerThread:
     """uvicorn on a pre-bound loopback socket, run by a daemon thread's own loop."""
 
-    def __init__(self, app: App) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    def __init__(self, app: App, port: int = 0) -> None:
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections
+        # only then, and without it every keep-alive response stalls 40 ms on Nagle.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
+        self._socket.bind(("127.0.0.1", port))
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             app, lifespan="off", log_level="warning", access_log=False, timeout_keep_alive=30

@@ -18,7 +18,6 @@ TD_OPERATOR = "io.digdag.standards.operator.td.TdOperatorFactory$TdOperator"
 TD_LOAD_OPERATOR = "io.digdag.standards.operator.td.TdLoadOperatorFactory$TdLoadOperator"
 TD_RUN_OPERATOR = "io.digdag.standards.operator.td.TdRunOperatorFactory$TdRunOperator"
 HTTP_OPERATOR = "io.digdag.standards.operator.HttpOperatorFactory$HttpOperator"
-ECS_EXECUTOR = "io.digdag.standards.command.EcsCommandExecutor"
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 
 # TDJobOperator frames (failures.md 1.2): the stacktrace of every failed td-job task.
@@ -36,8 +35,6 @@ TD_JOB_STACKTRACE = ", ".join(
         "java.lang.Thread.run(Thread.java:829)",
     )
 )
-
-TD_OPERATORS = frozenset({"td>", "td_run>", "td_load>", "td_table_export>", "td_wait>"})
 
 
 def thread_name(number: int, site: int, project: str, session: int, attempt: int, task: str) -> str:

@@ -35,12 +35,15 @@ def create_app(
         client=client,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not settings.socket_mode,
+        # Listeners only ack and hand work to BackgroundTasks, so running them
+        # inline is as quick as Bolt's default, without its 10 ms ack polling.
+        process_before_response=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
     deps = SlackDeps(
         answerer=answerer,
         client=client,
-        tasks=tasks or BackgroundTasks(),
+        tasks=tasks if tasks is not None else BackgroundTasks(),
         thread_attempts=thread_attempts,
         metrics=metrics,
     )

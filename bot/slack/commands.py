@@ -19,7 +19,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_td(ack: AsyncAck, command: dict[str, Any]) -> None:
         request = deps.answerer.read(command.get("text") or "")
         ctx = RequestContext(user_id=command["user_id"], channel_id=command["channel_id"])
-        if deps.answerer.is_instant(request):
+        if isinstance(request, CommandError) or deps.answerer.is_instant(request):
             reply = await deps.answer(request, ctx)
             message = render(reply)
             await ack(
@@ -28,7 +28,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 response_type="ephemeral" if reply.private else "in_channel",
             )
             return
-        assert not isinstance(request, CommandError)  # errors are instant
         await ack(text=deps.answerer.working_text(request), response_type="ephemeral")
         deps.tasks.spawn(
             _answer(deps, request, ctx, command["response_url"]),

@@ -16,7 +16,7 @@ log = logging.getLogger("bot.slack")
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    # Bolt acks events before the listener runs, so this only has to be quick to return.
+    # Slack gets its 200 when this returns, so it only hands the work over.
     async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
         key = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
         if not deps.seen_events.first_time(key):

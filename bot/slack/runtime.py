@@ -13,14 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 
-from bot.answers import Answerer
+from bot.answers import HANDLERS, Answerer, Handler
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -84,11 +85,18 @@ def build_bot(
     metrics: Metrics | None = None,
     health_checks: Sequence[HealthCheck] = (),
     thread_attempts: ThreadLookup | None = None,
+    handlers: Mapping[type[Any], Handler] = HANDLERS,
 ) -> Bot:
-    """Everything but the serving loop. ``td`` is injectable for tests and the demo."""
+    """Everything but the serving loop.
+
+    ``td`` is injectable for tests. ``handlers`` is the command table; pass
+    ``{**HANDLERS, **more}`` to answer commands built elsewhere (subscriptions,
+    admin actions). ``thread_attempts`` maps an alert thread to its attempt,
+    for "@tdbot why".
+    """
     metrics = metrics or Metrics()
     td = td or TDClient(settings.td_api_key, settings.td, on_response=metrics.observe_td)
-    answerer = Answerer(td, settings.td.console)
+    answerer = Answerer(td, settings.td.console, handlers=handlers)
     tasks = BackgroundTasks()
     app = create_app(
         settings, answerer, tasks=tasks, thread_attempts=thread_attempts, metrics=metrics

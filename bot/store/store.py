@@ -97,11 +97,6 @@ class Store:
     ) -> None:
         await self.close()
 
-    @property
-    def backend(self) -> str:
-        """``"sqlite"`` or ``"postgresql"``."""
-        return self._engine.dialect.name
-
     # ------------------------------------------------------------ subscriptions
 
     async def add_subscription(

@@ -45,7 +45,6 @@ __all__ = ["DEFAULT_TIMEOUT", "TDClient"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
 SCHEDULES_PAGE = 100  # fixed server-side (td-api §3.10)
-MAX_JOB_LIMIT = 100
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -120,7 +119,7 @@ class TDClient:
     async def jobs(
         self, status: JobStatus | str | None = None, offset: int = 0, limit: int = 20
     ) -> list[Job]:
-        """Jobs newest first, ``limit`` of them starting at index ``offset``."""
+        """Jobs newest first: ``limit`` (1..100) of them from index ``offset``."""
         status_param = _job_status_filter(status)
         first = check.offset(offset)
         count = check.page_size(limit, "limit")
@@ -129,6 +128,8 @@ class TDClient:
     def iter_jobs(
         self, status: JobStatus | str | None = None, page_size: int = 100
     ) -> AsyncIterator[Job]:
+        """Jobs newest first, paged by offset: a job issued meanwhile shifts the pages
+        by one, so a long walk can see a job twice (v3 has no id cursor)."""
         return self._iter_jobs(_job_status_filter(status), check.page_size(page_size))
 
     async def _iter_jobs(self, status: str | None, page_size: int) -> AsyncIterator[Job]:

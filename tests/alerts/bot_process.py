@@ -2,6 +2,7 @@
 
     python -m tests.alerts.bot_process --td URL --api-key K --slack URL --db URL
         [--polls N] [--interval S] [--lease S] [--crash-at after_claim|after_post]
+        [--posts-per-second R]
 
 It polls with the real pieces (TDClient over HTTP, Store, SlackChatPoster over
 slack_sdk) and can SIGKILL itself at a chosen point: right after a claim is
@@ -25,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import Poller, PollerConfig, SlackChatPoster
 from bot.alerts.chat import Blocks
 from bot.alerts.delivery import DeliveryConfig
+from bot.alerts.pacing import ChannelPacer
 from bot.store import Claim, Store
 from bot.td import TDClient, derive_endpoints
 
@@ -79,6 +81,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.2)
     parser.add_argument("--lease", type=float, default=1.0)
     parser.add_argument("--crash-at", choices=CRASH_POINTS)
+    parser.add_argument("--posts-per-second", type=float, default=1.0, help="per channel")
     args = parser.parse_args(argv)
 
     td = TDClient(args.api_key, derive_endpoints(args.td, args.td, args.td))
@@ -90,6 +93,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
         CrashAfterClaim(store) if args.crash_at == "after_claim" else store,  # type: ignore[arg-type]
         poster_type(slack, timeout=10),
         console=args.td,
+        pacer=ChannelPacer(rate=args.posts_per_second),
         config=PollerConfig(
             poll_seconds=args.interval, delivery=DeliveryConfig(retry_base=args.interval)
         ),

@@ -58,7 +58,8 @@ def sandbox_pacer(sandbox: Sandbox) -> ChannelPacer:
     """
 
     async def sleep(seconds: float) -> None:
-        sandbox.advance(seconds)
+        # The sandbox clock counts whole microseconds; never sleep less than one.
+        sandbox.advance(max(seconds, 0.0) + 1e-6)
 
     return ChannelPacer(
         rate=10_000, burst=10_000, clock=lambda: sandbox.clock.now().timestamp(), sleep=sleep

@@ -164,7 +164,7 @@ def test_recovered_parent_shows_the_recovery_and_drops_retry() -> None:
 def test_thread_replies() -> None:
     a = attempt("502", index=2)
     reply = retry_failure_reply(a, diagnosis(a), console=CONSOLE)
-    assert "Attempt #2 (retry 1) failed too" in all_text(reply.blocks)
+    assert "sales_etl/daily attempt #2 (retry 1) failed too" in all_text(reply.blocks)
     assert "sales_etl/daily" in reply.text
     ok = recovery_reply(attempt("503", index=3, status="success"), console=CONSOLE)
     assert "Recovered" in all_text(ok.blocks) and "attempt #3 (retry 2)" in ok.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -110,5 +111,8 @@ async def test_a_bug_in_a_handler_becomes_an_internal_error_reply(
 
     answerer = Answerer(td, "http://console.example", handlers={ShowJob: broken})
     reply = await answerer.answer(ShowJob("1"), CTX)
-    assert reply.outcome is Outcome.INTERNAL
-    assert "internal error" in caplog.text and "KeyError" in caplog.text
+    assert reply.outcome is Outcome.INTERNAL and reply.private
+    found = re.search(r"log reference ([0-9a-f]{8})", shown(reply))
+    assert found is not None
+    assert f"internal error {found[1]} answering job 1" in caplog.text
+    assert "KeyError" in caplog.text

@@ -4,10 +4,12 @@ failure of optional calls, and the request structure that keeps wall time flat."
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
 from bot.diagnosis import Category, diagnose_attempt, diagnose_job, diagnose_session
+from bot.diagnosis.engine import MAX_DETAILED
 from bot.sandbox import Sandbox
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus import FAILURE_CASES
@@ -18,7 +20,7 @@ from bot.td.models import Attempt, AttemptStatus
 
 def _case(predicate: str) -> FailureCase:
     """The first corpus case with a property (chosen by shape, not by key)."""
-    picks = {
+    picks: dict[str, Callable[[FailureCase], bool]] = {
         "nested": lambda c: len(c.path) > 2 and not c.siblings,
         "handler": lambda c: c.has_error_handler,
         "killed_person": lambda c: c.attempt_killed and c.task_runs_hours < 24,
@@ -220,7 +222,7 @@ async def test_failed_context_calls_become_notes(lab: Sandbox, td: TDClient) -> 
     diagnosis = await diagnose_attempt(td, attempt_id)
     lab.faults.clear()
     [failure] = diagnosis.failures
-    assert failure.category is case.expected.category if case.expected else False
+    assert case.expected is not None and failure.category is case.expected.category
     assert any("task log list" in note for note in diagnosis.notes)
     assert any("TD job" in note for note in diagnosis.notes)
     assert {e.source for e in failure.evidence} == {"error"}
@@ -252,3 +254,10 @@ async def test_request_structure_is_flat(lab: Sandbox, td: TDClient, failing: in
     workflows = sum(n for path, n in paths.items() if path.startswith("/api/workflows/"))
     assert 1 <= workflows <= 2
     assert len(records) == 5 + workflows + jobs + logs
+
+
+async def test_many_failures_are_capped_with_a_note(lab: Sandbox, td: TDClient) -> None:
+    attempt_id = lab.multi_failure_attempt_id(MAX_DETAILED + 3)
+    diagnosis = await diagnose_attempt(td, attempt_id)
+    assert len(diagnosis.failures) == MAX_DETAILED
+    assert any(note.startswith("3 more failed tasks not examined") for note in diagnosis.notes)

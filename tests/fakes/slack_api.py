@@ -95,10 +95,16 @@ def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
 
 
 class FakeSlackAPI:
-    """See the module docstring. ``token`` is the only bot token it accepts."""
+    """See the module docstring. ``token`` is the only bot token it accepts.
 
-    def __init__(self, token: str = "xoxb-fake-token") -> None:
+    ``socket_url`` (a FakeSocketMode URL) is what ``apps.connections.open``,
+    called with ``app_token``, hands out.
+    """
+
+    def __init__(self, token: str = "xoxb-fake-token", app_token: str = "xapp-fake-token") -> None:
         self.token = token
+        self.app_token = app_token
+        self.socket_url: str | None = None
         self._state = _State()
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
@@ -237,9 +243,13 @@ class FakeSlackAPI:
             return PlainTextResponse("ok")
         if call.path.startswith("/upload/"):
             return PlainTextResponse(f"OK - {call.body.get('_bytes', 0)}")
+        method = call.path.removeprefix("/api/")
+        if method == "apps.connections.open":
+            if call.auth != f"Bearer {self.app_token}" or self.socket_url is None:
+                return JSONResponse({"ok": False, "error": "invalid_auth"})
+            return JSONResponse({"ok": True, "url": self.socket_url})
         if call.auth != f"Bearer {self.token}":
             return JSONResponse({"ok": False, "error": "invalid_auth"})
-        method = call.path.removeprefix("/api/")
         body = call.body
         channel = str(body.get("channel") or body.get("channel_id") or "C0FAKE0001")
         if method == "auth.test":

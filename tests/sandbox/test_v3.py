@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import httpx
-import msgpack
+import msgpack  # type: ignore[import-untyped]  # an independent decoder
 import pytest
 
 from bot.sandbox import Sandbox
@@ -129,9 +129,7 @@ def test_kill_of_a_finished_job_reports_its_status(api: httpx.Client) -> None:
 
 def test_kill_of_a_running_job_fails_its_task(api: httpx.Client, sandbox: Sandbox) -> None:
     running = _jobs(api, status="running")
-    job_id = next(
-        j["job_id"] for j in running if j["database"] == "ml"
-    )  # today's long Hive build
+    job_id = next(j["job_id"] for j in running if j["database"] == "ml")  # today's long Hive build
     assert json_of(api.post(f"/v3/job/kill/{job_id}"))["former_status"] == "running"
     job = json_of(api.get(f"/v3/job/show/{job_id}"))
     assert job["status"] == "killed" and job["end_at"] is not None
@@ -139,7 +137,9 @@ def test_kill_of_a_running_job_fails_its_task(api: httpx.Client, sandbox: Sandbo
     attempt = next(
         a
         for a in json_of(
-            api.get("/api/attempts", params={"project": "ml_features", "workflow": "train_features"})
+            api.get(
+                "/api/attempts", params={"project": "ml_features", "workflow": "train_features"}
+            )
         )["attempts"]
         if a["sessionTime"].startswith("2024-06-03")
     )
@@ -147,7 +147,9 @@ def test_kill_of_a_running_job_fails_its_task(api: httpx.Client, sandbox: Sandbo
     assert attempt["status"] == "error" and attempt["cancelRequested"] is False
     failing = next(t for t in tasks(api, attempt["id"]) if t["state"] == "error")
     assert failing["error"]["message"].startswith(job["debug"]["cmdout"])
-    logs = json_of(api.get(f"/api/logs/{attempt['id']}/files", params={"task": failing["fullName"]}))
+    logs = json_of(
+        api.get(f"/api/logs/{attempt['id']}/files", params={"task": failing["fullName"]})
+    )
     text = gzip.decompress(
         api.get(f"/api/logs/{attempt['id']}/files/{logs['files'][-1]['fileName']}").content
     ).decode()

@@ -106,19 +106,16 @@ def test_resume_failed_reruns_only_what_did_not_succeed(
     # The successful task was copied, not run again: same start, no new log.
     assert new[prepare]["state"] == "success"
     assert new[prepare]["startedAt"] == old[prepare]["startedAt"]
-    assert json_of(api.get(f"/api/logs/{resumed['id']}/files", params={"task": prepare}))[
-        "files"
-    ] == []
+    assert (
+        json_of(api.get(f"/api/logs/{resumed['id']}/files", params={"task": prepare}))["files"]
+        == []
+    )
     assert new[aggregate]["state"] == "success"
     assert new[aggregate]["startedAt"] != old[aggregate]["startedAt"]
-    assert json_of(api.get(f"/api/logs/{resumed['id']}/files", params={"task": aggregate}))[
-        "files"
-    ]
+    assert json_of(api.get(f"/api/logs/{resumed['id']}/files", params={"task": aggregate}))["files"]
 
 
-def test_resume_of_a_deterministic_failure_fails_again(
-    api: httpx.Client, sandbox: Sandbox
-) -> None:
+def test_resume_of_a_deterministic_failure_fails_again(api: httpx.Client, sandbox: Sandbox) -> None:
     failed = json_of(
         api.get(f"/api/attempts/{sandbox.case_attempt_id('presto_syntax_query_failed')}")
     )
@@ -194,3 +191,51 @@ def test_put_rejects_what_digdag_rejects(api: httpx.Client) -> None:
     assert _put(api, {"workflowId": workflow["id"], "params": {}}).status_code == 400
     no_params = {"workflowId": workflow["id"], "sessionTime": "2024-06-03T00:00:00Z"}
     assert _put(api, no_params).status_code == 400
+
+
+def test_resume_from_a_task_reruns_it_and_what_follows(api: httpx.Client, sandbox: Sandbox) -> None:
+    ok = next(
+        a
+        for a in attempts(api, project="crm_sync", workflow="salesforce_export")
+        if a["status"] == "success"
+    )
+    resumed = json_of(
+        _put(
+            api,
+            {
+                "workflowId": ok["workflow"]["id"],
+                "sessionTime": ok["sessionTime"],
+                "params": {},
+                "retryAttemptName": "from-push",
+                "resume": {
+                    "mode": "from",
+                    "attemptId": ok["id"],
+                    "from": "+salesforce_export+push",
+                },
+            },
+        )
+    )
+    states = {t["fullName"]: t["state"] for t in tasks(api, resumed["id"])}
+    assert states["+salesforce_export+extract"] == "success"  # copied
+    assert states["+salesforce_export+push"] == "running"
+    sandbox.advance(600)
+    assert json_of(api.get(f"/api/attempts/{resumed['id']}"))["status"] == "success"
+
+
+def test_schedules_disable_and_enable(api: httpx.Client, sandbox: Sandbox) -> None:
+    schedule = json_of(api.get("/api/schedules"))["schedules"][0]
+    disabled = json_of(api.post(f"/api/schedules/{schedule['id']}/disable"))
+    assert disabled["disabledAt"] == sandbox.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert disabled["createdAt"] == disabled["updatedAt"]  # OSS fills both from creation
+    tick = sandbox.advance(2 * 86400)
+    started = {json_of(api.get(f"/api/attempts/{i}"))["workflow"]["name"] for i in tick.started}
+    assert schedule["workflow"]["name"] not in started
+    enabled = json_of(api.post(f"/api/schedules/{schedule['id']}/enable", json={}))
+    assert enabled["disabledAt"] is None
+
+
+def test_unknown_paths_answer_in_each_apis_error_shape(api: httpx.Client) -> None:
+    assert json_of(api.get("/api/nothing"), 404) == {"message": "HTTP 404 Not Found", "status": 404}
+    v3 = json_of(api.get("/v3/nothing"), 404)
+    assert set(v3) == {"error", "message", "text", "severity"}
+    assert api.delete("/api/attempts").status_code == 405

@@ -86,7 +86,10 @@ def test_attempts_by_project_and_workflow(api: httpx.Client) -> None:
 
 def test_attempt_not_found_body(api: httpx.Client) -> None:
     body = json_of(api.get("/api/attempts/999999999"), 404)
-    assert body == {"message": "Resource does not exist: session attempt id=999999999", "status": 404}
+    assert body == {
+        "message": "Resource does not exist: session attempt id=999999999",
+        "status": 404,
+    }
 
 
 @pytest.mark.parametrize(

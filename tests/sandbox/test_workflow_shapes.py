@@ -77,7 +77,9 @@ def test_session_object_and_last_attempt(api: httpx.Client) -> None:
         assert one == session
 
 
-def test_tasks_are_ordered_root_first_with_digdag_fields(api: httpx.Client, sandbox: Sandbox) -> None:
+def test_tasks_are_ordered_root_first_with_digdag_fields(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
     found = tasks(api, sandbox.case_attempt_id("nested_function_not_registered"))
     ids = [int(t["id"]) for t in found]
     assert ids == sorted(ids)
@@ -133,9 +135,9 @@ def test_projects_and_their_workflows(api: httpx.Client) -> None:
     sales_id = exact[0]["id"]
     flows = json_of(api.get(f"/api/projects/{sales_id}/workflows"))["workflows"]
     assert {"sales_daily", "sales_hourly"} <= {w["name"] for w in flows}
-    named = json_of(
-        api.get(f"/api/projects/{sales_id}/workflows", params={"name": "sales_daily"})
-    )["workflows"]
+    named = json_of(api.get(f"/api/projects/{sales_id}/workflows", params={"name": "sales_daily"}))[
+        "workflows"
+    ]
     assert len(named) == 1
     workflow = named[0]
     assert set(workflow) == {"id", "name", "project", "revision", "timezone", "config"}

@@ -15,6 +15,7 @@ import httpx
 
 from bot.settings import Settings, load_settings
 from bot.slack import Bot, build_bot
+from bot.slack.deps import ThreadLookup
 from bot.td import Endpoints, RetryPolicy, TDClient
 from tests.fakes import slack_requests
 from tests.fakes.serve import serve_in_loop
@@ -81,9 +82,10 @@ async def running_bot(
     slack: FakeSlackAPI,
     *,
     td_timeout: httpx.Timeout = TEST_TIMEOUT,
+    thread_attempts: ThreadLookup | None = None,
 ) -> AsyncIterator[BotUnderTest]:
     settings = bot_settings(api_key, endpoints, slack.api_url, slack.token)
     td = TDClient(api_key, endpoints, retry=TEST_RETRY, timeout=td_timeout)
-    bot = build_bot(settings, td=td)
+    bot = build_bot(settings, td=td, thread_attempts=thread_attempts)
     async with serve_in_loop(bot.asgi) as url, httpx.AsyncClient(timeout=30) as http:
         yield BotUnderTest(url, bot, slack, http)

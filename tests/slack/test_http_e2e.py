@@ -17,6 +17,7 @@ from bot.sandbox import Sandbox
 from bot.sandbox.corpus import FAILURE_CASES
 from bot.td import TDClient
 from bot.td.models import Attempt, Job, JobStatus
+from bot.text import escape_mrkdwn
 from tests.fakes import slack_requests
 from tests.fakes.slack_api import Call, FakeSlackAPI
 from tests.slack.harness import SIGNING_SECRET, BotUnderTest, running_bot
@@ -108,8 +109,9 @@ async def test_job_shows_a_failed_job_with_its_stderr(bot: BotUnderTest, td: TDC
     shown = texts(answer)
     assert f"Job {job.job_id}: {job.type} error" in shown
     assert f"*Database*\n{job.database}" in shown
-    first_line = next(line for line in (job.debug.stderr or "").splitlines() if line.strip())
-    assert first_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")[:60] in shown
+    assert job.debug is not None and job.debug.stderr
+    first_line = next(line for line in job.debug.stderr.splitlines() if line.strip())
+    assert escape_mrkdwn(first_line)[:60] in shown
     link = next(b for b in buttons(answer) if "url" in b)
     assert link["url"].endswith(f"/jobs/{job.job_id}")
     diagnose = next(b for b in buttons(answer) if b["action_id"] == "tdbot.diagnose")
@@ -161,7 +163,7 @@ async def test_diagnose_names_task_category_and_evidence(
     answer = await bot.ask(f"diagnose {attempt_id}", timeout=15)
     shown = texts(answer)
     assert case.expected.category.title in shown
-    assert "+" + "+".join((case.key, *case.path)) in shown or case.path[-1] in shown
+    assert "+" + "+".join((case.key, *case.path)) in shown  # the failing task's full name
     assert "```" in shown  # the evidence excerpt
 
 
@@ -224,6 +226,42 @@ async def test_diagnose_button_answers_in_the_thread(
     [posted] = await bot.slack.wait_for("/api/chat.postMessage", timeout=15)
     assert posted.body["thread_ts"] == "1700000000.000042"
     assert f"attempt {attempt.id}" in texts(posted)
+
+
+async def test_diagnose_button_outside_the_channel_answers_in_place(
+    bot: BotUnderTest, sandbox: Sandbox, td: TDClient
+) -> None:
+    attempt = await failed_attempt(sandbox, td)
+    bot.slack.reject(1, error="not_in_channel", path="/api/chat.postMessage")
+    body = slack_requests.block_action(
+        "tdbot.diagnose",
+        json.dumps({"attempt_id": attempt.id}),
+        response_url=bot.slack.hook_url("in-place"),
+    )
+    await bot.post(body, slack_requests.FORM)
+    [answer] = await bot.slack.wait_for("/hooks/in-place", timeout=15)
+    assert f"attempt {attempt.id}" in texts(answer)
+    assert answer.body["response_type"] == "in_channel"
+
+
+async def test_why_in_an_alert_thread_diagnoses_that_alert(
+    sandbox: Sandbox, slack: FakeSlackAPI, td: TDClient
+) -> None:
+    attempt = await failed_attempt(sandbox, td)
+    asked: list[tuple[str, str]] = []
+
+    async def alert_of_thread(channel: str, thread_ts: str) -> str | None:
+        asked.append((channel, thread_ts))
+        return attempt.id
+
+    async with running_bot(
+        sandbox.api_key, sandbox.endpoints(), slack, thread_attempts=alert_of_thread
+    ) as bot:
+        await bot.mention("why?", thread_ts="1700000000.000077", channel="C0ALERTS01")
+        [posted] = await slack.wait_for("/api/chat.postMessage", timeout=15)
+    assert asked == [("C0ALERTS01", "1700000000.000077")]
+    assert posted.body["thread_ts"] == "1700000000.000077"
+    assert f"Diagnosis: {attempt.project.name}/{attempt.workflow.name}" in texts(posted)
 
 
 # ------------------------------------------------------------------ errors

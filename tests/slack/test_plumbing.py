@@ -51,3 +51,22 @@ async def test_background_tasks_hold_log_and_drain(caplog: pytest.LogCaptureFixt
     assert hung.cancelled()
     assert len(tasks) == 0
     assert "background task broken failed" in caplog.text
+
+
+async def test_background_tasks_run_at_most_max_running_at_once() -> None:
+    tasks = BackgroundTasks(max_running=3)
+    running = 0
+    peak = 0
+
+    async def work() -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    for i in range(10):
+        tasks.spawn(work(), name=f"w{i}")
+    assert len(tasks) == 10  # all queued at once; none is lost
+    await tasks.drain(grace=5)
+    assert peak == 3

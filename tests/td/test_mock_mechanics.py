@@ -10,7 +10,7 @@ import asyncio
 import gzip
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
@@ -285,3 +285,47 @@ async def test_broken_hook_does_not_break_calls(mock_td: MockFactory) -> None:
     handler, _ = scripted(httpx.Response(200, json={"status": "ok"}))
     td = mock_td(handler, on_response=hook)
     assert await td.server_status() == "ok"
+
+
+async def test_schedules_page_by_the_fixed_hundred(mock_td: MockFactory) -> None:
+    """The sandbox holds fewer than 100 schedules, so the second page is staged here."""
+
+    def schedule(n: int) -> dict[str, object]:
+        return {
+            "id": str(n),
+            "project": {"id": "1", "name": "p"},
+            "workflow": {"id": "2", "name": "w"},
+        }
+
+    cursors: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        last_id = request.url.params.get("last_id")
+        cursors.append(last_id)
+        first = int(last_id or 0) + 1
+        page = [schedule(n) for n in range(first, min(first + 100, 231))]
+        return httpx.Response(200, json={"schedules": page})
+
+    td = mock_td(handler)
+    assert [s.id async for s in td.iter_schedules()] == [str(n) for n in range(1, 231)]
+    assert cursors == [None, "100", "200"]
+
+
+async def test_start_attempt_body(mock_td: MockFactory) -> None:
+    """The exact JSON TD receives (the sandbox accepts looser shapes than TD may)."""
+    handler, seen = scripted(httpx.Response(200, json=ATTEMPT))
+    td = mock_td(handler)
+    when = datetime(2024, 5, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+    await td.start_attempt(
+        "9", when, {"a": 1}, retry_attempt_name="r2", resume_failed_attempt_id=55
+    )
+    request = seen[0]
+    assert (request.method, request.url.path) == ("PUT", "/api/attempts")
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {
+        "workflowId": "9",
+        "sessionTime": "2024-05-01T09:00:00+09:00",
+        "params": {"a": 1},
+        "retryAttemptName": "r2",
+        "resume": {"mode": "failed", "attemptId": "55"},
+    }

@@ -55,18 +55,16 @@ def id_calls(td: TDClient) -> dict[str, Callable[[Any], Awaitable[object]]]:
     }
 
 
-@pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
-async def test_bad_ids_are_refused_before_any_request(
-    td: TDClient, sandbox: Sandbox, bad: Any
-) -> None:
-    for name, call in id_calls(td).items():
-        with pytest.raises(ValueError, match="positive integer id") as info:
-            await call(bad)
-        assert repr(bad) in str(info.value), name
-    with pytest.raises(ValueError, match="positive integer id"):
-        td.iter_sessions(project_id=bad)
-    with pytest.raises(ValueError, match="positive integer id"):
-        td.iter_attempts(last_id=bad)
+async def test_bad_ids_are_refused_before_any_request(td: TDClient, sandbox: Sandbox) -> None:
+    for bad in BAD_IDS:
+        for name, call in id_calls(td).items():
+            with pytest.raises(ValueError, match="positive integer id") as info:
+                await call(bad)
+            assert repr(bad) in str(info.value), name
+        with pytest.raises(ValueError, match="positive integer id"):
+            td.iter_sessions(project_id=bad)
+        with pytest.raises(ValueError, match="positive integer id"):
+            td.iter_attempts(last_id=bad)
     assert td.request_count == 0
     assert sandbox.requests.count() == 0
 
@@ -81,24 +79,23 @@ async def test_required_ids_refuse_none(td: TDClient, sandbox: Sandbox) -> None:
     assert sandbox.requests.count() == 0
 
 
-@pytest.mark.parametrize("size", [0, 101, -1, 1000, "10", 2.0, True, None], ids=repr)
-async def test_page_sizes_outside_1_to_100_are_refused(
-    td: TDClient, sandbox: Sandbox, size: Any
-) -> None:
-    factories: list[Callable[[], object]] = [
-        lambda: td.iter_sessions(page_size=size),
-        lambda: td.iter_sessions(project_id=1, page_size=size),
-        lambda: td.iter_attempts(page_size=size),
-        lambda: td.iter_projects(page_size=size),
-        lambda: td.iter_jobs(page_size=size),
+async def test_page_sizes_outside_1_to_100_are_refused(td: TDClient, sandbox: Sandbox) -> None:
+    factories: list[Callable[[Any], object]] = [
+        lambda size: td.iter_sessions(page_size=size),
+        lambda size: td.iter_sessions(project_id=1, page_size=size),
+        lambda size: td.iter_attempts(page_size=size),
+        lambda size: td.iter_projects(page_size=size),
+        lambda size: td.iter_jobs(page_size=size),
     ]
-    for make in factories:
+    sizes: list[Any] = [0, 101, -1, 1000, "10", 2.0, True, None]
+    for size in sizes:
+        for make in factories:
+            with pytest.raises(ValueError, match="from 1 to 100"):
+                make(size)
         with pytest.raises(ValueError, match="from 1 to 100"):
-            make()
-    with pytest.raises(ValueError, match="from 1 to 100"):
-        await td.attempts_page(page_size=size)
-    with pytest.raises(ValueError, match="limit must be an integer from 1 to 100"):
-        await td.jobs(limit=size)
+            await td.attempts_page(page_size=size)
+        with pytest.raises(ValueError, match="limit must be an integer from 1 to 100"):
+            await td.jobs(limit=size)
     assert td.request_count == 0
     assert sandbox.requests.count() == 0
 

@@ -1,0 +1,30 @@
+"""Retry and kill in TD from chat, safely: admins only, once per intent, always audited.
+
+Plain domain code (no Slack): the Slack layer derives an action key
+(``action_key_for_button`` / ``action_key_for_command``), checks the
+``RateLimiter``, shows ``confirm_prompt`` and posts the ``ActionOutcome``.
+"""
+
+from bot.actions.keys import COMMAND_WINDOW, action_key_for_button, action_key_for_command
+from bot.actions.outcome import ActionOutcome, OutcomeKind, mention
+from bot.actions.prompts import ConfirmPrompt, Target, confirm_prompt, session_time_text
+from bot.actions.ratelimit import EXPENSIVE, RateDecision, RateLimiter
+from bot.actions.service import RETRY_NAME_PREFIX, ActionService
+
+__all__ = [
+    "COMMAND_WINDOW",
+    "EXPENSIVE",
+    "RETRY_NAME_PREFIX",
+    "ActionOutcome",
+    "ActionService",
+    "ConfirmPrompt",
+    "OutcomeKind",
+    "RateDecision",
+    "RateLimiter",
+    "Target",
+    "action_key_for_button",
+    "action_key_for_command",
+    "confirm_prompt",
+    "mention",
+    "session_time_text",
+]

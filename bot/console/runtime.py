@@ -1,0 +1,146 @@
+"""The demo's moving parts, wired as the Slack app wires them, minus Slack.
+
+The sandbox TD account serves real HTTP on loopback; ``TDClient``, the store,
+the answers layer, ``bot.render`` and the alert poller are the production
+ones. Lines typed at the console take the path of a slash command (``/td ...``
+or bare words) or of an @-mention (``@tdbot ...``, answered in the thread of
+the latest alert, so ``@tdbot why`` means that alert's attempt).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.alerts import Poller, PollerConfig, SubscriptionService
+from bot.alerts.pacing import ChannelPacer
+from bot.answers import Answerer, Reply, RequestContext
+from bot.console.chat import ConsoleChat, ConsoleChatPoster
+from bot.console.commands import ConsoleCommands
+from bot.console.screen import Screen
+from bot.render import render
+from bot.sandbox import Sandbox
+from bot.store import Store
+from bot.td import TDClient
+
+CHANNEL = "C0TDBOTDEMO"
+CHANNEL_NAME = "#tdbot-demo"
+USER = "U0DEMOUSER"
+BOT_NAME = "tdbot"
+# Slack writes a mention of the bot as <@U...>; typed in the console it is the name.
+_MENTION = re.compile(r"^\s*@tdbot\b[\s:,]*", re.IGNORECASE)
+
+
+def as_mention(line: str) -> str | None:
+    """The command after a leading ``@tdbot``, or None when the line is not a mention."""
+    match = _MENTION.match(line)
+    return line[match.end() :] if match else None
+
+
+@dataclass
+class DemoRuntime:
+    sandbox: Sandbox
+    td: TDClient
+    store: Store
+    answerer: Answerer
+    poller: Poller
+    chat: ConsoleChat
+    files: Path
+    poll_seconds: float
+    # Raise on a failed poll (the tour) rather than log it and back off (interactive).
+    strict: bool = False
+    _next_poll: datetime | None = field(default=None, init=False)
+    _time: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+
+    @property
+    def screen(self) -> Screen:
+        return self.chat.screen
+
+    def now(self) -> datetime:
+        return self.sandbox.clock.now()
+
+    async def ask(self, line: str, *, shown_lines: int | None = None) -> Reply:
+        """Answer a typed line and show the answer where Slack would."""
+        mention = as_mention(line)
+        thread = self.chat.latest_parent(CHANNEL) if mention is not None else None
+        thread_attempt = None
+        if thread is not None:
+            ref = await self.store.thread_by_ts(CHANNEL, thread.ts)
+            thread_attempt = ref.attempt_id if ref is not None else None
+        request = self.answerer.read(line if mention is None else mention)
+        ctx = RequestContext(
+            user_id=USER,
+            channel_id=CHANNEL,
+            thread_ts=thread.ts if thread is not None else None,
+            thread_attempt_id=thread_attempt,
+        )
+        reply = await self.answerer.answer(request, ctx)
+        message = render(reply)
+        self.chat.post(
+            CHANNEL, message.text, message.blocks, ctx.thread_ts, shown_lines=shown_lines
+        )
+        return reply
+
+    async def advance(self, seconds: float) -> None:
+        """Move the sandbox's clock on, running the alert poll each time one is due."""
+        async with self._time:
+            if self._next_poll is None:
+                # The bot's first poll learns where history ends before time moves.
+                await self._poll()
+            end = self.now() + timedelta(seconds=seconds)
+            while True:
+                assert self._next_poll is not None
+                step = (min(end, self._next_poll) - self.now()).total_seconds()
+                if step > 0:
+                    self.sandbox.advance(step)
+                if self.now() < self._next_poll:
+                    return
+                await self._poll()
+                if self.now() >= end:
+                    return
+
+    async def _poll(self) -> None:
+        if self.strict:
+            await self.poller.poll_once()
+        else:
+            await self.poller.tick()
+        self._next_poll = self.now() + timedelta(seconds=self.poll_seconds)
+
+
+@asynccontextmanager
+async def open_demo(
+    screen: Screen, files: Path, *, poll_seconds: float, strict: bool, seed: int = 7
+) -> AsyncIterator[DemoRuntime]:
+    """Start the sandbox and everything the bot runs on it; stop them all on exit."""
+    async with AsyncExitStack() as stack:
+        sandbox = stack.enter_context(Sandbox(seed=seed))
+        td = await stack.enter_async_context(TDClient(sandbox.api_key, sandbox.endpoints()))
+        store = await stack.enter_async_context(
+            await Store.open(f"sqlite+aiosqlite:///{files / 'demo.db'}", clock=sandbox.clock.now)
+        )
+        subscriptions = SubscriptionService(td, store, clock=sandbox.clock.now)
+        answerer = Answerer(
+            td,
+            sandbox.url,
+            handlers=ConsoleCommands(subscriptions, files).handlers(),
+            now=sandbox.clock.now,
+        )
+        chat = ConsoleChat(screen, bot_name=BOT_NAME, channel_names={CHANNEL: CHANNEL_NAME})
+        poller = Poller(
+            td,
+            store,
+            ConsoleChatPoster(chat),
+            console=sandbox.url,
+            config=PollerConfig(poll_seconds=poll_seconds),
+            clock=sandbox.clock.now,
+            # A terminal has no rate limit; Slack's pacing would only slow the fast-forward.
+            pacer=ChannelPacer(rate=1000, burst=1000),
+        )
+        yield DemoRuntime(
+            sandbox, td, store, answerer, poller, chat, files, poll_seconds, strict=strict
+        )

@@ -1,0 +1,59 @@
+"""The poll loop: APScheduler on the running loop, no overlap, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.alerts import AlertScheduler
+
+
+class SlowPoll:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = 0
+        self.finished = 0
+        self.running = 0
+        self.most_at_once = 0
+
+    async def tick(self) -> None:
+        self.started += 1
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            await asyncio.sleep(self.seconds)
+        finally:
+            self.running -= 1
+        self.finished += 1
+
+
+async def test_polls_every_interval_without_overlap_and_stops_cleanly() -> None:
+    poll = SlowPoll(0.12)  # longer than the interval: overlapping ticks must be skipped
+    scheduler = AlertScheduler(poll, interval=0.05)
+    scheduler.start()
+    assert scheduler.running
+    await asyncio.sleep(0.6)
+    await scheduler.stop(grace=2)
+    assert not scheduler.running
+    assert poll.started >= 3
+    assert poll.most_at_once == 1
+    assert poll.finished == poll.started  # the poll in progress was allowed to finish
+    count = poll.started
+    await asyncio.sleep(0.2)
+    assert poll.started == count
+
+
+async def test_stop_cancels_a_poll_that_outlasts_the_grace() -> None:
+    poll = SlowPoll(30)
+    scheduler = AlertScheduler(poll, interval=10)
+    scheduler.start()
+    await asyncio.sleep(0.1)
+    assert poll.running == 1
+    await scheduler.stop(grace=0.1)
+    assert poll.running == 0 and poll.finished == 0
+
+
+def test_needs_a_positive_interval() -> None:
+    with pytest.raises(ValueError):
+        AlertScheduler(SlowPoll(0), interval=0)

@@ -1,0 +1,69 @@
+"""The demo's wiring in process: typed lines -> answers, alerts -> threads, time -> polls."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.console.runtime import CHANNEL, DemoRuntime, as_mention, open_demo
+from bot.console.screen import Screen
+from bot.console.terminal import TerminalStyle
+from bot.store import ALL_PROJECTS
+
+LAB = "diagnosis_lab"
+RECOVERS = "presto_cluster_out_of_memory"  # a lab workflow whose retries succeed
+
+
+@pytest.fixture
+def out() -> io.StringIO:
+    return io.StringIO()
+
+
+@pytest.fixture
+async def demo(out: io.StringIO, tmp_path: Path) -> AsyncIterator[DemoRuntime]:
+    screen = Screen(out, TerminalStyle(width=100))
+    async with open_demo(screen, tmp_path, poll_seconds=60, strict=True) as runtime:
+        yield runtime
+
+
+def test_mentions_are_told_from_slash_commands() -> None:
+    assert as_mention("@tdbot why") == "why"
+    assert as_mention("  @TDBot: job 5") == "job 5"
+    assert as_mention("/td job 5") is None
+    assert as_mention("@tdbotx job 5") is None
+
+
+async def test_subscribing_through_the_console_writes_the_store(demo: DemoRuntime) -> None:
+    reply = await demo.ask("/td subscribe *")
+    assert reply.title == "Subscribed: *"
+    [subscription] = await demo.store.subscriptions(CHANNEL)
+    assert subscription.project == ALL_PROJECTS
+
+    missing = await demo.ask(f"/td subscribe {LAB}x")
+    assert missing.outcome.value == "not_found"
+    assert LAB in missing.sections[0]
+    assert len(await demo.store.subscriptions(CHANNEL)) == 1
+
+
+async def test_advancing_time_polls_and_why_in_the_thread_diagnoses_its_attempt(
+    demo: DemoRuntime, out: io.StringIO
+) -> None:
+    await demo.ask(f"@tdbot subscribe {LAB}/{RECOVERS}")
+    await demo.advance(0)  # the first poll: history is not news
+    demo.sandbox.fail_next(f"{LAB}/{RECOVERS}", RECOVERS)
+    start = demo.now()
+    await demo.advance(600)
+    assert (demo.now() - start).total_seconds() == 600
+    alert = demo.chat.latest_parent(CHANNEL)
+    assert alert is not None
+    failed = demo.sandbox.last_attempt_id(f"{LAB}/{RECOVERS}")
+    assert alert.marks == (failed,)
+
+    reply = await demo.ask("@tdbot why")
+    answer = list(demo.chat.messages.values())[-1]
+    assert answer.thread_ts == alert.ts and alert.replies == [answer.ts]
+    assert failed is not None and failed in reply.title
+    assert f"↳ tdbot in the thread of “{alert.title}”" in out.getvalue()

@@ -1,0 +1,39 @@
+"""The benchmark-sized account builds in seconds and still answers quickly."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from bot.sandbox import Sandbox, Scale
+from tests.sandbox.shapes import json_of
+
+
+def test_two_thousand_workflows_twenty_thousand_attempts() -> None:
+    begun = time.perf_counter()
+    sandbox = Sandbox(scale=Scale(workflows=2000, attempts=20000))
+    built = time.perf_counter() - begun
+    assert built < 10, built  # a few seconds here; generous for slow CI machines
+    store = sandbox.world.store
+    bulk = [p for p in store.projects.values() if p.name.startswith("bulk_")]
+    assert sum(len(p.workflows) for p in bulk) == 2000
+    bulk_attempts = [a for a in store.attempts.values() if a.session.project in bulk]
+    assert len([a for a in bulk_attempts if a.index == 1]) == 20000
+    with (
+        sandbox,
+        httpx.Client(
+            base_url=sandbox.url, headers={"Authorization": f"TD1 {sandbox.api_key}"}
+        ) as api,
+    ):
+        begun = time.perf_counter()
+        page = json_of(api.get("/api/attempts", params={"page_size": 100}))["attempts"]
+        deep = json_of(
+            api.get("/api/attempts", params={"page_size": 100, "last_id": page[-1]["id"]})
+        )["attempts"]
+        one = json_of(api.get("/api/attempts", params={"project": "bulk_042"}))["attempts"]
+        assert time.perf_counter() - begun < 2
+    assert len(page) == len(deep) == 100 and int(deep[0]["id"]) < int(page[-1]["id"])
+    assert len(one) == 100 and {a["project"]["name"] for a in one} == {"bulk_042"}
+    failed = [a for a in bulk_attempts if a.status == "error"]
+    assert 0.01 < len(failed) / len(bulk_attempts) < 0.06  # Scale.fail_rate = 3 %
