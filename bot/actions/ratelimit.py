@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot.commands import Command, Diagnose, Kill, KillJob, ListJobs, Retry, Timeline
 
 EXPENSIVE: tuple[type, ...] = (Diagnose, Timeline, Retry, Kill, KillJob, ListJobs)
+_EPSILON = 1e-9
 _MAX_USERS = 10_000  # beyond this, buckets that are full again are forgotten
 
 
@@ -62,7 +63,8 @@ class RateLimiter:
             bucket = self._buckets[user_id] = _Bucket(self._burst, now)
         bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
         bucket.updated = now
-        if bucket.tokens >= 1:
+        # Float refill drifts a hair below 1 after exactly the advertised wait.
+        if bucket.tokens >= 1 - _EPSILON:
             bucket.tokens -= 1
             return RateDecision(True, 0.0)
         return RateDecision(False, (1 - bucket.tokens) / self._rate)

@@ -166,6 +166,10 @@ class ActionService:
     # --------------------------------------------------------------- the frame
 
     async def _act(self, request: _Request, body: _Body) -> ActionOutcome:
+        valid_id = bool(_CANONICAL_ID.fullmatch(request.target_id))
+        if not valid_id:
+            # It came from chat: it goes into the audit line, so it must be inert there.
+            request = replace(request, target_id=safe(request.target_id, 64) or "?")
         if not self.authorize(request.user_id):
             return await self._refuse_unclaimed(
                 request,
@@ -173,10 +177,10 @@ class ActionService:
                 f"{_NOUN[request.action]}s. Nothing was sent to TD.",
                 "not an admin",
             )
-        if not _CANONICAL_ID.fullmatch(request.target_id):
+        if not valid_id:
             return await self._refuse_unclaimed(
-                replace(request, target_id=request.target_id[:64]),
-                f"{safe(request.target_id, 64)} is not a {_NOUN[request.action]} id.",
+                request,
+                f"{request.target_id} is not a valid {_NOUN[request.action]} id.",
                 "not an id",
             )
         claimed = await self._claim(request)
@@ -232,16 +236,15 @@ class ActionService:
         return False
 
     def _duplicate(self, request: _Request, previous: ActionRecord | None) -> ActionOutcome:
+        again = "Nothing was sent to TD again."
         if previous is None:
-            message = "This action is already in progress. Nothing was sent to TD again."
+            message = f"This action is already in progress. {again}"
+        elif previous.state is ActionState.STARTED:
+            who, when = mention(previous.user_id), _utc(previous.created_at)
+            message = f"This action is already in progress: started by {who} at {when}. {again}"
         else:
-            who = mention(previous.user_id)
-            if previous.state is ActionState.STARTED:
-                message = f"This action is already in progress: started by {who} at"
-            else:
-                message = "This was already done by " + who + " at"
-            stamp = previous.finished_at or previous.created_at
-            message += f" {_utc(stamp)}. Nothing was sent to TD again."
+            who, when = mention(previous.user_id), _utc(previous.finished_at or previous.created_at)
+            message = f"This was already done by {who} at {when}. {again}"
         return self._outcome(request, OutcomeKind.DUPLICATE, message, "already in progress or done")
 
     async def _refuse_unclaimed(self, request: _Request, message: str, why: str) -> ActionOutcome:
@@ -310,7 +313,7 @@ class ActionService:
         summary = (
             "TD did not confirm it; it may have happened"
             if failure.uncertain
-            else (f"TD said no ({error.status or 'no answer'})")
+            else f"TD said no ({error.status or 'no answer'})"
         )
         return self._outcome(
             request, OutcomeKind.FAILED, failure.message, summary, announce=failure.uncertain

@@ -177,17 +177,19 @@ class Deliverer:
     async def _digests(
         self, channel: str, items: list[Outgoing], report: DeliveryReport, done: set[int]
     ) -> set[str]:
+        """Post the digest items; returns the sessions whose alert is not out yet."""
+        blocked: set[str] = set()
         ready: list[Outgoing] = []
         for item in items:
             found = await self._find(channel, item) if item.maybe_posted else None
             if found is not None:
                 report.found += 1
-                await self._record(item, *found, report, ThreadStatus.DIGEST)
+                if not await self._record(item, *found, report, ThreadStatus.DIGEST):
+                    blocked.add(item.claim.session_id)
                 done.add(item.claim.id)
             else:
                 ready.append(item)
         by_id = {o.attempt.id: o for o in ready}
-        blocked: set[str] = set()
         for digest in digest_messages([o.attempt for o in ready], console=self._console):
             group = [by_id[a.id] for a in digest.attempts]
             try:

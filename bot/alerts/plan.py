@@ -144,7 +144,7 @@ async def plan_alerts(
 
     alerts = _digest_storms(
         alerts,
-        failing_threads={
+        threaded={
             (c.sub.channel_id, c.attempt.session_id) for c in candidates if c.thread is not None
         },
         digest_over=digest_over,
@@ -181,10 +181,10 @@ def _meets_threshold(sub: Subscription, attempt: Attempt, diagnosis: Diagnosis |
 
 
 def _digest_storms(
-    alerts: list[Planned], *, failing_threads: set[tuple[str, str]], digest_over: int
+    alerts: list[Planned], *, threaded: set[tuple[str, str]], digest_over: int
 ) -> list[Planned]:
     """Turn a channel's new threads into digest items when there are too many."""
-    opened: set[tuple[str, str]] = set(failing_threads)
+    opened: set[tuple[str, str]] = set(threaded)
     new_parent: list[bool] = []
     for p in alerts:
         key = (p.channel, p.attempt.session_id)

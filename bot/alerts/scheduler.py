@@ -35,6 +35,7 @@ class AlertScheduler:
         self._interval = interval
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._current: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def running(self) -> bool:
@@ -58,23 +59,28 @@ class AlertScheduler:
 
     async def stop(self, grace: float = 10.0) -> None:
         """No new polls; give the one in progress ``grace`` seconds, then cancel it."""
-        if self._scheduler.running:
-            # APScheduler's asyncio executor cancels running jobs on shutdown, so
-            # the poll in progress is detached from it and awaited here instead.
-            current = self._current
-            self._current = None
-            self._scheduler.remove_job(JOB_ID)
-            if current is not None and not current.done():
-                try:
-                    await asyncio.wait_for(asyncio.shield(current), grace)
-                except TimeoutError:
-                    log.warning("the alert poll did not finish in %.0fs; cancelling it", grace)
-                    current.cancel()
-                    await asyncio.gather(current, return_exceptions=True)
-            self._scheduler.shutdown(wait=False)
-            await asyncio.sleep(0)  # shutdown is scheduled on the loop
+        if not self._scheduler.running:
+            return
+        self._stopping = True
+        self._scheduler.pause()
+        current = self._current
+        if current is not None and not current.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(current), grace)
+            except TimeoutError:
+                log.warning("the alert poll did not finish in %.0fs; cancelling it", grace)
+                current.cancel()
+                await asyncio.gather(current, return_exceptions=True)
+        # APScheduler's asyncio executor cancels the jobs still running when it
+        # shuts down: let the job around the finished poll return first.
+        await asyncio.sleep(0)
+        self._scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # shutdown itself runs on the loop
 
     async def _run(self) -> None:
+        if self._stopping:
+            return  # started just before stop(): no new poll
         task = asyncio.ensure_future(self._poller.tick())
         self._current = task
-        await asyncio.shield(task)
+        # Waited for, not awaited: a poll cancelled by stop() ends this job quietly.
+        await asyncio.wait([task])

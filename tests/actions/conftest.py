@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -108,10 +108,3 @@ async def td(sandbox: Sandbox, wire: RecordingTransport) -> AsyncIterator[TDClie
 @pytest.fixture
 def service(td: TDClient, store: Store, clock: FakeClock) -> ActionService:
     return ActionService(td, store, frozenset({ADMIN, ADMIN_2}), clock)
-
-
-@pytest.fixture
-def quiet_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
-    """The sandbox with its request log emptied, for "nothing was sent" assertions."""
-    sandbox.requests.clear()
-    yield sandbox

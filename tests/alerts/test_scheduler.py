@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -28,7 +29,13 @@ class SlowPoll:
         self.finished += 1
 
 
-async def test_polls_every_interval_without_overlap_and_stops_cleanly() -> None:
+def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_polls_every_interval_without_overlap_and_stops_cleanly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     poll = SlowPoll(0.12)  # longer than the interval: overlapping ticks must be skipped
     scheduler = AlertScheduler(poll, interval=0.05)
     scheduler.start()
@@ -42,9 +49,12 @@ async def test_polls_every_interval_without_overlap_and_stops_cleanly() -> None:
     count = poll.started
     await asyncio.sleep(0.2)
     assert poll.started == count
+    assert errors(caplog) == []
 
 
-async def test_stop_cancels_a_poll_that_outlasts_the_grace() -> None:
+async def test_stop_cancels_a_poll_that_outlasts_the_grace(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     poll = SlowPoll(30)
     scheduler = AlertScheduler(poll, interval=10)
     scheduler.start()
@@ -52,6 +62,7 @@ async def test_stop_cancels_a_poll_that_outlasts_the_grace() -> None:
     assert poll.running == 1
     await scheduler.stop(grace=0.1)
     assert poll.running == 0 and poll.finished == 0
+    assert errors(caplog) == []
 
 
 def test_needs_a_positive_interval() -> None:

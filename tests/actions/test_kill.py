@@ -1,0 +1,91 @@
+"""Kill an attempt or a TD job: done, nothing to do, or TD failing in between."""
+
+from __future__ import annotations
+
+from bot.actions import ActionService, OutcomeKind
+from bot.sandbox import Sandbox
+from tests.actions.conftest import ADMIN, CHANNEL, THREAD, raw, send
+
+WHERE = {"channel_id": CHANNEL, "thread_ts": THREAD}
+
+
+def _running_attempt(sandbox: Sandbox) -> str:
+    found = raw(sandbox, "/api/attempts?project=ml_features&workflow=train_features")
+    return str(next(a["id"] for a in found["attempts"] if a["status"] == "running"))
+
+
+def _jobs(sandbox: Sandbox, status: str) -> list[dict[str, str]]:
+    jobs: list[dict[str, str]] = raw(sandbox, f"/v3/job/list?status={status}")["jobs"]
+    return jobs
+
+
+async def test_kill_of_a_running_attempt(service: ActionService, sandbox: Sandbox) -> None:
+    attempt_id = _running_attempt(sandbox)
+    outcome = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
+    assert outcome.kind is OutcomeKind.DONE and outcome.announce
+    assert outcome.message == (
+        f"attempt {attempt_id} (ml_features/train_features, session 2024-06-03 00:00 +00:00): "
+        "kill requested; running tasks will be canceled."
+    )
+    assert outcome.audit == (
+        f"🛑 <@{ADMIN}> killed attempt {attempt_id} "
+        "(kill requested; running tasks will be canceled)"
+    )
+    after = raw(sandbox, f"/api/attempts/{attempt_id}")
+    assert after["cancelRequested"] is True and after["status"] == "killed"
+
+
+async def test_kill_of_a_finished_attempt_is_nothing_to_do(
+    service: ActionService, sandbox: Sandbox
+) -> None:
+    attempt_id = sandbox.case_attempt_id("presto_division_by_zero")
+    outcome = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
+    assert outcome.kind is OutcomeKind.NOTHING_TO_DO and outcome.ok and not outcome.announce
+    assert outcome.message == f"attempt {attempt_id} had already finished (error): nothing to kill."
+
+
+async def test_kill_of_an_unknown_attempt(service: ActionService) -> None:
+    outcome = await service.kill_attempt(ADMIN, "1", action_key="k1", **WHERE)
+    assert outcome.kind is OutcomeKind.FAILED and not outcome.announce
+    assert outcome.message.startswith("TD found nothing (404) while killing attempt 1: ")
+
+
+async def test_kill_that_td_never_confirms_says_it_may_have_happened(
+    service: ActionService, sandbox: Sandbox
+) -> None:
+    attempt_id = _running_attempt(sandbox)
+    sandbox.faults.fail(1, 503, f"/api/attempts/{attempt_id}/kill")
+    outcome = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
+    assert outcome.kind is OutcomeKind.FAILED and outcome.announce
+    assert outcome.message.startswith(f"TD did not confirm killing attempt {attempt_id} (HTTP 503)")
+    assert "may or may not have happened" in outcome.message
+
+
+async def test_kill_of_a_running_job(service: ActionService, sandbox: Sandbox) -> None:
+    job_id = next(j["job_id"] for j in _jobs(sandbox, "running") if j["database"] == "ml")
+    outcome = await service.kill_job(ADMIN, job_id, action_key="k1", **WHERE)
+    assert outcome.kind is OutcomeKind.DONE and outcome.announce
+    assert outcome.message == f"job {job_id} killed."
+    assert outcome.audit == f"🛑 <@{ADMIN}> killed TD job {job_id}"
+    assert outcome.links[0][1].endswith(f"/app/jobs/{job_id}")
+    assert raw(sandbox, f"/v3/job/status/{job_id}")["status"] == "killed"
+
+
+async def test_kill_of_a_finished_job(service: ActionService, sandbox: Sandbox) -> None:
+    job_id = _jobs(sandbox, "success")[0]["job_id"]
+    outcome = await service.kill_job(ADMIN, job_id, action_key="k1", **WHERE)
+    assert outcome.kind is OutcomeKind.NOTHING_TO_DO and not outcome.announce
+    assert outcome.message == f"job {job_id} had already finished (success): nothing to kill."
+    assert raw(sandbox, f"/v3/job/status/{job_id}")["status"] == "success"
+
+
+async def test_kill_of_a_queued_job_cancels_it_before_it_runs(
+    service: ActionService, sandbox: Sandbox
+) -> None:
+    database = raw(sandbox, "/v3/database/list")["databases"][0]["name"]
+    issued = send(sandbox, "POST", f"/v3/job/issue/presto/{database}", data={"query": "SELECT 1"})
+    job_id = issued.json()["job_id"]
+    outcome = await service.kill_job(ADMIN, job_id, action_key="k1", **WHERE)
+    assert outcome.kind is OutcomeKind.DONE
+    assert outcome.message == f"job {job_id} canceled before it ran (it was queued)."
+    assert outcome.audit == f"🛑 <@{ADMIN}> canceled TD job {job_id} before it ran"
