@@ -63,7 +63,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         problems.append("TD_API_KEY is required (a Treasure Data API key, '<account>/<40 hex>')")
     elif not _API_KEY.match(api_key):
         problems.append(
-            "TD_API_KEY does not look like a TD API key (expected '<account id>/<40 lowercase hex>')"
+            "TD_API_KEY does not look like a TD API key "
+            "(expected '<account id>/<40 lowercase hex>')"
         )
 
     endpoints: Endpoints | None = None

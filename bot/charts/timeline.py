@@ -15,11 +15,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402  (the backend must be chosen first)
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from bot.td.models import Task, TaskState  # noqa: E402
+from bot.td.models import Task, TaskState
 
 MAX_BARS = 60  # beyond this a chart is unreadable in Slack's preview
 
@@ -69,9 +68,12 @@ def render_timeline_png(title: str, bars: Sequence[TimelineBar]) -> bytes:
     height = 1.2 + 0.32 * len(bars)
     figure = Figure(figsize=(10, height), dpi=100)
     axes = figure.add_subplot()
+    origin = min(bar.start for bar in bars)
+    # Minutes since the first task started read better than wall-clock ticks,
+    # and the title carries the absolute start time.
     for row, bar in enumerate(bars):
-        start = mdates.date2num(bar.start)
-        width = max(mdates.date2num(bar.end) - start, 1e-6)
+        start = (bar.start - origin).total_seconds() / 60
+        width = max((bar.end - bar.start).total_seconds() / 60, 0.01)
         axes.barh(
             row,
             width,
@@ -83,8 +85,7 @@ def render_timeline_png(title: str, bars: Sequence[TimelineBar]) -> bytes:
         )
     axes.set_yticks(range(len(bars)), [_short(bar.label) for bar in bars], fontsize=8)
     axes.invert_yaxis()
-    axes.xaxis_date()
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    axes.set_xlabel(f"minutes since {origin:%Y-%m-%d %H:%M:%S %Z}", fontsize=8)
     axes.set_title(title, fontsize=10, loc="left")
     axes.grid(axis="x", alpha=0.3)
     states = sorted({bar.state for bar in bars}, key=lambda s: s.value)

@@ -41,7 +41,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=lambda v: self._clean(str(v)), ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = (), json_logs: bool = True) -> None:
+def configure_logging(
+    level: str = "INFO", *, secrets: Iterable[str] = (), json_logs: bool = True
+) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if json_logs:
         handler.setFormatter(JsonFormatter(secrets))

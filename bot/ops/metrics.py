@@ -19,23 +19,32 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.commands = Counter(
-            "tdbot_commands", "Commands handled, by name and outcome", ["command", "outcome"],
+            "tdbot_commands",
+            "Commands handled, by name and outcome",
+            ["command", "outcome"],
             registry=r,
         )
         self.td_requests = Counter(
-            "tdbot_td_requests", "TD API requests, by endpoint and status", ["endpoint", "status"],
+            "tdbot_td_requests",
+            "TD API requests, by endpoint and status",
+            ["endpoint", "status"],
             registry=r,
         )
         self.td_latency = Histogram(
-            "tdbot_td_request_seconds", "TD API request latency", ["endpoint"],
-            buckets=_TD_BUCKETS, registry=r,
+            "tdbot_td_request_seconds",
+            "TD API request latency",
+            ["endpoint"],
+            buckets=_TD_BUCKETS,
+            registry=r,
         )
         self.polls = Counter("tdbot_polls", "Alert polls, by outcome", ["outcome"], registry=r)
         self.alerts_posted = Counter(
             "tdbot_alerts_posted", "Alert messages posted to Slack, by kind", ["kind"], registry=r
         )
         self.slack_errors = Counter(
-            "tdbot_slack_errors", "Slack Web API errors, by method and error", ["method", "error"],
+            "tdbot_slack_errors",
+            "Slack Web API errors, by method and error",
+            ["method", "error"],
             registry=r,
         )
         self.slack_rate_limited = Counter(
