@@ -29,7 +29,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.diagnosis.model import Diagnosis, TaskFailure
-from bot.render import limits
 from bot.td import urls
 from bot.td.models import Attempt, AttemptStatus
 from bot.text import code_block, fallback_text, inline_code, plain, safe, secret_param_values
@@ -45,9 +44,16 @@ DIGEST_ITEMS = 40
 _ROOT_CHARS = 700
 _EVIDENCE_CHARS = 1500
 _NAME_CHARS = 300
+# Slack's limits (slack-and-friends.md 4). Not imported from bot.render: render
+# builds answers, whose buttons import from here, so that would be a cycle.
+_SECTION_TEXT = 3000
+_HEADER_TEXT = 150
+_CONFIRM_TEXT = 300
+_FALLBACK_TEXT = 3000  # Slack cuts at 40k; notifications show far less
+_TOTAL_CHARS = 12_000  # under the undocumented ~13k that gives msg_blocks_too_long
 # Digest lines per message are bounded by count and by characters, which keeps
-# the message under Slack's undocumented total (limits.TOTAL_CHARS).
-_DIGEST_CHARS = limits.TOTAL_CHARS - 2000
+# the message under that total.
+_DIGEST_CHARS = _TOTAL_CHARS - 2000
 
 _EMOJI = {AttemptStatus.ERROR: "🔴", AttemptStatus.KILLED: "⛔", AttemptStatus.SUCCESS: "✅"}
 _SOURCE_LABEL = {
@@ -158,7 +164,7 @@ def _digest(views: Sequence[_View]) -> Digest:
     # A section holds at most 3000 characters: pack the lines into as few as fit.
     chunk: list[str] = []
     for line in (v.digest_line() for v in views):
-        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > limits.SECTION_TEXT:
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > _SECTION_TEXT:
             blocks.append(_section("\n".join(chunk)))
             chunk = []
         chunk.append(line)
@@ -214,9 +220,7 @@ class _View:
             else ("Killed" if self.status is AttemptStatus.KILLED else "Failed")
         )
         prefix = f"{emoji} {word}: "
-        name = plain(
-            self.where_raw, limits.HEADER_TEXT - len(prefix), extra_secret_values=self.secrets
-        )
+        name = plain(self.where_raw, _HEADER_TEXT - len(prefix), extra_secret_values=self.secrets)
         return prefix + name
 
     def recovered_line(self, recovered: Recovery) -> str:
@@ -332,7 +336,7 @@ class _View:
         if retry:
             question = plain(
                 f"Retry the failed tasks of {self.where_raw} attempt #{a.index}?",
-                limits.CONFIRM_TEXT,
+                _CONFIRM_TEXT,
                 extra_secret_values=self.secrets,
             )
             buttons.append(
@@ -382,7 +386,7 @@ def _message(
     # to_dict() runs slack_sdk's own validators, so a limit missed here fails loudly.
     rendered = [block.to_dict() for block in blocks]
     return AlertMessage(
-        text=fallback_text(raw_text, limits.FALLBACK_TEXT, extra_secret_values=secrets),
+        text=fallback_text(raw_text, _FALLBACK_TEXT, extra_secret_values=secrets),
         blocks=rendered,
     )
 

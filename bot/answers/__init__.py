@@ -3,7 +3,17 @@
 from bot.answers.answerer import HANDLERS, Answerer, Handler
 from bot.answers.context import RequestContext
 from bot.answers.diagnose import diagnosis_reply, job_diagnosis_reply
-from bot.answers.reply import Action, ActionId, Evidence, Field, Link, Outcome, Reply
+from bot.answers.reply import (
+    Action,
+    ActionId,
+    Confirm,
+    Evidence,
+    Field,
+    Link,
+    Outcome,
+    Reply,
+    ReplyFile,
+)
 from bot.answers.services import Services
 
 __all__ = [
@@ -11,12 +21,14 @@ __all__ = [
     "Action",
     "ActionId",
     "Answerer",
+    "Confirm",
     "Evidence",
     "Field",
     "Handler",
     "Link",
     "Outcome",
     "Reply",
+    "ReplyFile",
     "RequestContext",
     "Services",
     "diagnosis_reply",

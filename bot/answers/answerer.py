@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.answers import diagnose, failures, help, jobs, mrkdwn, workflows
+from bot.answers import diagnose, failures, help, jobs, mrkdwn, timeline, workflows
 from bot.answers.context import RequestContext
 from bot.answers.failures import Subject
 from bot.answers.reply import Reply
@@ -24,12 +24,16 @@ from bot.commands import (
     Diagnose,
     Help,
     JobTarget,
+    Kill,
+    KillJob,
     ListJobs,
     ListSessions,
+    Retry,
     SessionTarget,
     ShowAttempt,
     ShowJob,
     ShowSession,
+    Timeline,
     command_text,
     find_console_urls,
     parse,
@@ -42,7 +46,9 @@ log = logging.getLogger("bot.answers")
 Handler = Callable[[Any, RequestContext, Services], Awaitable[Reply]]
 
 # Add new commands here (and only here); commands without a handler are
-# answered "not available yet".
+# answered "not available yet". The commands that need more than TD (the
+# store: subscriptions; the admins: retry and kill) are answered by handler
+# tables built over their services (SubscriptionAnswers, ActionAnswers).
 HANDLERS: dict[type[Any], Handler] = {
     Help: help.show_help,
     ShowJob: jobs.show_job,
@@ -51,6 +57,7 @@ HANDLERS: dict[type[Any], Handler] = {
     ListSessions: workflows.list_sessions,
     ShowAttempt: workflows.show_attempt,
     Diagnose: diagnose.diagnose,
+    Timeline: timeline.timeline,
 }
 # Answered without calling TD, so the reply can go straight into the ack.
 INSTANT: frozenset[type[Any]] = frozenset({Help})
@@ -59,11 +66,19 @@ INSTANT: frozenset[type[Any]] = frozenset({Help})
 def subject(command: Command, ctx: RequestContext | None = None) -> Subject | None:
     """What the command is about, for error messages."""
     match command:
-        case ShowJob(job_id=ident) | Diagnose(target=JobTarget(job_id=ident)):
+        case (
+            ShowJob(job_id=ident) | Diagnose(target=JobTarget(job_id=ident)) | KillJob(job_id=ident)
+        ):
             return Subject("job", ident)
         case ShowSession(session_id=ident) | Diagnose(target=SessionTarget(session_id=ident)):
             return Subject("session", ident)
-        case ShowAttempt(attempt_id=ident) | Diagnose(target=AttemptTarget(attempt_id=ident)):
+        case (
+            ShowAttempt(attempt_id=ident)
+            | Diagnose(target=AttemptTarget(attempt_id=ident))
+            | Retry(attempt_id=ident)
+            | Kill(attempt_id=ident)
+            | Timeline(attempt_id=ident)
+        ):
             return Subject("attempt", ident)
         case Diagnose(target=None) if ctx is not None and ctx.thread_attempt_id:
             return Subject("attempt", ctx.thread_attempt_id)

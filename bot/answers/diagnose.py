@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.answers import failures, mrkdwn
 from bot.answers import format as fmt
+from bot.answers.buttons import attempt_buttons, job_buttons
 from bot.answers.context import RequestContext
 from bot.answers.reply import Evidence, Field, Link, Reply
 from bot.answers.services import Services
@@ -218,6 +219,7 @@ def diagnosis_reply(found: Diagnosis) -> Reply:
         sections=tuple(sections),
         evidence=tuple(evidence),
         links=tuple(links),
+        actions=attempt_buttons(attempt),
         context=tuple(mrkdwn.text(note, 500) for note in found.notes),
     )
 
@@ -240,6 +242,7 @@ def job_diagnosis_reply(found: JobDiagnosis) -> Reply:
             fields=fields,
             sections=(f"Nothing failed: the job is {job.status.value}.",),
             links=links,
+            actions=job_buttons(job),
         )
     lines = [
         f"{mrkdwn.bold(found.category.title)}: {mrkdwn.code(found.root_error or '-', 600)}",

@@ -140,6 +140,16 @@ def not_available(name: str) -> Reply:
     )
 
 
+def rate_limited(message: str) -> Reply:
+    """``message`` is tdbot's own sentence (``RateDecision.message``)."""
+    return _reply(
+        "Slow down a little",
+        message[:1].upper() + message[1:] + ".",
+        Outcome.RATE_LIMITED,
+        ":hourglass:",
+    )
+
+
 def internal(reference: str) -> Reply:
     return _reply(
         "tdbot hit an internal error",

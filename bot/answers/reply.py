@@ -9,13 +9,14 @@ Trust rules, so escaping happens exactly once:
   with ``bot.answers.mrkdwn``). Labels are our own words.
 
 Action buttons carry a JSON ``value`` for the listener that handles them
-(``bot/slack/actions.py`` and the actions issue); see ``ActionId``.
+(``bot/slack/actions.py``); see ``ActionId``. ``files`` (a chart) are uploaded
+next to the message in Slack and saved to disk by the console.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
@@ -37,6 +38,8 @@ class Outcome(StrEnum):
     NOT_FOUND = "not_found"
     TD_ERROR = "td_error"  # TD refused or failed
     UNAVAILABLE = "unavailable"  # not built yet
+    RATE_LIMITED = "rate_limited"  # the user sent expensive commands too fast
+    REFUSED = "refused"  # tdbot would not act (not an admin, pointless now)
     INTERNAL = "internal"  # a bug in tdbot
 
 
@@ -61,16 +64,36 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Confirm:
+    """A confirmation dialog in full; all raw text."""
+
+    title: str
+    text: str
+    confirm: str = "Yes"
+    deny: str = "Cancel"
+
+
+@dataclass(frozen=True)
 class Action:
     action_id: ActionId
     label: str
     payload: dict[str, str | None]
     style: Literal["primary", "danger"] | None = None
-    confirm: str | None = None  # raw question for a confirmation dialog
+    # A raw question (titled with the label), or the whole dialog.
+    confirm: str | Confirm | None = None
 
     @property
     def value(self) -> str:
         return json.dumps(self.payload, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class ReplyFile:
+    """A file that goes with the answer, e.g. a PNG chart."""
+
+    name: str  # file name, our own words (e.g. ``timeline-123.png``)
+    title: str  # raw
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,7 @@ class Reply:
     links: tuple[Link, ...] = ()
     actions: tuple[Action, ...] = ()
     context: tuple[str, ...] = ()  # mrkdwn footnotes
+    files: tuple[ReplyFile, ...] = ()
     outcome: Outcome = Outcome.OK
     # Only the asker needs it (help, errors): a slash command answers ephemerally.
     private: bool = False

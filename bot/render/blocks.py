@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.answers.reply import Action, Evidence, Field, Link, Reply
+from bot.answers.reply import Action, Confirm, Evidence, Field, Link, Reply
 from bot.render import limits
 from bot.text import code_block, cut, fallback_text, plain, safe
 
@@ -156,11 +156,14 @@ def _link_buttons(links: Sequence[Link]) -> list[ButtonElement]:
 def _action_button(action: Action) -> ButtonElement:
     confirm = None
     if action.confirm is not None:
+        dialog = action.confirm
+        if isinstance(dialog, str):
+            dialog = Confirm(title=action.label, text=dialog)
         confirm = ConfirmObject(
-            title=plain(action.label, limits.CONFIRM_TITLE),
-            text=PlainTextObject(text=plain(action.confirm, limits.CONFIRM_TEXT)),
-            confirm="Yes",
-            deny="Cancel",
+            title=plain(dialog.title, limits.CONFIRM_TITLE),
+            text=PlainTextObject(text=plain(dialog.text, limits.CONFIRM_TEXT)),
+            confirm=plain(dialog.confirm, limits.CONFIRM_BUTTON),
+            deny=plain(dialog.deny, limits.CONFIRM_BUTTON),
         )
     value = action.value
     if len(value) > limits.BUTTON_VALUE:

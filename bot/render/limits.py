@@ -20,6 +20,7 @@ BUTTON_VALUE = 2000
 BUTTON_URL = 3000
 CONFIRM_TITLE = 100
 CONFIRM_TEXT = 300
+CONFIRM_BUTTON = 30
 TOTAL_CHARS = 12_000
 # Slack truncates ``text`` at 40k; notifications show far less, so stay short.
 FALLBACK_TEXT = 3_000

@@ -1,7 +1,13 @@
-"""Buttons: Diagnose answers in the message's thread; link buttons only need an ack.
+"""Buttons: Diagnose and Mute answer in the message's thread; Retry and Kill act in TD.
 
-Retry, Kill and Mute buttons (``ActionId``) belong to the actions issue and
-register their own listeners here.
+Every click is acked at once and worked on in a background task. Retry and
+Kill go through ``ActionService``: the admin check comes first (anyone else is
+told so privately, and TD sees no request), then the clicker's rate limit, then
+the action under the button's key (``action_key_for_button``), so a double
+click or a re-delivered click acts once. The clicker is answered privately;
+when TD was changed (or may have been), the audit line goes into the
+message's thread for everyone. Alert messages (bot/alerts/message.py) name
+the same buttons ``alert_*``; both sets are handled here.
 """
 
 from __future__ import annotations
@@ -9,66 +15,220 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.answers import ActionId, RequestContext
-from bot.commands import AttemptTarget, Diagnose, JobTarget
+from bot.actions import action_key_for_button
+from bot.alerts import ACTION_DIAGNOSE, ACTION_MUTE, ACTION_RETRY
+from bot.answers import ActionId, Reply, RequestContext
+from bot.answers.admin import action_of, audit_reply, outcome_reply
+from bot.answers.failures import not_available, rate_limited
+from bot.commands import (
+    AttemptTarget,
+    Command,
+    Diagnose,
+    JobTarget,
+    Kill,
+    KillJob,
+    Mute,
+    Retry,
+    Scope,
+    command_text,
+    parse_duration,
+)
 from bot.render import render
-from bot.slack import delivery
+from bot.slack import delivery, files
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("bot.slack")
 
+DIAGNOSE_IDS = (ActionId.DIAGNOSE.value, ACTION_DIAGNOSE)
+MUTE_IDS = (ActionId.MUTE.value, ACTION_MUTE)
+RETRY_IDS = (ActionId.RETRY_FAILED.value, ACTION_RETRY)
+KILL_IDS = (ActionId.KILL.value,)
+
 # Slack cannot post into a thread of a channel the bot is not in; answer in place then.
 _NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+_BROKEN = Reply(
+    title="This button could not be read",
+    text="tdbot could not read this button's target; nothing was done.",
+    emoji=":warning:",
+    sections=("tdbot could not read this button's target, so nothing was done.",),
+    private=True,
+)
 
 
-def _diagnose_command(value: str) -> Diagnose | None:
+@dataclass(frozen=True)
+class Click:
+    """One button press, from Slack's ``block_actions`` payload."""
+
+    action_id: str
+    value: str
+    user_id: str
+    channel_id: str
+    message_ts: str
+    # The thread the message is in (or starts); None for an ephemeral message.
+    thread_ts: str | None
+    ephemeral: bool
+    response_url: str | None
+
+    @classmethod
+    def of(cls, body: dict[str, Any], action: dict[str, Any]) -> Click:
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        ephemeral = bool(container.get("is_ephemeral"))
+        message_ts = str(container.get("message_ts") or message.get("ts") or "")
+        thread_ts = None if ephemeral else (message.get("thread_ts") or message_ts or None)
+        return cls(
+            action_id=str(action.get("action_id", "")),
+            value=str(action.get("value", "")),
+            user_id=str((body.get("user") or {}).get("id", "")),
+            channel_id=str(
+                (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+            ),
+            message_ts=message_ts,
+            thread_ts=thread_ts,
+            ephemeral=ephemeral,
+            response_url=body.get("response_url"),
+        )
+
+    @property
+    def context(self) -> RequestContext:
+        return RequestContext(self.user_id, self.channel_id, thread_ts=self.thread_ts)
+
+
+def command_of(click: Click) -> Command | None:
+    """The command a button asks for, from its JSON value; None when it cannot be read."""
     try:
-        payload = json.loads(value)
-        if payload.get("job_id"):
-            return Diagnose(JobTarget(str(payload["job_id"])))
-        return Diagnose(AttemptTarget(str(payload["attempt_id"])))
+        payload = json.loads(click.value)
+        if click.action_id in DIAGNOSE_IDS:
+            if payload.get("job_id"):
+                return Diagnose(JobTarget(str(payload["job_id"])))
+            return Diagnose(AttemptTarget(str(payload["attempt_id"])))
+        if click.action_id in RETRY_IDS:
+            return Retry(str(payload["attempt_id"]))
+        if click.action_id in KILL_IDS:
+            if payload.get("job_id"):
+                return KillJob(str(payload["job_id"]))
+            return Kill(str(payload["attempt_id"]))
+        if click.action_id in MUTE_IDS:
+            duration = parse_duration(str(payload["duration"]))
+            if duration is None:
+                return None
+            return Mute(Scope(str(payload["project"]), payload.get("workflow")), duration)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
+    return None
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_link(ack: AsyncAck) -> None:
         await ack()
 
-    async def on_diagnose(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def on_answer(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        command = _diagnose_command(action.get("value", ""))
-        if command is None:
-            log.warning("Diagnose button with a bad value: %.200r", action.get("value"))
-            return
-        deps.tasks.spawn(_diagnose(deps, body, command), name="td-diagnose-button")
+        click = Click.of(body, action)
+        deps.tasks.spawn(_answer(deps, click), name=f"td-button-{click.action_id}")
+
+    async def on_act(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        click = Click.of(body, action)
+        deps.tasks.spawn(_act(deps, click), name=f"td-button-{click.action_id}")
 
     app.action(re.compile(r"^tdbot\.link\.\d+$"))(on_link)
-    app.action(ActionId.DIAGNOSE.value)(on_diagnose)
+    for action_id in (*DIAGNOSE_IDS, *MUTE_IDS):
+        app.action(action_id)(on_answer)
+    for action_id in (*RETRY_IDS, *KILL_IDS):
+        app.action(action_id)(on_act)
 
 
-async def _diagnose(deps: SlackDeps, body: dict[str, Any], command: Diagnose) -> None:
-    channel = (body.get("channel") or {}).get("id", "")
-    container = body.get("container") or {}
-    message = body.get("message") or {}
-    thread_ts = message.get("thread_ts") or container.get("message_ts")
-    ctx = RequestContext(
-        user_id=(body.get("user") or {}).get("id", ""), channel_id=channel, thread_ts=thread_ts
+async def _answer(deps: SlackDeps, click: Click) -> None:
+    """Diagnose or Mute: the answer goes into the thread, for everyone in it."""
+    command = command_of(click)
+    if command is None:
+        log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
+        await _tell(deps, click, _BROKEN)
+        return
+    reply = await deps.answer(command, click.context)
+    if reply.private or click.ephemeral or click.thread_ts is None:
+        await _tell(deps, click, reply, public=not reply.private)
+        return
+    refused = await delivery.post_in_thread(
+        deps.client, click.channel_id, click.thread_ts, render(reply), metrics=deps.metrics
     )
-    reply = await deps.answer(command, ctx)
-    rendered = render(reply)
-    response_url = body.get("response_url")
-    if not container.get("is_ephemeral") and thread_ts:
-        refused = await delivery.post_in_thread(
-            deps.client, channel, thread_ts, rendered, metrics=deps.metrics
+    if refused in _NOT_POSTABLE:
+        await _tell(deps, click, reply, public=True)
+        return
+    missing = await files.share(deps, click.channel_id, reply, thread_ts=click.thread_ts)
+    if missing is not None:
+        await _tell(deps, click, missing)
+
+
+async def _act(deps: SlackDeps, click: Click) -> None:
+    """Retry or Kill: admins only, once per button; the clicker is told, the thread sees it."""
+    command = command_of(click)
+    if not isinstance(command, Retry | Kill | KillJob):
+        log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
+        await _tell(deps, click, _BROKEN)
+        return
+    name = command_text(command).split()[0] + "_button"
+    if deps.actions is None:
+        deps.count(name, "unavailable")
+        await _tell(deps, click, not_available(command_text(command).split()[0]))
+        return
+    # Admins only are held to the rate: for anyone else nothing reaches TD anyway.
+    too_fast = (
+        deps.allowed(click.user_id, command) if deps.actions.authorize(click.user_id) else None
+    )
+    if too_fast is not None:
+        deps.count(name, "rate_limited")
+        await _tell(deps, click, rate_limited(too_fast))
+        return
+    _, target_id = action_of(command)
+    outcome = await deps.actions.perform(
+        command,
+        click.user_id,
+        channel_id=click.channel_id,
+        thread_ts=click.thread_ts,
+        action_key=action_key_for_button(
+            channel_id=click.channel_id,
+            message_ts=click.message_ts,
+            action_id=click.action_id,
+            target_id=target_id,
+        ),
+    )
+    deps.count(name, outcome.kind.value)
+    log.info(
+        "%s %s by %s in %s: %s",
+        name,
+        target_id,
+        click.user_id,
+        click.channel_id,
+        outcome.kind.value,
+    )
+    # An ephemeral confirmation has done its job: the outcome takes its place.
+    await _tell(deps, click, outcome_reply(outcome), replace=click.ephemeral)
+    if outcome.announce:
+        await delivery.post_message(
+            deps.client,
+            click.channel_id,
+            render(audit_reply(outcome)),
+            thread_ts=click.thread_ts,
+            metrics=deps.metrics,
         )
-        if refused not in _NOT_POSTABLE:
-            return
-    if response_url:
-        await delivery.respond(
-            response_url, rendered, public=not reply.private, metrics=deps.metrics
-        )
+
+
+async def _tell(
+    deps: SlackDeps, click: Click, reply: Reply, *, public: bool = False, replace: bool = False
+) -> None:
+    """Answer the clicker through ``response_url``, or ``chat.postEphemeral`` if that fails."""
+    message = render(reply)
+    if click.response_url and await delivery.respond(
+        click.response_url, message, public=public, replace_original=replace, metrics=deps.metrics
+    ):
+        return
+    await delivery.post_ephemeral(
+        deps.client, click.channel_id, click.user_id, message, metrics=deps.metrics
+    )

@@ -13,6 +13,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.actions import ActionService, RateLimiter
 from bot.answers import Answerer
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
@@ -29,6 +30,8 @@ def create_app(
     tasks: BackgroundTasks | None = None,
     thread_attempts: ThreadLookup | None = None,
     metrics: Metrics | None = None,
+    action_service: ActionService | None = None,
+    limiter: RateLimiter | None = None,
 ) -> AsyncApp:
     client = client or delivery.web_client(settings.slack_bot_token, settings.slack_api_url)
     app = AsyncApp(
@@ -46,6 +49,8 @@ def create_app(
         tasks=tasks if tasks is not None else BackgroundTasks(),
         thread_attempts=thread_attempts,
         metrics=metrics,
+        actions=action_service,
+        limiter=limiter,
     )
     for listeners in (commands, events, actions):
         listeners.register(app, deps)

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.answers import RequestContext
 from bot.commands import Command, CommandError
 from bot.render import render
-from bot.slack import delivery
+from bot.slack import delivery, files
 from bot.slack.deps import SlackDeps
 
 COMMAND = "/td"
@@ -40,3 +40,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 async def _answer(deps: SlackDeps, request: Command, ctx: RequestContext, url: str) -> None:
     reply = await deps.answer(request, ctx)
     await delivery.respond(url, render(reply), public=not reply.private, metrics=deps.metrics)
+    missing = await files.share(deps, ctx.channel_id, reply, thread_ts=None)
+    if missing is not None:
+        await delivery.respond(url, render(missing), public=False, metrics=deps.metrics)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.actions import ActionService, RateLimiter
 from bot.answers import Answerer, Reply, RequestContext
+from bot.answers.failures import rate_limited
 from bot.commands import Command, CommandError, command_text
 from bot.ops.metrics import Metrics
 from bot.slack.dedupe import RecentKeys
@@ -27,17 +29,34 @@ class SlackDeps:
     tasks: BackgroundTasks
     thread_attempts: ThreadLookup | None = None
     metrics: Metrics | None = None
+    # Retry and kill buttons act through it; without it they answer "not available".
+    actions: ActionService | None = None
+    limiter: RateLimiter | None = None
     seen_events: RecentKeys = field(default_factory=RecentKeys)
 
+    def allowed(self, user_id: str, request: Command) -> str | None:
+        """None, or the message for a user over their rate of expensive commands."""
+        if self.limiter is None:
+            return None
+        decision = self.limiter.check(user_id, request)
+        return None if decision.allowed else decision.message
+
     async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Reply:
-        reply = await self.answerer.answer(request, ctx)
+        too_fast = None if isinstance(request, CommandError) else self.allowed(ctx.user_id, request)
+        if too_fast is not None:
+            reply = rate_limited(too_fast)
+        else:
+            reply = await self.answerer.answer(request, ctx)
         name = "invalid" if isinstance(request, CommandError) else command_text(request).split()[0]
-        if self.metrics is not None:
-            self.metrics.commands.labels(name, reply.outcome.value).inc()
+        self.count(name, reply.outcome.value)
         log.info(
             "answered %s for %s in %s: %s", name, ctx.user_id, ctx.channel_id, reply.outcome.value
         )
         return reply
+
+    def count(self, command: str, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.commands.labels(command, outcome).inc()
 
     async def thread_attempt(self, channel: str, thread_ts: str | None) -> str | None:
         if thread_ts is None or self.thread_attempts is None:

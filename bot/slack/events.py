@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.answers import RequestContext
 from bot.render import render
-from bot.slack import delivery
+from bot.slack import delivery, files
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("bot.slack")
@@ -38,6 +38,14 @@ async def _answer(deps: SlackDeps, event: dict[str, Any]) -> None:
     )
     request = deps.answerer.read(event.get("text") or "")
     reply = await deps.answer(request, ctx)
-    await delivery.post_in_thread(
-        deps.client, channel, in_thread or event["ts"], render(reply), metrics=deps.metrics
+    thread = in_thread or event["ts"]
+    refused = await delivery.post_in_thread(
+        deps.client, channel, thread, render(reply), metrics=deps.metrics
     )
+    if refused is not None:
+        return
+    missing = await files.share(deps, channel, reply, thread_ts=thread)
+    if missing is not None:
+        await delivery.post_in_thread(
+            deps.client, channel, thread, render(missing), metrics=deps.metrics
+        )

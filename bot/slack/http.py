@@ -103,9 +103,29 @@ def create_asgi_app(
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-async def serve_http(asgi: Starlette, host: str = "0.0.0.0", port: int = 3000) -> None:  # noqa: S104
-    """Serve until SIGINT/SIGTERM; shutdown runs the app's ``on_shutdown``."""
+async def serve_http(
+    asgi: Starlette,
+    host: str = "0.0.0.0",  # noqa: S104
+    port: int = 3000,
+    *,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM (or ``stop`` is set); shutdown runs the app's ``on_shutdown``."""
     config = uvicorn.Config(
         asgi, host=host, port=port, lifespan="on", access_log=False, log_config=None
     )
-    await uvicorn.Server(config).serve()
+    server = uvicorn.Server(config)
+    if stop is None:
+        await server.serve()
+        return
+
+    async def stop_when_told() -> None:
+        await stop.wait()
+        server.should_exit = True
+
+    watcher = asyncio.create_task(stop_when_told())
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)

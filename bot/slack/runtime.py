@@ -1,11 +1,12 @@
-"""Assemble the running bot from Settings; what ``bot.cli`` calls.
+"""Assemble the Slack side of the bot from Settings; what ``bot.service`` runs.
 
     bot = build_bot(settings)
     await serve_http(bot.asgi, host, port)        # HTTP mode; shutdown closes the bot
-    await run_socket_mode(bot, settings.slack_app_token)   # Socket Mode
+    await run_socket_mode(bot, settings.slack_app_token, host=host, port=port)   # Socket Mode
 
 ``bot.asgi`` also serves /healthz and /metrics in Socket Mode (without the Slack
-endpoint, which would be unauthenticated there).
+endpoint, which would be unauthenticated there), which ``run_socket_mode``
+serves next to the connection when given a port.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +22,13 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 
+from bot.actions import ActionService, RateLimiter
 from bot.answers import HANDLERS, Answerer, Handler
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.deps import ThreadLookup
-from bot.slack.http import Health, HealthCheck, create_asgi_app
+from bot.slack.http import Health, HealthCheck, create_asgi_app, serve_http
 from bot.slack.tasks import BackgroundTasks
 from bot.td import TDClient
 from bot.td.errors import TDError
@@ -67,7 +69,13 @@ class Bot:
     asgi: Starlette
     tasks: BackgroundTasks
     metrics: Metrics
+    # What shutdown runs instead of ``aclose`` when the bot is part of more (bot.service).
+    on_shutdown: Callable[[], Awaitable[None]] | None = None
     _closed: bool = field(default=False, init=False)
+
+    async def shutdown(self) -> None:
+        """What a stopping server calls: ``on_shutdown`` if given, else ``aclose``."""
+        await (self.on_shutdown or self.aclose)()
 
     async def aclose(self) -> None:
         """Let answers in flight finish (bounded), then close TD's connection pool."""
@@ -86,43 +94,71 @@ def build_bot(
     health_checks: Sequence[HealthCheck] = (),
     thread_attempts: ThreadLookup | None = None,
     handlers: Mapping[type[Any], Handler] = HANDLERS,
+    action_service: ActionService | None = None,
+    limiter: RateLimiter | None = None,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
 
     ``td`` is injectable for tests. ``handlers`` is the command table; pass
     ``{**HANDLERS, **more}`` to answer commands built elsewhere (subscriptions,
     admin actions). ``thread_attempts`` maps an alert thread to its attempt,
-    for "@tdbot why".
+    for "@tdbot why". ``action_service`` acts on Retry and Kill buttons,
+    ``limiter`` holds each user to a rate of expensive commands, and
+    ``on_shutdown`` replaces ``Bot.aclose`` when the server stops.
     """
     metrics = metrics or Metrics()
     td = td or TDClient(settings.td_api_key, settings.td, on_response=metrics.observe_td)
     answerer = Answerer(td, settings.td.console, handlers=handlers)
     tasks = BackgroundTasks()
     app = create_app(
-        settings, answerer, tasks=tasks, thread_attempts=thread_attempts, metrics=metrics
+        settings,
+        answerer,
+        tasks=tasks,
+        thread_attempts=thread_attempts,
+        metrics=metrics,
+        action_service=action_service,
+        limiter=limiter,
     )
     bot: Bot
 
     async def shutdown() -> None:
-        await bot.aclose()
+        await bot.shutdown()
 
     asgi = create_asgi_app(
         None if settings.socket_mode else app,
         metrics=metrics,
         health_checks=[("td", TDHealth(td)), *health_checks],
-        on_shutdown=shutdown,
+        # In Socket Mode the connection outlives the ops server's shutdown:
+        # run_socket_mode shuts the bot down after closing it.
+        on_shutdown=None if settings.socket_mode else shutdown,
     )
-    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics)
+    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, on_shutdown)
     return bot
 
 
-async def run_socket_mode(bot: Bot, app_token: str) -> None:
-    """Hold a Socket Mode connection until cancelled, then close the bot."""
+async def run_socket_mode(
+    bot: Bot,
+    app_token: str,
+    *,
+    host: str = "0.0.0.0",  # noqa: S104
+    port: int | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Hold a Socket Mode connection, then shut the bot down.
+
+    With a ``port``, /healthz and /metrics are served on ``host:port`` meanwhile,
+    until SIGINT/SIGTERM; without one, until ``stop`` is set or the task is
+    cancelled.
+    """
     handler = AsyncSocketModeHandler(bot.app, app_token)
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode")
-        await asyncio.Event().wait()
+        if port is not None:
+            await serve_http(bot.asgi, host, port, stop=stop)
+        else:
+            await (stop or asyncio.Event()).wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
-        await bot.aclose()
+        await bot.shutdown()

@@ -1,0 +1,49 @@
+"""`/td timeline <attempt>`: when each task of an attempt ran, as a PNG chart with the reply."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.answers import format as fmt
+from bot.answers.concurrency import both
+from bot.answers.context import RequestContext
+from bot.answers.reply import Link, Reply, ReplyFile
+from bot.answers.services import Services
+from bot.charts import render_timeline_png, timeline_bars
+from bot.commands import Timeline
+from bot.td import urls
+
+
+async def timeline(command: Timeline, ctx: RequestContext, services: Services) -> Reply:
+    attempt, tasks = await both(
+        services.td.attempt(command.attempt_id), services.td.tasks(command.attempt_id)
+    )
+    where = f"{attempt.project.name}/{attempt.workflow.name}"
+    bars = timeline_bars(tasks, services.now())
+    if not bars:
+        return Reply(
+            title=f"Attempt {attempt.id} has no timeline yet",
+            text=f"No task of attempt {attempt.id} ({where}) has started yet.",
+            emoji=":hourglass_flowing_sand:",
+            sections=("No task of this attempt has started yet, so there is nothing to draw.",),
+        )
+    title = f"Timeline of attempt {attempt.id}: {where}"
+    # matplotlib takes a CPU-bound moment: off the loop, so acks stay quick meanwhile.
+    png = await asyncio.to_thread(render_timeline_png, title, bars)
+    shown = fmt.plural(len(bars), "task")
+    more = len([t for t in tasks if t.started_at is not None]) - len(bars)
+    cut = f" (the first {len(bars)}; {more} more are left out)" if more > 0 else ""
+    links: tuple[Link, ...] = ()
+    if attempt.workflow.id is not None:
+        url = urls.attempt_url(
+            services.console, attempt.workflow.id, attempt.session_id, attempt.id
+        )
+        links = (Link("Attempt in TD console", url),)
+    return Reply(
+        title=title,
+        text=f"{title}: {shown}, attempt {attempt.status.value}",
+        emoji=":bar_chart:",
+        sections=(f"{shown} drawn{cut}; the attempt is {attempt.status.value}.",),
+        links=links,
+        files=(ReplyFile(f"timeline-{attempt.id}.png", title, png),),
+    )
