@@ -54,3 +54,5 @@ def configure_logging(
     root.setLevel(level)
     # httpx logs every request URL at INFO; URLs are fine but keep the noise down.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every poll run at INFO; /metrics counts polls instead.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

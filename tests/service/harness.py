@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,25 +41,37 @@ KILL_IDS = ("tdbot.kill",)
 _numbers = itertools.count(1)
 
 
+def service_env(
+    sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, *, poll_seconds: float = 3600
+) -> dict[str, str]:
+    """The environment of ``tdbot serve`` against the sandbox and the fake Slack."""
+    endpoints = sandbox.endpoints()
+    return {
+        "TD_API_KEY": sandbox.api_key,
+        "TD_API_SERVER": endpoints.api,
+        "TD_WORKFLOW_SERVER": endpoints.workflow,
+        "TD_CONSOLE_URL": endpoints.console,
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "TDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'tdbot.db'}",
+        "TDBOT_POLL_SECONDS": str(poll_seconds),
+        "TDBOT_ADMINS": f"{ADMIN},{OTHER_ADMIN}",
+    }
+
+
 def service_settings(
     sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, *, poll_seconds: float = 3600
 ) -> Settings:
-    endpoints = sandbox.endpoints()
-    return load_settings(
-        {
-            "TD_API_KEY": sandbox.api_key,
-            "TD_API_SERVER": endpoints.api,
-            "TD_WORKFLOW_SERVER": endpoints.workflow,
-            "TD_CONSOLE_URL": endpoints.console,
-            "SLACK_BOT_TOKEN": slack.token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "TDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'tdbot.db'}",
-            "TDBOT_POLL_SECONDS": str(poll_seconds),
-            "TDBOT_ADMINS": f"{ADMIN},{OTHER_ADMIN}",
-        },
-        http_mode=True,
-    )
+    env = service_env(sandbox, slack, tmp_path, poll_seconds=poll_seconds)
+    return load_settings(env, http_mode=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def click_body(

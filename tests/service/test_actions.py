@@ -177,10 +177,7 @@ async def test_a_double_click_starts_one_retry(
 
     # Two clicks of the same button, sent at the same moment (each with its response_url).
     hooks = await asyncio.gather(
-        *(
-            bot.click(button, user=ADMIN, ephemeral=True, message_ts=CONFIRM_TS)
-            for _ in range(2)
-        )
+        *(bot.click(button, user=ADMIN, ephemeral=True, message_ts=CONFIRM_TS) for _ in range(2))
     )
     answers = [(await bot.slack.wait_for(hook, timeout=15))[0] for hook in hooks]
     await bot.service.bot.tasks.drain(grace=10)

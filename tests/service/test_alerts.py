@@ -49,7 +49,11 @@ async def test_a_failed_run_is_alerted_once_with_confirmed_buttons(
     [call] = [c for c in bot.slack.calls("/api/chat.postMessage") if c.body is alert]
     [retry] = assert_confirmed(call)
     assert json.loads(retry["value"]) == {"attempt_id": failed}
-    assert {b["action_id"] for b in buttons(call)} == {"alert_diagnose", "alert_retry", "alert_mute"}
+    assert {b["action_id"] for b in buttons(call)} == {
+        "alert_diagnose",
+        "alert_retry",
+        "alert_mute",
+    }
     assert 'tdbot_alerts_posted_total{kind="failure"} 1.0' in await bot.metrics()
 
 
@@ -70,9 +74,17 @@ async def test_alert_buttons_and_why_in_its_thread(
     assert why.body["thread_ts"] == ts
     assert f"attempt {failed}" in texts(why)
 
+    # Diagnose: the diagnosis goes into the thread, with its own confirmed Retry.
+    await bot.click(by_id["alert_diagnose"], user=USER, message_ts=ts)
+    [*_, diagnosis] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
+    assert diagnosis.body["thread_ts"] == ts
+    assert f"Diagnosis: {LAB}/{RECOVERS} attempt {failed}" in texts(diagnosis)
+    [retry] = assert_confirmed(diagnosis)
+    assert json.loads(retry["value"]) == {"attempt_id": failed}
+
     # Mute 4h: anyone may, and the thread hears of it.
     hook = await bot.click(by_id["alert_mute"], user=USER, message_ts=ts)
-    [_, _, muted] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
+    [*_, muted] = await bot.slack.wait_for("/api/chat.postMessage", n=4, timeout=15)
     assert muted.body["thread_ts"] == ts
     assert f"Muted for 4h: {LAB}/{RECOVERS}" in texts(muted)
     [mute] = await bot.service.store.mutes(CHANNEL)
@@ -83,6 +95,6 @@ async def test_alert_buttons_and_why_in_its_thread(
     hook = await bot.click(by_id["alert_retry"], user=ADMIN, message_ts=ts)
     [answer] = await bot.slack.wait_for(hook, timeout=15)
     assert answer.body["response_type"] == "ephemeral"
-    [*_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=4, timeout=15)
+    [*_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=5, timeout=15)
     assert audit.body["thread_ts"] == ts
     assert f"<@{ADMIN}> retried failed tasks of attempt {failed}" in texts(audit)

@@ -84,9 +84,7 @@ async def wait_until(check: Callable[[], Awaitable[bool]], *, timeout: float = 1
 async def test_healthz_reports_the_poll_age_and_fails_while_polls_fail(
     sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path
 ) -> None:
-    async with running_service(
-        sandbox, slack, tmp_path, poll_seconds=0.2, poll_grace=0.0
-    ) as bot:
+    async with running_service(sandbox, slack, tmp_path, poll_seconds=0.2, poll_grace=0.0) as bot:
         health: dict[str, Any] = {}
 
         async def status_is(code: int) -> bool:
@@ -106,7 +104,7 @@ async def test_healthz_reports_the_poll_age_and_fails_while_polls_fail(
         assert health["status"] == "unavailable"
         alerts = health["checks"]["alerts"]
         assert alerts["ok"] is False and alerts["last_poll_failed"] is True
-        assert alerts["last_poll_age_seconds"] > 0.6
+        assert alerts["last_poll_age_seconds"] >= 0.6  # rounded to 0.1 s
         assert health["checks"]["td"]["ok"] is True  # TD answers; only the poll feed fails
         page = samples(await bot.metrics())
         assert page[("tdbot_polls_total", (("outcome", "td_error"),))] >= 1
@@ -144,4 +142,3 @@ async def test_expensive_commands_are_rate_limited_per_user(
         page = samples(await bot.metrics())
         limited_key = ("tdbot_commands_total", (("command", "jobs"), ("outcome", "rate_limited")))
         assert page[limited_key] == 1
-

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,18 +20,11 @@ import httpx
 from bot.sandbox import Sandbox
 from tests.fakes import slack_requests
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.service.harness import ADMIN, click_body, texts
+from tests.service.harness import ADMIN, click_body, free_port, service_env, texts
 from tests.slack.harness import SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILED_CASE = "presto_cluster_out_of_memory"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Served:
@@ -74,20 +66,7 @@ def test_serve_answers_acts_polls_logs_no_secret_and_stops_on_sigterm(
 ) -> None:
     with FakeSlackAPI(token="xoxb-2024-0601-c2VjcmV0LWJvdC10b2tlbg") as slack:
         port = free_port()
-        endpoints = sandbox.endpoints()
-        env = {
-            **os.environ,
-            "TD_API_KEY": sandbox.api_key,
-            "TD_API_SERVER": endpoints.api,
-            "TD_WORKFLOW_SERVER": endpoints.workflow,
-            "TD_CONSOLE_URL": endpoints.console,
-            "SLACK_BOT_TOKEN": slack.token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "TDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'tdbot.db'}",
-            "TDBOT_POLL_SECONDS": "0.5",
-            "TDBOT_ADMINS": ADMIN,
-        }
+        env = {**os.environ, **service_env(sandbox, slack, tmp_path, poll_seconds=0.5)}
         command = [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port)]
         # Files, not pipes: DEBUG logs would fill a pipe nobody reads until the end.
         logs, output = tmp_path / "stderr.log", tmp_path / "stdout.log"
@@ -131,9 +110,10 @@ def test_serve_answers_acts_polls_logs_no_secret_and_stops_on_sigterm(
             served.post(body, slack_requests.JSON)
             slack.wait_for_sync("/api/files.completeUploadExternal", timeout=30)
             deadline = time.monotonic() + 20
-            while 'tdbot_polls_total{outcome="ok"} 2.0' not in served.http.get(
-                f"{served.base}/metrics"
-            ).text:
+            while (
+                'tdbot_polls_total{outcome="ok"} 2.0'
+                not in served.http.get(f"{served.base}/metrics").text
+            ):
                 assert time.monotonic() < deadline, "the alert loop did not poll twice"
                 time.sleep(0.1)
         finally:

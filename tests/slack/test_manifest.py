@@ -38,7 +38,14 @@ def test_matches_what_the_bot_registers() -> None:
     manifest = _manifest()
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "app_mentions:read", "files:write"}
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "app_mentions:read",
+        "files:write",
+        "channels:history",
+        "groups:history",
+    }
     settings = manifest["settings"]
     assert settings["event_subscriptions"]["bot_events"] == ["app_mention"]
     assert settings["interactivity"]["is_enabled"] is True

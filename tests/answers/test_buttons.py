@@ -1,0 +1,94 @@
+"""Retry, Kill and Mute buttons: offered by status, each acting one behind a full confirm dialog."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.answers import ActionId, Confirm, Reply
+from bot.answers.buttons import attempt_buttons, job_buttons
+from bot.render import render
+from bot.td.models import Attempt, Job
+
+
+def attempt(status: str, **extra: Any) -> Attempt:
+    return Attempt.model_validate(
+        {
+            "id": "41",
+            "index": 2,
+            "project": {"id": "1", "name": "sales"},
+            "workflow": {"id": "7", "name": "daily"},
+            "sessionId": "9",
+            "sessionTime": "2024-06-01T02:00:00+09:00",
+            "status": status,
+            "done": status in ("success", "error", "killed"),
+            "success": status == "success",
+            **extra,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("error", [ActionId.RETRY_FAILED, ActionId.MUTE]),
+        ("killed", [ActionId.RETRY_FAILED, ActionId.MUTE]),
+        ("running", [ActionId.KILL]),
+        ("queued", [ActionId.KILL]),
+        ("canceling", []),
+        ("success", []),
+    ],
+)
+def test_buttons_follow_the_attempt_status(status: str, expected: list[ActionId]) -> None:
+    assert [a.action_id for a in attempt_buttons(attempt(status))] == expected
+
+
+def test_retry_and_kill_carry_their_target_and_a_full_dialog() -> None:
+    retry, mute = attempt_buttons(attempt("error"))
+    assert retry.payload == {"attempt_id": "41"} and retry.style == "primary"
+    assert isinstance(retry.confirm, Confirm)
+    assert retry.confirm.title == "Retry failed tasks?"
+    assert "attempt 41 (sales/daily, session 2024-06-01 02:00 +09:00, error)" in retry.confirm.text
+    assert mute.payload == {"project": "sales", "workflow": "daily", "duration": "4h"}
+    assert mute.confirm is None  # changes nothing at TD
+
+    [kill] = attempt_buttons(attempt("running"))
+    assert kill.payload == {"attempt_id": "41"} and kill.style == "danger"
+    assert isinstance(kill.confirm, Confirm) and kill.confirm.confirm == "Kill attempt"
+
+
+def test_the_dialog_reaches_block_kit_within_its_limits() -> None:
+    long_name = "p" * 400
+    found = attempt("error", project={"id": "1", "name": long_name})
+    reply = Reply(title="t", text="t", actions=attempt_buttons(found))
+    [actions] = [b for b in render(reply).blocks if b["type"] == "actions"]
+    retry = actions["elements"][0]
+    dialog = retry["confirm"]
+    assert dialog["title"]["text"] == "Retry failed tasks?"
+    assert len(dialog["text"]["text"]) <= 300 and "attempt 41" in dialog["text"]["text"]
+    assert dialog["confirm"]["text"] == "Retry failed tasks" and dialog["deny"]["text"] == "Cancel"
+    assert json.loads(retry["value"]) == {"attempt_id": "41"}
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        ("running", True),
+        ("queued", True),
+        ("booting", True),
+        ("success", False),
+        ("error", False),
+        ("killed", False),
+        ("unknown", False),
+    ],
+)
+def test_kill_job_only_for_a_job_that_has_not_finished(status: str, offered: bool) -> None:
+    job = Job.model_validate({"job_id": "8", "type": "presto", "status": status, "database": "db"})
+    buttons = job_buttons(job)
+    assert bool(buttons) is offered
+    if offered:
+        [kill] = buttons
+        assert kill.action_id is ActionId.KILL and kill.payload == {"job_id": "8"}
+        assert isinstance(kill.confirm, Confirm) and "Kill TD job 8" in kill.confirm.text
