@@ -1,8 +1,9 @@
-"""The benchmark-sized account builds in seconds and still answers quickly."""
+"""The benchmark-sized account has the shape the alert benchmark relies on.
+
+How fast it builds and answers is measured by bench/alerts.py, not asserted here.
+"""
 
 from __future__ import annotations
-
-import time
 
 import httpx
 
@@ -11,10 +12,7 @@ from tests.sandbox.shapes import json_of
 
 
 def test_two_thousand_workflows_twenty_thousand_attempts() -> None:
-    begun = time.perf_counter()
     sandbox = Sandbox(scale=Scale(workflows=2000, attempts=20000))
-    built = time.perf_counter() - begun
-    assert built < 10, built  # a few seconds here; generous for slow CI machines
     store = sandbox.world.store
     bulk = [p for p in store.projects.values() if p.name.startswith("bulk_")]
     assert sum(len(p.workflows) for p in bulk) == 2000
@@ -26,13 +24,11 @@ def test_two_thousand_workflows_twenty_thousand_attempts() -> None:
             base_url=sandbox.url, headers={"Authorization": f"TD1 {sandbox.api_key}"}
         ) as api,
     ):
-        begun = time.perf_counter()
         page = json_of(api.get("/api/attempts", params={"page_size": 100}))["attempts"]
         deep = json_of(
             api.get("/api/attempts", params={"page_size": 100, "last_id": page[-1]["id"]})
         )["attempts"]
         one = json_of(api.get("/api/attempts", params={"project": "bulk_042"}))["attempts"]
-        assert time.perf_counter() - begun < 2
     assert len(page) == len(deep) == 100 and int(deep[0]["id"]) < int(page[-1]["id"])
     assert len(one) == 100 and {a["project"]["name"] for a in one} == {"bulk_042"}
     failed = [a for a in bulk_attempts if a.status == "error"]
