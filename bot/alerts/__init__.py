@@ -8,7 +8,7 @@ slack_sdk (no Bolt here), and any ``ChatPoster`` can stand in for it.
 
 from bot.alerts.chat import ChatError, ChatPoster, ChatRateLimited, SlackChatPoster
 from bot.alerts.delivery import DeliveryConfig
-from bot.alerts.message import ACTION_DIAGNOSE, ACTION_MUTE, ACTION_RETRY, AlertMessage
+from bot.alerts.message import AlertMessage
 from bot.alerts.poller import Poller, PollerConfig, PollReport
 from bot.alerts.scheduler import AlertScheduler
 from bot.alerts.subscriptions import (
@@ -24,9 +24,6 @@ from bot.alerts.subscriptions import (
 )
 
 __all__ = [
-    "ACTION_DIAGNOSE",
-    "ACTION_MUTE",
-    "ACTION_RETRY",
     "AlertMessage",
     "AlertScheduler",
     "ChatError",

@@ -2,16 +2,13 @@
 
 Every TD string goes through ``bot.text`` (masking the attempt's secret params
 too) before it is put in a block; our own words are written as mrkdwn here.
-Nobody is ever @-mentioned. Buttons carry JSON values:
-
-- ``alert_diagnose`` / ``alert_retry``: ``{"attempt_id": "123"}``
-- ``alert_mute``: ``{"project": "p", "workflow": "w", "duration": "4h"}``
+Nobody is ever @-mentioned. The buttons are those of every tdbot message
+(``bot.buttons``), rendered by ``bot.render`` like an answer's.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +16,6 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
-    ButtonElement,
-    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -28,15 +23,15 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.actions import Target
+from bot.buttons import action_button, diagnose_button, mute_button
 from bot.diagnosis.model import Diagnosis, TaskFailure
+from bot.render import limits
+from bot.render.blocks import button
+from bot.store import ActionKind
 from bot.td import urls
 from bot.td.models import Attempt, AttemptStatus
 from bot.text import code_block, fallback_text, inline_code, plain, safe, secret_param_values
-
-ACTION_DIAGNOSE = "alert_diagnose"
-ACTION_RETRY = "alert_retry"
-ACTION_MUTE = "alert_mute"
-MUTE_DURATION = "4h"
 
 DIGEST_ITEMS = 40
 """Failures per digest message: 40 one-line items stay far inside the size limits."""
@@ -44,16 +39,9 @@ DIGEST_ITEMS = 40
 _ROOT_CHARS = 700
 _EVIDENCE_CHARS = 1500
 _NAME_CHARS = 300
-# Slack's limits (slack-and-friends.md 4). Not imported from bot.render: render
-# builds answers, whose buttons import from here, so that would be a cycle.
-_SECTION_TEXT = 3000
-_HEADER_TEXT = 150
-_CONFIRM_TEXT = 300
-_FALLBACK_TEXT = 3000  # Slack cuts at 40k; notifications show far less
-_TOTAL_CHARS = 12_000  # under the undocumented ~13k that gives msg_blocks_too_long
 # Digest lines per message are bounded by count and by characters, which keeps
-# the message under that total.
-_DIGEST_CHARS = _TOTAL_CHARS - 2000
+# the message under Slack's total.
+_DIGEST_CHARS = limits.TOTAL_CHARS - 2000
 
 _EMOJI = {AttemptStatus.ERROR: "🔴", AttemptStatus.KILLED: "⛔", AttemptStatus.SUCCESS: "✅"}
 _SOURCE_LABEL = {
@@ -164,7 +152,7 @@ def _digest(views: Sequence[_View]) -> Digest:
     # A section holds at most 3000 characters: pack the lines into as few as fit.
     chunk: list[str] = []
     for line in (v.digest_line() for v in views):
-        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > _SECTION_TEXT:
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > limits.SECTION_TEXT:
             blocks.append(_section("\n".join(chunk)))
             chunk = []
         chunk.append(line)
@@ -220,7 +208,9 @@ class _View:
             else ("Killed" if self.status is AttemptStatus.KILLED else "Failed")
         )
         prefix = f"{emoji} {word}: "
-        name = plain(self.where_raw, _HEADER_TEXT - len(prefix), extra_secret_values=self.secrets)
+        name = plain(
+            self.where_raw, limits.HEADER_TEXT - len(prefix), extra_secret_values=self.secrets
+        )
         return prefix + name
 
     def recovered_line(self, recovered: Recovery) -> str:
@@ -331,36 +321,12 @@ class _View:
 
     def actions(self, *, retry: bool, mute: bool) -> ActionsBlock:
         a = self.attempt
-        target = _value({"attempt_id": a.id})
-        buttons = [ButtonElement(text="Diagnose", action_id=ACTION_DIAGNOSE, value=target)]
+        actions = [diagnose_button(a.id)]
         if retry:
-            question = plain(
-                f"Retry the failed tasks of {self.where_raw} attempt #{a.index}?",
-                _CONFIRM_TEXT,
-                extra_secret_values=self.secrets,
-            )
-            buttons.append(
-                ButtonElement(
-                    text="Retry failed tasks",
-                    action_id=ACTION_RETRY,
-                    value=target,
-                    confirm=ConfirmObject(
-                        title="Retry failed tasks?", text=question, confirm="Retry", deny="Cancel"
-                    ),
-                )
-            )
+            actions.append(action_button(ActionKind.RETRY, Target.from_attempt(a)))
         if mute:
-            scope = {
-                "project": a.project.name,
-                "workflow": a.workflow.name,
-                "duration": MUTE_DURATION,
-            }
-            buttons.append(
-                ButtonElement(
-                    text=f"Mute {MUTE_DURATION}", action_id=ACTION_MUTE, value=_value(scope)
-                )
-            )
-        return ActionsBlock(elements=buttons)
+            actions.append(mute_button(a.project.name, a.workflow.name))
+        return ActionsBlock(elements=[button(x, secrets=self.secrets) for x in actions])
 
     def digest_line(self) -> str:
         a = self.attempt
@@ -376,17 +342,13 @@ def _section(mrkdwn: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=mrkdwn))
 
 
-def _value(payload: Mapping[str, str | None]) -> str:
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
-
-
 def _message(
     raw_text: str, blocks: Sequence[Block], *, secrets: Sequence[str] = ()
 ) -> AlertMessage:
     # to_dict() runs slack_sdk's own validators, so a limit missed here fails loudly.
     rendered = [block.to_dict() for block in blocks]
     return AlertMessage(
-        text=fallback_text(raw_text, _FALLBACK_TEXT, extra_secret_values=secrets),
+        text=fallback_text(raw_text, limits.FALLBACK_TEXT, extra_secret_values=secrets),
         blocks=rendered,
     )
 

@@ -3,25 +3,12 @@
 from bot.answers.answerer import HANDLERS, Answerer, Handler
 from bot.answers.context import RequestContext
 from bot.answers.diagnose import diagnosis_reply, job_diagnosis_reply
-from bot.answers.reply import (
-    Action,
-    ActionId,
-    Confirm,
-    Evidence,
-    Field,
-    Link,
-    Outcome,
-    Reply,
-    ReplyFile,
-)
+from bot.answers.reply import Evidence, Field, Link, Outcome, Reply, ReplyFile
 from bot.answers.services import Services
 
 __all__ = [
     "HANDLERS",
-    "Action",
-    "ActionId",
     "Answerer",
-    "Confirm",
     "Evidence",
     "Field",
     "Handler",

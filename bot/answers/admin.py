@@ -21,10 +21,10 @@ from bot.actions import (
 )
 from bot.answers import mrkdwn
 from bot.answers.answerer import Handler
-from bot.answers.buttons import action_button
 from bot.answers.context import RequestContext
 from bot.answers.reply import Link, Outcome, Reply
 from bot.answers.services import Services
+from bot.buttons import action_button
 from bot.commands import Kill, KillJob, Retry
 from bot.store import ActionKind
 

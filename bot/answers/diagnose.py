@@ -7,10 +7,10 @@ from typing import Any
 
 from bot.answers import failures, mrkdwn
 from bot.answers import format as fmt
-from bot.answers.buttons import attempt_buttons, job_buttons
 from bot.answers.context import RequestContext
 from bot.answers.reply import Evidence, Field, Link, Reply
 from bot.answers.services import Services
+from bot.buttons import attempt_buttons, job_buttons
 from bot.commands import AttemptTarget, CommandError, Diagnose, JobTarget, SessionTarget, usage
 from bot.diagnosis import (
     Diagnosis,

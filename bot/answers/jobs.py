@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.answers import format as fmt
 from bot.answers import mrkdwn
 from bot.answers.context import RequestContext
-from bot.answers.reply import Action, ActionId, Evidence, Field, Link, Reply
+from bot.answers.reply import Evidence, Field, Link, Reply
 from bot.answers.services import Services
+from bot.buttons import diagnose_job_button
 from bot.commands import ListJobs, ShowJob
 from bot.td import urls
 from bot.td.models import Job, JobStatus
@@ -60,9 +61,7 @@ async def show_job(command: ShowJob, ctx: RequestContext, services: Services) ->
         fields=fields,
         evidence=tuple(evidence),
         links=(Link("Open in TD console", link),),
-        actions=(
-            (Action(ActionId.DIAGNOSE, "Diagnose", {"job_id": job.job_id}),) if failed else ()
-        ),
+        actions=((diagnose_job_button(job.job_id),) if failed else ()),
     )
 
 

@@ -2,32 +2,23 @@
 
 Trust rules, so escaping happens exactly once:
 
-- ``title``, ``text``, ``Evidence.text``, ``Link.label`` and ``Action.label`` are
-  *raw* text (possibly from TD). The renderer makes them safe.
+- ``title``, ``text``, ``Evidence.text``, ``Link.label`` and the buttons' labels
+  and dialogs are *raw* text (possibly from TD). The renderer makes them safe.
 - ``Field.value``, ``sections`` and ``context`` are *mrkdwn*, and every piece of
   TD text in them must have gone through ``bot.text.safe`` (answers build them
   with ``bot.answers.mrkdwn``). Labels are our own words.
 
-Action buttons carry a JSON ``value`` for the listener that handles them
-(``bot/slack/actions.py``); see ``ActionId``. ``files`` (a chart) are uploaded
-next to the message in Slack and saved to disk by the console.
+``actions`` are the buttons of ``bot.buttons``, the one set every message
+uses. ``files`` (a chart) are uploaded next to the message in Slack and saved
+to disk by the console.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
 
-
-class ActionId(StrEnum):
-    """``action_id`` of the buttons tdbot puts on messages, and their ``value`` payloads."""
-
-    DIAGNOSE = "tdbot.diagnose"  # {"attempt_id": "123"}
-    RETRY_FAILED = "tdbot.retry_failed"  # {"attempt_id": "123"}: resume mode "failed"
-    KILL = "tdbot.kill"  # {"attempt_id": "123"} or {"job_id": "456"}
-    MUTE = "tdbot.mute"  # {"project": "p", "workflow": "w" | null, "duration": "4h"}
+from bot.buttons import Action
 
 
 class Outcome(StrEnum):
@@ -61,30 +52,6 @@ class Evidence:
 class Link:
     label: str
     url: str
-
-
-@dataclass(frozen=True)
-class Confirm:
-    """A confirmation dialog in full; all raw text."""
-
-    title: str
-    text: str
-    confirm: str = "Yes"
-    deny: str = "Cancel"
-
-
-@dataclass(frozen=True)
-class Action:
-    action_id: ActionId
-    label: str
-    payload: dict[str, str | None]
-    style: Literal["primary", "danger"] | None = None
-    # A raw question (titled with the label), or the whole dialog.
-    confirm: str | Confirm | None = None
-
-    @property
-    def value(self) -> str:
-        return json.dumps(self.payload, separators=(",", ":"), sort_keys=True)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from bot.answers import failures, mrkdwn
 from bot.answers import format as fmt
 from bot.answers.concurrency import both
 from bot.answers.context import RequestContext
-from bot.answers.reply import Action, ActionId, Field, Link, Reply
+from bot.answers.reply import Field, Link, Reply
 from bot.answers.services import Services
+from bot.buttons import Action, diagnose_button
 from bot.commands import ListSessions, ShowAttempt, ShowSession
 from bot.td import urls
 from bot.td.models import Attempt, AttemptStatus, IdAndName, Session, Task, TaskState
@@ -30,7 +31,7 @@ def _attempt_link(services: Services, attempt: Attempt) -> str:
 def _diagnose_button(attempt_id: str, status: AttemptStatus) -> tuple[Action, ...]:
     if not status.failed:
         return ()
-    return (Action(ActionId.DIAGNOSE, "Diagnose", {"attempt_id": attempt_id}),)
+    return (diagnose_button(attempt_id),)
 
 
 def _retry_text(attempt: Attempt) -> str:

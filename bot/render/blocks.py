@@ -26,7 +26,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.answers.reply import Action, Confirm, Evidence, Field, Link, Reply
+from bot.answers.reply import Evidence, Field, Link, Reply
+from bot.buttons import Action, Confirm
 from bot.render import limits
 from bot.text import code_block, cut, fallback_text, plain, safe
 
@@ -134,7 +135,7 @@ def _tail(reply: Reply, left_out: int) -> Blocks:
             for n in notes[-limits.CONTEXT_ELEMENTS :]
         ]
         blocks.append(_dict(ContextBlock(elements=elements)))
-    buttons = [*_link_buttons(reply.links), *(_action_button(a) for a in reply.actions)]
+    buttons = [*_link_buttons(reply.links), *(button(a) for a in reply.actions)]
     if buttons:
         blocks.append(_dict(ActionsBlock(elements=buttons[: limits.ACTION_ELEMENTS])))
     return blocks
@@ -153,23 +154,28 @@ def _link_buttons(links: Sequence[Link]) -> list[ButtonElement]:
     ]
 
 
-def _action_button(action: Action) -> ButtonElement:
+def button(action: Action, *, secrets: Sequence[str] = ()) -> ButtonElement:
+    """A ``bot.buttons`` button as Block Kit, its texts masked (also ``secrets``) and cut."""
+
+    def text(raw: str, limit: int) -> str:
+        return plain(raw, limit, extra_secret_values=secrets)
+
     confirm = None
     if action.confirm is not None:
         dialog = action.confirm
         if isinstance(dialog, str):
             dialog = Confirm(title=action.label, text=dialog)
         confirm = ConfirmObject(
-            title=plain(dialog.title, limits.CONFIRM_TITLE),
-            text=PlainTextObject(text=plain(dialog.text, limits.CONFIRM_TEXT)),
-            confirm=plain(dialog.confirm, limits.CONFIRM_BUTTON),
-            deny=plain(dialog.deny, limits.CONFIRM_BUTTON),
+            title=text(dialog.title, limits.CONFIRM_TITLE),
+            text=PlainTextObject(text=text(dialog.text, limits.CONFIRM_TEXT)),
+            confirm=text(dialog.confirm, limits.CONFIRM_BUTTON),
+            deny=text(dialog.deny, limits.CONFIRM_BUTTON),
         )
     value = action.value
     if len(value) > limits.BUTTON_VALUE:
         raise ValueError(f"{action.action_id} payload is longer than {limits.BUTTON_VALUE}")
     return ButtonElement(
-        text=PlainTextObject(text=plain(action.label, limits.BUTTON_TEXT), emoji=True),
+        text=PlainTextObject(text=text(action.label, limits.BUTTON_TEXT), emoji=True),
         action_id=action.action_id.value,
         value=value,
         style=action.style,

@@ -6,13 +6,12 @@ told so privately, and TD sees no request), then the clicker's rate limit, then
 the action under the button's key (``action_key_for_button``), so a double
 click or a re-delivered click acts once. The clicker is answered privately;
 when TD was changed (or may have been), the audit line goes into the
-message's thread for everyone. Alert messages (bot/alerts/message.py) name
-the same buttons ``alert_*``; both sets are handled here.
+message's thread for everyone. Answers and alerts carry the same buttons
+(``bot.buttons``): one listener per action id, one value format.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -21,33 +20,20 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.actions import action_key_for_button
-from bot.alerts import ACTION_DIAGNOSE, ACTION_MUTE, ACTION_RETRY
-from bot.answers import ActionId, Reply, RequestContext
+from bot.answers import Reply, RequestContext
 from bot.answers.admin import action_of, audit_reply, outcome_reply
 from bot.answers.failures import not_available, rate_limited
-from bot.commands import (
-    AttemptTarget,
-    Command,
-    Diagnose,
-    JobTarget,
-    Kill,
-    KillJob,
-    Mute,
-    Retry,
-    Scope,
-    command_text,
-    parse_duration,
-)
+from bot.buttons import ActionId, command_of
+from bot.commands import Kill, KillJob, Retry, command_text
 from bot.render import render
 from bot.slack import delivery, files
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("bot.slack")
 
-DIAGNOSE_IDS = (ActionId.DIAGNOSE.value, ACTION_DIAGNOSE)
-MUTE_IDS = (ActionId.MUTE.value, ACTION_MUTE)
-RETRY_IDS = (ActionId.RETRY_FAILED.value, ACTION_RETRY)
-KILL_IDS = (ActionId.KILL.value,)
+# Answered in the message's thread, or acting in TD.
+_ANSWERING = (ActionId.DIAGNOSE, ActionId.MUTE)
+_ACTING = (ActionId.RETRY_FAILED, ActionId.KILL)
 
 # Slack cannot post into a thread of a channel the bot is not in; answer in place then.
 _NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -99,30 +85,6 @@ class Click:
         return RequestContext(self.user_id, self.channel_id, thread_ts=self.thread_ts)
 
 
-def command_of(click: Click) -> Command | None:
-    """The command a button asks for, from its JSON value; None when it cannot be read."""
-    try:
-        payload = json.loads(click.value)
-        if click.action_id in DIAGNOSE_IDS:
-            if payload.get("job_id"):
-                return Diagnose(JobTarget(str(payload["job_id"])))
-            return Diagnose(AttemptTarget(str(payload["attempt_id"])))
-        if click.action_id in RETRY_IDS:
-            return Retry(str(payload["attempt_id"]))
-        if click.action_id in KILL_IDS:
-            if payload.get("job_id"):
-                return KillJob(str(payload["job_id"]))
-            return Kill(str(payload["attempt_id"]))
-        if click.action_id in MUTE_IDS:
-            duration = parse_duration(str(payload["duration"]))
-            if duration is None:
-                return None
-            return Mute(Scope(str(payload["project"]), payload.get("workflow")), duration)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
-    return None
-
-
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_link(ack: AsyncAck) -> None:
         await ack()
@@ -138,15 +100,15 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         deps.tasks.spawn(_act(deps, click), name=f"td-button-{click.action_id}")
 
     app.action(re.compile(r"^tdbot\.link\.\d+$"))(on_link)
-    for action_id in (*DIAGNOSE_IDS, *MUTE_IDS):
-        app.action(action_id)(on_answer)
-    for action_id in (*RETRY_IDS, *KILL_IDS):
-        app.action(action_id)(on_act)
+    for action_id in _ANSWERING:
+        app.action(action_id.value)(on_answer)
+    for action_id in _ACTING:
+        app.action(action_id.value)(on_act)
 
 
 async def _answer(deps: SlackDeps, click: Click) -> None:
     """Diagnose or Mute: the answer goes into the thread, for everyone in it."""
-    command = command_of(click)
+    command = command_of(click.action_id, click.value)
     if command is None:
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
         await _tell(deps, click, _BROKEN)
@@ -168,7 +130,7 @@ async def _answer(deps: SlackDeps, click: Click) -> None:
 
 async def _act(deps: SlackDeps, click: Click) -> None:
     """Retry or Kill: admins only, once per button; the clicker is told, the thread sees it."""
-    command = command_of(click)
+    command = command_of(click.action_id, click.value)
     if not isinstance(command, Retry | Kill | KillJob):
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
         await _tell(deps, click, _BROKEN)

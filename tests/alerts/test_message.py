@@ -10,9 +10,6 @@ from typing import Any
 import pytest
 
 from bot.alerts.message import (
-    ACTION_DIAGNOSE,
-    ACTION_MUTE,
-    ACTION_RETRY,
     DIGEST_ITEMS,
     Recovery,
     digest_messages,
@@ -20,6 +17,7 @@ from bot.alerts.message import (
     recovery_reply,
     retry_failure_reply,
 )
+from bot.buttons import ActionId
 from bot.diagnosis import Category, Diagnosis, Evidence, RetryAdvice, TaskFailure
 from bot.render import limits
 from bot.td.models import Attempt, AttemptStatus
@@ -123,14 +121,24 @@ def test_failure_message_names_what_failed_and_offers_actions() -> None:
     ):
         assert expected in body, expected
     found = buttons(m.blocks)
-    assert json.loads(found[ACTION_DIAGNOSE]["value"]) == {"attempt_id": "501"}
-    assert json.loads(found[ACTION_RETRY]["value"]) == {"attempt_id": "501"}
-    assert "confirm" in found[ACTION_RETRY]
-    assert json.loads(found[ACTION_MUTE]["value"]) == {
+    assert json.loads(found[ActionId.DIAGNOSE]["value"]) == {"attempt_id": "501"}
+    assert json.loads(found[ActionId.RETRY_FAILED]["value"]) == {"attempt_id": "501"}
+    assert "confirm" in found[ActionId.RETRY_FAILED]
+    assert json.loads(found[ActionId.MUTE]["value"]) == {
         "project": "sales_etl",
         "workflow": "daily",
         "duration": "4h",
     }
+
+
+def test_the_retry_dialog_names_the_attempt_and_masks_its_secrets() -> None:
+    a = attempt(workflow="daily_hunter2secret", params={"api_password": "hunter2secret"})
+    retry = buttons(failure_message(a, None, console=CONSOLE).blocks)[ActionId.RETRY_FAILED]
+    assert retry["style"] == "primary"
+    dialog = retry["confirm"]
+    assert dialog["title"]["text"] == "Retry failed tasks?"
+    assert dialog["text"]["text"].startswith("Retry the failed tasks of attempt 501 (sales_etl/")
+    assert "hunter2secret" not in json.dumps(dialog)
 
 
 def test_killed_reads_as_killed() -> None:
@@ -157,7 +165,7 @@ def test_recovered_parent_shows_the_recovery_and_drops_retry() -> None:
     body = all_text(m.blocks)
     assert "Recovered: sales_etl/daily" in body
     assert "recovered by attempt #2 at" in body
-    assert set(buttons(m.blocks)) == {ACTION_DIAGNOSE}
+    assert set(buttons(m.blocks)) == {ActionId.DIAGNOSE}
     assert "recovered by attempt #2" in m.text
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answers.reply import Action, ActionId, Evidence, Field, Link, Reply
+from bot.answers.reply import Evidence, Field, Link, Reply
+from bot.buttons import Action, ActionId
 from bot.console.terminal import TerminalStyle, render_blocks, render_message
 from bot.render import render
 

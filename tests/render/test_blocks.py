@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answers.reply import Action, ActionId, Evidence, Field, Link, Reply
+from bot.answers.reply import Evidence, Field, Link, Reply
+from bot.buttons import Action, ActionId
 from bot.render import limits, render, render_text
 from bot.text import safe
 

@@ -36,8 +36,7 @@ OTHER_ADMIN = "UADMIN0002"
 USER = "U0USER0001"  # not an admin
 CHANNEL = "C0CHAN0001"
 SLACK_TOKEN = "xoxb-4711-0815-Zm9vYmFyc2VjcmV0dG9rZW4"
-RETRY_IDS = ("tdbot.retry_failed", "alert_retry")
-KILL_IDS = ("tdbot.kill",)
+ACTING_IDS = ("tdbot.retry_failed", "tdbot.kill")
 _numbers = itertools.count(1)
 
 

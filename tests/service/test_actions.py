@@ -16,11 +16,10 @@ from bot.td import TDClient
 from bot.td.models import Attempt, AttemptStatus, JobStatus
 from tests.fakes.slack_api import Call
 from tests.service.harness import (
+    ACTING_IDS,
     ADMIN,
     CHANNEL,
-    KILL_IDS,
     OTHER_ADMIN,
-    RETRY_IDS,
     USER,
     Running,
     buttons,
@@ -33,7 +32,7 @@ CONFIRM_TS = "1700000100.000001"  # the ts Slack gives the ephemeral confirmatio
 
 def assert_confirmed(call: Call) -> list[dict[str, Any]]:
     """Every Retry/Kill button of the message asks for confirmation, in full; returns them."""
-    acting = [b for b in buttons(call) if b["action_id"] in (*RETRY_IDS, *KILL_IDS)]
+    acting = [b for b in buttons(call) if b["action_id"] in ACTING_IDS]
     for button in acting:
         dialog = button.get("confirm")
         assert dialog is not None, button
@@ -140,6 +139,7 @@ async def test_non_admins_send_nothing_to_td_and_are_told_privately(
     [job] = await td.jobs(status=JobStatus.RUNNING, limit=1)
     retry_value = json.dumps({"attempt_id": failed})
     kill_value = json.dumps({"attempt_id": running.id})
+    kill_job_value = json.dumps({"job_id": job.job_id})
     before = len(sandbox.requests.records)
 
     answers = [await bot.ask(text) for text in (f"retry {failed}", f"kill {running.id}")]
@@ -148,8 +148,8 @@ async def test_non_admins_send_nothing_to_td_and_are_told_privately(
         await bot.click({"action_id": action_id, "value": value}, user=USER)
         for action_id, value in (
             ("tdbot.retry_failed", retry_value),
-            ("alert_retry", retry_value),
             ("tdbot.kill", kill_value),
+            ("tdbot.kill", kill_job_value),
         )
     ]
     for hook in clicked:

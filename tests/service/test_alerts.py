@@ -50,9 +50,9 @@ async def test_a_failed_run_is_alerted_once_with_confirmed_buttons(
     [retry] = assert_confirmed(call)
     assert json.loads(retry["value"]) == {"attempt_id": failed}
     assert {b["action_id"] for b in buttons(call)} == {
-        "alert_diagnose",
-        "alert_retry",
-        "alert_mute",
+        "tdbot.diagnose",
+        "tdbot.retry_failed",
+        "tdbot.mute",
     }
     assert 'tdbot_alerts_posted_total{kind="failure"} 1.0' in await bot.metrics()
 
@@ -75,7 +75,7 @@ async def test_alert_buttons_and_why_in_its_thread(
     assert f"attempt {failed}" in texts(why)
 
     # Diagnose: the diagnosis goes into the thread, with its own confirmed Retry.
-    await bot.click(by_id["alert_diagnose"], user=USER, message_ts=ts)
+    await bot.click(by_id["tdbot.diagnose"], user=USER, message_ts=ts)
     [*_, diagnosis] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
     assert diagnosis.body["thread_ts"] == ts
     assert f"Diagnosis: {LAB}/{RECOVERS} attempt {failed}" in texts(diagnosis)
@@ -83,7 +83,7 @@ async def test_alert_buttons_and_why_in_its_thread(
     assert json.loads(retry["value"]) == {"attempt_id": failed}
 
     # Mute 4h: anyone may, and the thread hears of it.
-    hook = await bot.click(by_id["alert_mute"], user=USER, message_ts=ts)
+    hook = await bot.click(by_id["tdbot.mute"], user=USER, message_ts=ts)
     [*_, muted] = await bot.slack.wait_for("/api/chat.postMessage", n=4, timeout=15)
     assert muted.body["thread_ts"] == ts
     assert f"Muted for 4h: {LAB}/{RECOVERS}" in texts(muted)
@@ -92,7 +92,7 @@ async def test_alert_buttons_and_why_in_its_thread(
     assert bot.slack.calls(hook) == []  # answered in the thread, not privately
 
     # Retry failed tasks, by an admin: the audit line goes into the alert's thread.
-    hook = await bot.click(by_id["alert_retry"], user=ADMIN, message_ts=ts)
+    hook = await bot.click(by_id["tdbot.retry_failed"], user=ADMIN, message_ts=ts)
     [answer] = await bot.slack.wait_for(hook, timeout=15)
     assert answer.body["response_type"] == "ephemeral"
     [*_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=5, timeout=15)

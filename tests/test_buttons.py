@@ -1,14 +1,36 @@
-"""Retry, Kill and Mute buttons: offered by status, each acting one behind a full confirm dialog."""
+"""The one set of buttons: offered by status, acting ones behind a full confirm dialog, and
+every value a button carries read back as the command it stands for."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from bot.answers import ActionId, Confirm, Reply
-from bot.answers.buttons import attempt_buttons, job_buttons
+from bot.answers import Reply
+from bot.buttons import (
+    Action,
+    ActionId,
+    Confirm,
+    attempt_buttons,
+    command_of,
+    diagnose_button,
+    diagnose_job_button,
+    job_buttons,
+)
+from bot.commands import (
+    AttemptTarget,
+    Command,
+    Diagnose,
+    JobTarget,
+    Kill,
+    KillJob,
+    Mute,
+    Retry,
+    Scope,
+)
 from bot.render import render
 from bot.td.models import Attempt, Job
 
@@ -85,10 +107,57 @@ def test_the_dialog_reaches_block_kit_within_its_limits() -> None:
     ],
 )
 def test_kill_job_only_for_a_job_that_has_not_finished(status: str, offered: bool) -> None:
-    job = Job.model_validate({"job_id": "8", "type": "presto", "status": status, "database": "db"})
-    buttons = job_buttons(job)
+    buttons = job_buttons(job(status))
     assert bool(buttons) is offered
     if offered:
         [kill] = buttons
         assert kill.action_id is ActionId.KILL and kill.payload == {"job_id": "8"}
         assert isinstance(kill.confirm, Confirm) and "Kill TD job 8" in kill.confirm.text
+
+
+def job(status: str) -> Job:
+    return Job.model_validate({"job_id": "8", "type": "presto", "status": status, "database": "db"})
+
+
+@pytest.mark.parametrize(
+    ("action", "command"),
+    [
+        (diagnose_button("41"), Diagnose(AttemptTarget("41"))),
+        (diagnose_job_button("8"), Diagnose(JobTarget("8"))),
+        (attempt_buttons(attempt("error"))[0], Retry("41")),
+        (
+            attempt_buttons(attempt("error"))[1],
+            Mute(Scope("sales", "daily"), timedelta(hours=4)),
+        ),
+        (attempt_buttons(attempt("running"))[0], Kill("41")),
+        (job_buttons(job("running"))[0], KillJob("8")),
+    ],
+)
+def test_every_button_reads_back_as_its_command(action: Action, command: Command) -> None:
+    assert command_of(action.action_id.value, action.value) == command
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [
+        ("tdbot.unknown", '{"attempt_id":"41"}'),  # not one of ours
+        ("tdbot.link.0", '{"attempt_id":"41"}'),
+        ("tdbot.retry_failed", "not json"),
+        ("tdbot.retry_failed", '["41"]'),
+        ("tdbot.retry_failed", "{}"),
+        ("tdbot.retry_failed", '{"attempt_id":null}'),
+        ("tdbot.kill", '{"attempt_id":"41; drop"}'),
+        ("tdbot.diagnose", '{"job_id":"-1"}'),
+        ("tdbot.mute", '{"project":"sales","workflow":"daily","duration":"soon"}'),
+        ("tdbot.mute", '{"project":"sales","workflow":"daily","duration":"90d"}'),
+        ("tdbot.mute", '{"project":"sales","workflow":7,"duration":"4h"}'),
+        ("tdbot.mute", '{"workflow":"daily","duration":"4h"}'),
+    ],
+)
+def test_a_value_that_cannot_be_read_is_no_command(action_id: str, value: str) -> None:
+    assert command_of(action_id, value) is None
+
+
+def test_a_mute_of_a_whole_project_reads_back() -> None:
+    value = json.dumps({"project": "sales", "workflow": None, "duration": "30m"})
+    assert command_of("tdbot.mute", value) == Mute(Scope("sales", None), timedelta(minutes=30))
