@@ -10,18 +10,27 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bot.actions import ActionService
 from bot.alerts import SubscriptionService
 from bot.answers import HANDLERS, Handler, Reply, RequestContext, Services, mrkdwn
+from bot.answers.admin import ActionAnswers
 from bot.answers.subscriptions import SubscriptionAnswers
 
 
 class ConsoleCommands:
-    def __init__(self, subscriptions: SubscriptionService, files: Path) -> None:
+    def __init__(
+        self, subscriptions: SubscriptionService, actions: ActionService, files: Path
+    ) -> None:
         self._subscriptions = subscriptions
+        self._actions = actions
         self._files = files
 
     def handlers(self) -> dict[type[Any], Handler]:
-        table = {**HANDLERS, **SubscriptionAnswers(self._subscriptions).handlers()}
+        table = {
+            **HANDLERS,
+            **SubscriptionAnswers(self._subscriptions).handlers(),
+            **ActionAnswers(self._actions).handlers(),
+        }
         return {kind: self._saving_files(handler) for kind, handler in table.items()}
 
     def _saving_files(self, handler: Handler) -> Handler:

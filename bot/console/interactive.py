@@ -52,6 +52,7 @@ def banner(demo: DemoRuntime, examples: Examples, speed: float) -> list[str]:
             (f"/td {sessions}", "a workflow's history"),
             (f"/td timeline {examples.failed_attempt_id}", "a PNG of when each task ran"),
             ("@tdbot why", "in the thread of the latest alert"),
+            (f"/td retry {examples.failed_attempt_id}", "then confirm: you are the demo's admin"),
             ("advance 8h", "(console only) move the sandbox clock on now"),
             ("help, quit", ""),
         ),
@@ -98,6 +99,10 @@ async def run_console(demo: DemoRuntime, examples: Examples, *, speed: float) ->
 
 async def _handle(demo: DemoRuntime, line: str) -> None:
     word, _, rest = line.partition(" ")
+    if word.lower() == "confirm" and not rest:
+        if await demo.confirm() is None:
+            demo.screen.note("nothing to confirm: `/td retry <attempt>` or `/td kill ...` first")
+        return
     if word.lower() != "advance":
         await demo.ask(line)
         return

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.actions import ActionService, action_key_for_command
 from bot.alerts import Poller, PollerConfig, SubscriptionService
 from bot.alerts.pacing import ChannelPacer
 from bot.answers import Answerer, Reply, RequestContext
+from bot.answers.admin import audit_reply, outcome_reply
+from bot.commands import Kill, KillJob, Retry
 from bot.console.chat import ConsoleChat, ConsoleChatPoster
 from bot.console.commands import ConsoleCommands
 from bot.console.screen import Screen
@@ -48,6 +51,7 @@ class DemoRuntime:
     td: TDClient
     store: Store
     answerer: Answerer
+    actions: ActionService
     poller: Poller
     chat: ConsoleChat
     files: Path
@@ -55,6 +59,8 @@ class DemoRuntime:
     # Raise on a failed poll (the tour) rather than log it and back off (interactive).
     strict: bool = False
     _next_poll: datetime | None = field(default=None, init=False)
+    # The retry/kill whose confirmation was shown last: `confirm` stands in for its button.
+    _pending: tuple[Retry | Kill | KillJob, str | None] | None = field(default=None, init=False)
     _time: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     @property
@@ -80,11 +86,29 @@ class DemoRuntime:
             thread_attempt_id=thread_attempt,
         )
         reply = await self.answerer.answer(request, ctx)
-        message = render(reply)
-        self.chat.post(
-            CHANNEL, message.text, message.blocks, ctx.thread_ts, shown_lines=shown_lines
-        )
+        if isinstance(request, Retry | Kill | KillJob) and reply.actions:
+            self._pending = (request, ctx.thread_ts)
+        self._show(reply, ctx.thread_ts, shown_lines=shown_lines)
         return reply
+
+    async def confirm(self) -> Reply | None:
+        """Press the last confirmation's button: the action runs as the Slack click would."""
+        if self._pending is None:
+            return None
+        command, thread_ts = self._pending
+        self._pending = None
+        key = action_key_for_command(user_id=USER, command=command, now=self.now())
+        outcome = await self.actions.perform(
+            command, USER, channel_id=CHANNEL, thread_ts=thread_ts, action_key=key
+        )
+        self._show(outcome_reply(outcome), thread_ts)
+        if outcome.announce:
+            self._show(audit_reply(outcome), thread_ts)
+        return outcome_reply(outcome)
+
+    def _show(self, reply: Reply, thread_ts: str | None, *, shown_lines: int | None = None) -> None:
+        message = render(reply)
+        self.chat.post(CHANNEL, message.text, message.blocks, thread_ts, shown_lines=shown_lines)
 
     async def advance(self, seconds: float) -> None:
         """Move the sandbox's clock on, running the alert poll each time one is due."""
@@ -124,10 +148,12 @@ async def open_demo(
             await Store.open(f"sqlite+aiosqlite:///{files / 'demo.db'}", clock=sandbox.clock.now)
         )
         subscriptions = SubscriptionService(td, store, clock=sandbox.clock.now)
+        # The person at the console is the demo account's admin.
+        actions = ActionService(td, store, frozenset({USER}), clock=sandbox.clock.now)
         answerer = Answerer(
             td,
             sandbox.url,
-            handlers=ConsoleCommands(subscriptions, files).handlers(),
+            handlers=ConsoleCommands(subscriptions, actions, files).handlers(),
             now=sandbox.clock.now,
         )
         chat = ConsoleChat(screen, bot_name=BOT_NAME, channel_names={CHANNEL: CHANNEL_NAME})
@@ -142,5 +168,5 @@ async def open_demo(
             pacer=ChannelPacer(rate=1000, burst=1000),
         )
         yield DemoRuntime(
-            sandbox, td, store, answerer, poller, chat, files, poll_seconds, strict=strict
+            sandbox, td, store, answerer, actions, poller, chat, files, poll_seconds, strict=strict
         )

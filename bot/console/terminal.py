@@ -25,6 +25,7 @@ _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 # The codes tdbot's own messages use; any other :code: is left as written.
 EMOJI = {
     ":arrows_counterclockwise:": "🔄",
+    ":bar_chart:": "📊",
     ":bell:": "🔔",
     ":boom:": "💥",
     ":card_index_dividers:": "🗂️",
@@ -35,8 +36,11 @@ EMOJI = {
     ":hourglass:": "⌛",
     ":hourglass_flowing_sand:": "⏳",
     ":information_source:": "ℹ️",
+    ":leftwards_arrow_with_hook:": "↩️",
     ":lock:": "🔒",
     ":mag:": "🔍",
+    ":memory:": "📝",
+    ":no_bell:": "🔕",
     ":no_entry:": "⛔",
     ":no_entry_sign:": "🚫",
     ":repeat:": "🔁",

@@ -67,3 +67,22 @@ async def test_advancing_time_polls_and_why_in_the_thread_diagnoses_its_attempt(
     assert answer.thread_ts == alert.ts and alert.replies == [answer.ts]
     assert failed is not None and failed in reply.title
     assert f"↳ tdbot in the thread of “{alert.title}”" in out.getvalue()
+
+
+async def test_retry_asks_first_and_confirm_acts_once(demo: DemoRuntime, out: io.StringIO) -> None:
+    failed = demo.sandbox.case_attempt_id(RECOVERS)
+    assert await demo.confirm() is None  # nothing shown yet, nothing to press
+
+    before = len(demo.sandbox.requests.records)
+    question = await demo.ask(f"/td retry {failed}")
+    assert question.actions and "Nothing is sent to TD" in question.sections[0]
+    assert not [r for r in demo.sandbox.requests.records[before:] if r.method == "PUT"]
+
+    done = await demo.confirm()
+    assert done is not None and done.title == f"Retry of attempt {failed}: done"
+    [retry] = [r for r in demo.sandbox.requests.records[before:] if r.method == "PUT"]
+    assert retry.path == "/api/attempts"
+    attempts = await demo.td.session_attempts((await demo.td.attempt(failed)).session_id)
+    assert sorted(a.index for a in attempts) == [1, 2]
+    assert "retried failed tasks of attempt" in out.getvalue()
+    assert await demo.confirm() is None  # the button was used up
