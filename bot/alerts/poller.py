@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.alerts.chat import ChatPoster
 from bot.alerts.delivery import Deliverer, DeliveryConfig, DeliveryReport, Outgoing
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.feed import PAGE_SIZE, read_feed
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import Subscribers, plan_alerts
+from bot.notify import Notifier
 from bot.ops.metrics import Metrics
 from bot.store import Store, wall_clock
 from bot.td import TDClient
@@ -53,7 +53,7 @@ class PollReport:
 
 
 class Poller:
-    """Polls TD for failed attempts and posts their alerts through ``poster``.
+    """Polls TD for failed attempts and posts their alerts through ``notifier``.
 
     ``poll_once`` does one poll and raises what TD raised; ``tick`` (what the
     scheduler runs) adds the backoff after failures and never raises.
@@ -63,7 +63,7 @@ class Poller:
         self,
         td: TDClient,
         store: Store,
-        poster: ChatPoster,
+        notifier: Notifier,
         *,
         console: str | None = None,
         config: PollerConfig | None = None,
@@ -82,7 +82,7 @@ class Poller:
         self._deliverer = Deliverer(
             td=td,
             store=store,
-            poster=poster,
+            notifier=notifier,
             diagnoser=self._diagnoser,
             pacer=pacer or ChannelPacer(),
             console=console,

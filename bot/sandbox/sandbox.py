@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -19,7 +20,7 @@ from bot.sandbox.clock import DEFAULT_NOW, Clock
 from bot.sandbox.corpus import FAILURE_CASES
 from bot.sandbox.faults import Faults
 from bot.sandbox.incidents import INCIDENTS, Incident
-from bot.sandbox.lab import inject_failures, multi_failure_attempt, seed_lab
+from bot.sandbox.lab import inject_failures, multi_failure_attempt, run_case_now, seed_lab
 from bot.sandbox.model import Attempt, WorkflowDef
 from bot.sandbox.requestlog import RequestLog
 from bot.sandbox.scale import Scale, add_bulk
@@ -204,6 +205,12 @@ class Sandbox:
             raise KeyError(f"no failure case or incident {case_key!r}")
         with self.lock:
             self.world.life.fail_next(self.workflow(workflow), failure)
+
+    def run_case_now(self, case: FailureCase, params: dict[str, Any]) -> str:
+        """A run of a new lab workflow, started now with ``params``, that fails like ``case``
+        (played out by the next ``advance``)."""
+        with self.lock:
+            return str(run_case_now(self.world, case, params).id)
 
     def inject_failures(self, count: int) -> list[str]:
         """``count`` failed attempts right now, across the account (benchmarks)."""

@@ -6,13 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.actions import ActionService, RateLimiter
-from bot.answers import Answerer, Reply, RequestContext
-from bot.answers.failures import rate_limited
+from bot.answers import Answerer, RequestContext
 from bot.commands import Command, CommandError, command_text
+from bot.message import Message
+from bot.notify import SlackNotifier
 from bot.ops.metrics import Metrics
+from bot.present.problems import rate_limited
 from bot.slack.dedupe import RecentKeys
 from bot.slack.tasks import BackgroundTasks
 
@@ -25,7 +25,7 @@ ThreadLookup = Callable[[str, str], Awaitable[str | None]]
 @dataclass
 class SlackDeps:
     answerer: Answerer
-    client: AsyncWebClient
+    notifier: SlackNotifier
     tasks: BackgroundTasks
     thread_attempts: ThreadLookup | None = None
     metrics: Metrics | None = None
@@ -41,7 +41,7 @@ class SlackDeps:
         decision = self.limiter.check(user_id, request)
         return None if decision.allowed else decision.message
 
-    async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Reply:
+    async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Message:
         too_fast = None if isinstance(request, CommandError) else self.allowed(ctx.user_id, request)
         if too_fast is not None:
             reply = rate_limited(too_fast)

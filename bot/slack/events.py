@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.answers import RequestContext
-from bot.render import render
-from bot.slack import delivery, files
+from bot.notify import NotifyError
+from bot.slack import files
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("bot.slack")
@@ -39,13 +39,10 @@ async def _answer(deps: SlackDeps, event: dict[str, Any]) -> None:
     request = deps.answerer.read(event.get("text") or "")
     reply = await deps.answer(request, ctx)
     thread = in_thread or event["ts"]
-    refused = await delivery.post_in_thread(
-        deps.client, channel, thread, render(reply), metrics=deps.metrics
-    )
-    if refused is not None:
-        return
-    missing = await files.share(deps, channel, reply, thread_ts=thread)
-    if missing is not None:
-        await delivery.post_in_thread(
-            deps.client, channel, thread, render(missing), metrics=deps.metrics
-        )
+    try:
+        await deps.notifier.post(channel, reply, thread=thread)
+        missing = await files.share(deps, channel, reply, thread_ts=thread)
+        if missing is not None:
+            await deps.notifier.post(channel, missing, thread=thread)
+    except NotifyError:
+        return  # logged and counted by the notifier; nowhere else to say it

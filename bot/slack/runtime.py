@@ -14,16 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 
 from bot.actions import ActionService, RateLimiter
-from bot.answers import HANDLERS, Answerer, Handler
+from bot.alerts import SubscriptionService
+from bot.answers import SUBCOMMANDS, Answerer
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -93,23 +93,29 @@ def build_bot(
     metrics: Metrics | None = None,
     health_checks: Sequence[HealthCheck] = (),
     thread_attempts: ThreadLookup | None = None,
-    handlers: Mapping[type[Any], Handler] = HANDLERS,
+    subscriptions: SubscriptionService | None = None,
     action_service: ActionService | None = None,
     limiter: RateLimiter | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
 
-    ``td`` is injectable for tests. ``handlers`` is the command table; pass
-    ``{**HANDLERS, **more}`` to answer commands built elsewhere (subscriptions,
-    admin actions). ``thread_attempts`` maps an alert thread to its attempt,
+    ``td`` is injectable for tests. ``subscriptions`` answers the subscription
+    commands and ``action_service`` the admin ones (without them those answer
+    "not available"). ``thread_attempts`` maps an alert thread to its attempt,
     for "@tdbot why". ``action_service`` acts on Retry and Kill buttons,
     ``limiter`` holds each user to a rate of expensive commands, and
     ``on_shutdown`` replaces ``Bot.aclose`` when the server stops.
     """
     metrics = metrics or Metrics()
     td = td or TDClient(settings.td_api_key, settings.td, on_response=metrics.observe_td)
-    answerer = Answerer(td, settings.td.console, handlers=handlers)
+    answerer = Answerer(
+        td,
+        settings.td.console,
+        SUBCOMMANDS,
+        subscriptions=subscriptions,
+        actions=action_service,
+    )
     tasks = BackgroundTasks()
     app = create_app(
         settings,

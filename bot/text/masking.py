@@ -168,3 +168,21 @@ def mask_secrets(s: str, extra_secret_values: Iterable[str] = ()) -> str:
     for pattern, replacement in _PATTERNS:
         s = pattern.sub(replacement, s)
     return _mask_key_values(s)
+
+
+_URL_PASSWORD = re.compile(r"://[^/\s:@]{0,256}:([^\s@]{1,512})@")
+
+
+def found_secrets(s: str) -> set[str]:
+    """The secret values the rules find by their context (``password=…``, ``user:…@``).
+
+    Masking hides them where the context is; callers that show several texts
+    together mask these values everywhere, where the same value may stand alone.
+    """
+    found = {match[1] for match in _URL_PASSWORD.finditer(s)}
+    for match in _KEY_VALUE.finditer(s):
+        value = match["qv"] if match["q"] is not None else match["uv"]
+        bare = value.strip("\\\"'")
+        if bare and not _PLACEHOLDER.fullmatch(bare):
+            found.add(bare)
+    return {v for v in found if len(v) >= MIN_EXACT_SECRET and MASK not in v}

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.answers.concurrency import both
+from bot.aio import both
 from bot.td.errors import NotFound
 
 

@@ -1,4 +1,4 @@
-"""Reply -> Block Kit message plus its plain-text fallback, within Slack's limits.
+"""Message -> Slack Block Kit plus its plain-text fallback, within Slack's limits.
 
 The message is built in priority order (header, fields, sections, evidence,
 context, buttons). When it does not fit, sections are dropped from the end
@@ -26,8 +26,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.answers.reply import Evidence, Field, Link, Reply
-from bot.buttons import Action, Confirm
+from bot.message import Button, Evidence, Field, Link, Message
 from bot.render import limits
 from bot.text import code_block, cut, fallback_text, plain, safe
 
@@ -38,14 +37,14 @@ _NOTE_RESERVE = 200
 
 
 @dataclass(frozen=True)
-class Message:
+class SlackMessage:
     """What goes to ``chat.postMessage`` / ``response_url``: ``text`` is always set."""
 
     text: str
     blocks: Blocks
 
 
-def render(reply: Reply) -> Message:
+def render(reply: Message) -> SlackMessage:
     header = _header(reply)
     sections = (_section(s) for s in reply.sections if s.strip())
     body = [*_field_sections(reply.fields), *sections]
@@ -64,7 +63,7 @@ def render(reply: Reply) -> Message:
     left_out += len(reply.evidence) - len(evidence)
     blocks = [header, *body, *evidence, *_tail(reply, left_out)]
     text = fallback_text(reply.text.strip() or reply.title, limits.FALLBACK_TEXT)
-    return Message(text=text or "tdbot", blocks=blocks)
+    return SlackMessage(text=text or "tdbot", blocks=blocks)
 
 
 def _size(blocks: Iterable[dict[str, Any]]) -> int:
@@ -77,8 +76,12 @@ def _dict(block: Block) -> dict[str, Any]:
     return block.to_dict()
 
 
-def _header(reply: Reply) -> dict[str, Any]:
+def _header(reply: Message) -> dict[str, Any]:
     emoji = f"{reply.emoji} " if reply.emoji else ""
+    if not reply.header:
+        # A thread reply: the title leads in bold, as a reply in a thread reads.
+        title = safe(" ".join(reply.title.split()), limits.SECTION_TEXT // 2)
+        return _section(f"*{emoji}{title}*")
     title = plain(" ".join(reply.title.split()), limits.HEADER_TEXT - len(emoji)) or "tdbot"
     return _dict(HeaderBlock(text=PlainTextObject(text=emoji + title, emoji=True)))
 
@@ -124,7 +127,7 @@ def _evidence_block(item: Evidence, share: int) -> dict[str, Any]:
         limit = max(limit - over, limits.MIN_EVIDENCE)
 
 
-def _tail(reply: Reply, left_out: int) -> Blocks:
+def _tail(reply: Message, left_out: int) -> Blocks:
     notes = list(reply.context)
     if left_out:
         notes.append(f"_{left_out} more part(s) did not fit in one Slack message._")
@@ -135,7 +138,7 @@ def _tail(reply: Reply, left_out: int) -> Blocks:
             for n in notes[-limits.CONTEXT_ELEMENTS :]
         ]
         blocks.append(_dict(ContextBlock(elements=elements)))
-    buttons = [*_link_buttons(reply.links), *(button(a) for a in reply.actions)]
+    buttons = [*_link_buttons(reply.links), *(_button(b) for b in reply.buttons)]
     if buttons:
         blocks.append(_dict(ActionsBlock(elements=buttons[: limits.ACTION_ELEMENTS])))
     return blocks
@@ -154,30 +157,22 @@ def _link_buttons(links: Sequence[Link]) -> list[ButtonElement]:
     ]
 
 
-def button(action: Action, *, secrets: Sequence[str] = ()) -> ButtonElement:
-    """A ``bot.buttons`` button as Block Kit, its texts masked (also ``secrets``) and cut."""
-
-    def text(raw: str, limit: int) -> str:
-        return plain(raw, limit, extra_secret_values=secrets)
-
+def _button(button: Button) -> ButtonElement:
+    """A button as Block Kit, its texts cut to Slack's limits (the value masked them)."""
     confirm = None
-    if action.confirm is not None:
-        dialog = action.confirm
-        if isinstance(dialog, str):
-            dialog = Confirm(title=action.label, text=dialog)
+    if (dialog := button.confirm) is not None:
         confirm = ConfirmObject(
-            title=text(dialog.title, limits.CONFIRM_TITLE),
-            text=PlainTextObject(text=text(dialog.text, limits.CONFIRM_TEXT)),
-            confirm=text(dialog.confirm, limits.CONFIRM_BUTTON),
-            deny=text(dialog.deny, limits.CONFIRM_BUTTON),
+            title=plain(dialog.title, limits.CONFIRM_TITLE),
+            text=PlainTextObject(text=plain(dialog.text, limits.CONFIRM_TEXT)),
+            confirm=plain(dialog.confirm, limits.CONFIRM_BUTTON),
+            deny=plain(dialog.deny, limits.CONFIRM_BUTTON),
         )
-    value = action.value
-    if len(value) > limits.BUTTON_VALUE:
-        raise ValueError(f"{action.action_id} payload is longer than {limits.BUTTON_VALUE}")
+    if len(button.value) > limits.BUTTON_VALUE:
+        raise ValueError(f"{button.action_id} payload is longer than {limits.BUTTON_VALUE}")
     return ButtonElement(
-        text=PlainTextObject(text=text(action.label, limits.BUTTON_TEXT), emoji=True),
-        action_id=action.action_id.value,
-        value=value,
-        style=action.style,
+        text=PlainTextObject(text=plain(button.label, limits.BUTTON_TEXT), emoji=True),
+        action_id=button.action_id,
+        value=button.value,
+        style=button.style,
         confirm=confirm,
     )

@@ -1,7 +1,8 @@
-"""Building mrkdwn for a Reply: TD text goes in only through these helpers.
+"""Building mrkdwn for a Message: TD text goes in only through these helpers.
 
 Labels written here (``bold``) are tdbot's own words; every argument named
-``raw`` may be TD text and is masked, escaped and cut by ``bot.text``.
+``raw`` may be TD text and is masked (also ``secrets``, before it is cut, so a
+cut cannot split a secret), escaped and cut by ``bot.text``.
 """
 
 from __future__ import annotations
@@ -9,17 +10,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from bot.text import SECTION_TEXT_LIMIT, inline_code, safe
+from bot.text import SECTION_TEXT_LIMIT, code_block, inline_code, safe
 
 _URL_FORBIDDEN = frozenset("<>| \t\r\n\"'`")
 
 
-def text(raw: str, limit: int = 300) -> str:
-    return safe(raw, limit)
+Secrets = Iterable[str]
 
 
-def code(raw: str, limit: int = 200) -> str:
-    return inline_code(raw, limit)
+def text(raw: str, limit: int = 300, *, secrets: Secrets = ()) -> str:
+    return safe(raw, limit, extra_secret_values=secrets)
+
+
+def code(raw: str, limit: int = 200, *, secrets: Secrets = ()) -> str:
+    return inline_code(raw, limit, extra_secret_values=secrets)
+
+
+def block(raw: str, limit: int, *, secrets: Secrets = ()) -> str:
+    """A fenced code block that the text cannot close early."""
+    return code_block(raw, limit, extra_secret_values=secrets)
 
 
 def bold(own: str) -> str:
@@ -43,9 +52,9 @@ def checked_url(url: str | None, allowed_hosts: Iterable[str] = ()) -> str | Non
     return url
 
 
-def link(url: str | None, raw_label: str) -> str:
+def link(url: str | None, raw_label: str, *, secrets: Secrets = ()) -> str:
     """``<url|label>``, or just the label when the URL is not one to put in a message."""
-    label = safe(raw_label, 200)
+    label = safe(raw_label, 200, extra_secret_values=secrets)
     target = checked_url(url)
     if target is None:
         return label

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.answers import format as fmt
-from bot.answers import mrkdwn
+from bot.message import mrkdwn
+from bot.present import format as fmt
 
 
 @pytest.mark.parametrize(

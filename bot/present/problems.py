@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.answers import mrkdwn
-from bot.answers.reply import Outcome, Reply
 from bot.commands import CommandError
+from bot.message import Message, Outcome, mrkdwn
 from bot.td import errors
 
 # Path-template prefixes -> the kind of thing TD could not find.
@@ -39,8 +38,8 @@ def _kind_of(path: str) -> str | None:
     return next((kind for prefix, kind in _KINDS if path.startswith(prefix)), None)
 
 
-def _reply(title: str, detail: str, outcome: Outcome, emoji: str = ":warning:") -> Reply:
-    return Reply(
+def _reply(title: str, detail: str, outcome: Outcome, emoji: str = ":warning:") -> Message:
+    return Message(
         title=title,
         text=f"{title}: {detail}",
         emoji=emoji,
@@ -50,7 +49,7 @@ def _reply(title: str, detail: str, outcome: Outcome, emoji: str = ":warning:") 
     )
 
 
-def not_found(subject: Subject) -> Reply:
+def not_found(subject: Subject) -> Message:
     return _reply(
         f"No {subject}",
         f"There is no {subject} in this TD account (or tdbot's key cannot see it).",
@@ -59,7 +58,7 @@ def not_found(subject: Subject) -> Reply:
     )
 
 
-def td_error(error: errors.TDError, subject: Subject | None) -> Reply:
+def td_error(error: errors.TDError, subject: Subject | None) -> Message:
     about = f" about {subject}" if subject else ""
     if isinstance(error, errors.NotFound):
         kind = _kind_of(error.path)
@@ -117,8 +116,8 @@ def td_error(error: errors.TDError, subject: Subject | None) -> Reply:
     )
 
 
-def bad_command(error: CommandError) -> Reply:
-    return Reply(
+def bad_command(error: CommandError) -> Message:
+    return Message(
         title="That is not a /td command tdbot understands",
         text=f"{error.message} Usage: {error.usage}",
         emoji=":thinking_face:",
@@ -131,7 +130,7 @@ def bad_command(error: CommandError) -> Reply:
     )
 
 
-def not_available(name: str) -> Reply:
+def not_available(name: str) -> Message:
     return _reply(
         f"/td {name} is not available yet",
         f"/td {name} is not available in this version of tdbot yet.",
@@ -140,7 +139,7 @@ def not_available(name: str) -> Reply:
     )
 
 
-def rate_limited(message: str) -> Reply:
+def rate_limited(message: str) -> Message:
     """``message`` is tdbot's own sentence (``RateDecision.message``)."""
     return _reply(
         "Slow down a little",
@@ -150,11 +149,32 @@ def rate_limited(message: str) -> Reply:
     )
 
 
-def internal(reference: str) -> Reply:
+def internal(reference: str) -> Message:
     return _reply(
         "tdbot hit an internal error",
         f"Something went wrong inside tdbot while answering (log reference {reference}). "
         "The error is logged; please tell the bot's admins.",
         Outcome.INTERNAL,
         ":boom:",
+    )
+
+
+# Slack cannot put a file where the bot is not a member.
+_NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+
+
+def not_uploaded(error: str) -> Message:
+    """A chart that could not go up: why, and what to do (``error`` is the surface's code)."""
+    hint = (
+        " Invite tdbot to this channel (`/invite @tdbot`), or ask in a channel it is in."
+        if error in _NOT_A_MEMBER
+        else " Try again in a minute."
+    )
+    detail = f"Slack refused the upload ({mrkdwn.code(error, 60)}).{hint}"
+    return Message(
+        title="The chart could not be uploaded",
+        text=f"The chart could not be uploaded: Slack said {error}.",
+        emoji=":warning:",
+        sections=(detail,),
+        private=True,
     )

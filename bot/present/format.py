@@ -28,6 +28,12 @@ ATTEMPT_EMOJI = {
     AttemptStatus.ERROR: ":x:",
     AttemptStatus.KILLED: ":no_entry_sign:",
 }
+
+
+def attempt_emoji(status: AttemptStatus) -> str:
+    return ATTEMPT_EMOJI.get(status, ":grey_question:")
+
+
 # One character per status for the run-history strip of `sessions`.
 ATTEMPT_GLYPH = {
     AttemptStatus.QUEUED: "·",

@@ -9,17 +9,18 @@ from typing import Any
 
 import pytest
 
-from bot.alerts.message import (
+from bot.buttons import ActionId
+from bot.diagnosis import Category, Diagnosis, Evidence, RetryAdvice, TaskFailure
+from bot.message import Message
+from bot.present.alerts import (
     DIGEST_ITEMS,
     Recovery,
     digest_messages,
-    failure_message,
+    failure_parent,
     recovery_reply,
     retry_failure_reply,
 )
-from bot.buttons import ActionId
-from bot.diagnosis import Category, Diagnosis, Evidence, RetryAdvice, TaskFailure
-from bot.render import limits
+from bot.render import SlackMessage, limits, render_slack
 from bot.td.models import Attempt, AttemptStatus
 
 CONSOLE = "https://console.example.test"
@@ -91,6 +92,16 @@ def diagnosis(a: Attempt, *, root: str = "Table 'db.orders' does not exist") -> 
     )
 
 
+def failure_message(
+    a: Attempt, d: Diagnosis | None, *, console: str | None, recovered: Recovery | None = None
+) -> SlackMessage:
+    return render_slack(failure_parent(a, d, console=console, recovered=recovered))
+
+
+def slack(message: Message) -> SlackMessage:
+    return render_slack(message)
+
+
 def all_text(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
@@ -112,7 +123,7 @@ def test_failure_message_names_what_failed_and_offers_actions() -> None:
         "+daily+load",
         "td&gt;",
         "Missing table or database",
-        "retry once the upstream data or dependency is ready",
+        "Retry once the upstream table is loaded.",
         f"{CONSOLE}/app/jobs/12345",
         f"{CONSOLE}/app/workflows/70/sessions/900/attempt/501",
         f"{CONSOLE}/app/workflows/sessions/900",
@@ -171,10 +182,10 @@ def test_recovered_parent_shows_the_recovery_and_drops_retry() -> None:
 
 def test_thread_replies() -> None:
     a = attempt("502", index=2)
-    reply = retry_failure_reply(a, diagnosis(a), console=CONSOLE)
+    reply = slack(retry_failure_reply(a, diagnosis(a), console=CONSOLE))
     assert "sales_etl/daily attempt #2 (retry 1) failed too" in all_text(reply.blocks)
     assert "sales_etl/daily" in reply.text
-    ok = recovery_reply(attempt("503", index=3, status="success"), console=CONSOLE)
+    ok = slack(recovery_reply(attempt("503", index=3, status="success"), console=CONSOLE))
     assert "Recovered" in all_text(ok.blocks) and "attempt #3 (retry 2)" in ok.text
 
 
@@ -184,10 +195,11 @@ def test_digest_splits_into_messages_within_limits() -> None:
     assert [a.id for d in digests for a in d.attempts] == [a.id for a in many]
     for d in digests:
         assert len(d.attempts) <= DIGEST_ITEMS
-        assert len(d.message.blocks) <= limits.MAX_BLOCKS
-        assert len(all_text(d.message.blocks)) <= limits.TOTAL_CHARS
-        assert f"{len(d.attempts)} workflow runs failed" in d.message.text
-        assert all(a.workflow.name in all_text(d.message.blocks) for a in d.attempts)
+        m = slack(d.message)
+        assert len(m.blocks) <= limits.MAX_BLOCKS
+        assert len(all_text(m.blocks)) <= limits.TOTAL_CHARS
+        assert f"{len(d.attempts)} workflow runs failed" in m.text
+        assert all(a.workflow.name in all_text(m.blocks) for a in d.attempts)
 
 
 def test_huge_td_text_stays_within_limits() -> None:
