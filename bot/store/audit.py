@@ -8,15 +8,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, select, update
 
 from bot.store import tables
-from bot.store.database import ERROR_CHARS, Database
+from bot.store.database import ERROR_CHARS, Repository
 from bot.store.values import ActionKind, ActionRecord, ActionState
 
 
-class Audit:
+class Audit(Repository):
     """The admin actions taken through the bot, recorded before TD is called."""
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
 
     async def claim_action(
         self,

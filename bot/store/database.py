@@ -95,6 +95,13 @@ class Database:
         return await self.execute(delete(table).where(*conditions)) > 0
 
 
+class Repository:
+    """The queries of one aggregate (a few tables that change together) over a Database."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+
 def aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: pass a timezone-aware time")

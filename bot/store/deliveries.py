@@ -8,20 +8,20 @@ from typing import Any
 from sqlalchemy import Row, and_, or_, select, update
 
 from bot.store import tables
-from bot.store.database import ERROR_CHARS, Database, aware
+from bot.store.database import ERROR_CHARS, Database, Repository, aware
 from bot.store.values import AlertKind, Claim, DeliveryState, ThreadRef
 
 DEFAULT_LEASE = timedelta(minutes=2)
 """How long a claimed, unconfirmed delivery belongs to its claimer."""
 
 
-class Deliveries:
+class Deliveries(Repository):
     """Who may post which alert where, what became of it, and each session's thread."""
 
     def __init__(self, database: Database, *, lease: timedelta = DEFAULT_LEASE) -> None:
         if lease <= timedelta(0):
             raise ValueError("lease must be positive")
-        self._db = database
+        super().__init__(database)
         self._lease = lease
 
     # ------------------------------------------------------- alert deliveries

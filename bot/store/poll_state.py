@@ -9,18 +9,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.store import tables
-from bot.store.database import Database
+from bot.store.database import Repository
 from bot.store.engine import advisory_key
 from bot.store.values import WatchedAttempt
 
 _LAST_POLL_KEY = "tdbot.last_poll_success"
 
 
-class PollState:
+class PollState(Repository):
     """What the poller must remember across restarts, and which replica polls."""
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
 
     async def get_cursor(self, key: str) -> str | None:
         t = tables.poll_state

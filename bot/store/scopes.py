@@ -8,16 +8,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Table, and_, or_, select
 
 from bot.store import tables
-from bot.store.database import Database, aware
+from bot.store.database import Repository, aware
 from bot.store.tables import ANY_WORKFLOW
 from bot.store.values import ALL_PROJECTS, Mute, Subscription
 
 
-class Scopes:
+class Scopes(Repository):
     """The subscriptions and mutes of channels, each scoped to a project or workflow."""
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
 
     # ------------------------------------------------------------ subscriptions
 
