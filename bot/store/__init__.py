@@ -2,11 +2,18 @@
 alert threads, the poll cursor, the action audit, and the poller's leader lock.
 
 SQLite (aiosqlite) by default, PostgreSQL (psycopg 3) for several replicas.
-``await Store.open(url)`` migrates the schema to head before use.
+``await Store.open(url)`` migrates the schema to head before use. ``Store`` is the
+façade over one repository per aggregate (``Scopes``, ``Deliveries``, ``Audit``,
+``PollState``), each also usable on its own over a ``Database``.
 """
 
+from bot.store.audit import Audit
+from bot.store.database import Clock, Database, wall_clock
+from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.engine import async_url
-from bot.store.store import DEFAULT_LEASE, Clock, Store, wall_clock
+from bot.store.poll_state import PollState
+from bot.store.scopes import Scopes
+from bot.store.store import Store
 from bot.store.values import (
     ALL_PROJECTS,
     ActionKind,
@@ -28,10 +35,15 @@ __all__ = [
     "ActionRecord",
     "ActionState",
     "AlertKind",
+    "Audit",
     "Claim",
     "Clock",
+    "Database",
+    "Deliveries",
     "DeliveryState",
     "Mute",
+    "PollState",
+    "Scopes",
     "Store",
     "Subscription",
     "ThreadRef",
