@@ -1,6 +1,10 @@
 # syntax=docker/dockerfile:1
+# Any Debian-based image with Python 3.11 (python3, venv and pip) will do; the default is
+# the official one. scripts/verify-image stands in a local Debian base (no registry there).
+ARG BASE_IMAGE=python:3.11-slim
+
 # Build stage: resolve and build wheels once; the runtime image gets no compiler.
-FROM python:3.11-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 RUN python -m venv /opt/tdbot
 COPY pyproject.toml README.md ./
@@ -8,7 +12,7 @@ COPY bot ./bot
 RUN /opt/tdbot/bin/pip install --no-cache-dir --upgrade pip \
  && /opt/tdbot/bin/pip install --no-cache-dir .
 
-FROM python:3.11-slim AS runtime
+FROM ${BASE_IMAGE} AS runtime
 ENV PATH=/opt/tdbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MPLCONFIGDIR=/tmp/matplotlib
