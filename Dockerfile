@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Any Debian-based image with Python 3.11 (python3, venv and pip) will do; the default is
-# the official one. scripts/verify-image stands in a local Debian base (no registry there).
+# Any image with Python 3.11 as `python` (with venv and ensurepip) and `useradd` will do,
+# e.g. a mirror or a pinned digest of the default. scripts/verify-image builds with a local
+# Debian bookworm base where no registry is reachable.
 ARG BASE_IMAGE=python:3.11-slim
 
 # Build stage: resolve and build wheels once; the runtime image gets no compiler.
