@@ -17,9 +17,12 @@ FROM ${BASE_IMAGE} AS runtime
 ENV PATH=/opt/tdbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MPLCONFIGDIR=/tmp/matplotlib
-RUN useradd --system --uid 10001 --home-dir /var/lib/tdbot --create-home tdbot
+RUN groupadd --system --gid 10001 tdbot \
+ && useradd --system --uid 10001 --gid tdbot --home-dir /var/lib/tdbot --create-home tdbot
 COPY --from=build /opt/tdbot /opt/tdbot
-USER tdbot
+# Numeric, because Kubernetes' runAsNonRoot cannot check a user name against uid 0
+# ("image has non-numeric user (tdbot), cannot verify user is non-root").
+USER 10001:10001
 WORKDIR /var/lib/tdbot
 EXPOSE 3000
 # /healthz answers 503 while TD or the alert loop is unhealthy; the probe uses only the stdlib.
