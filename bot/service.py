@@ -4,9 +4,9 @@
                ├── ActionService (TDBOT_ADMINS): the Retry and Kill buttons
                └── Poller ── AlertScheduler (TDBOT_POLL_SECONDS) ── SlackChatPoster
     Store (TDBOT_DATABASE_URL): subscriptions, mutes, alert threads, the action audit
-    Slack: HTTP mode (/slack/events, /healthz, /metrics on one port), or Socket Mode
-    with /healthz and /metrics still served on the port, so a container's
-    HEALTHCHECK works in both.
+    Slack: HTTP mode (/slack/events, /healthz, /readyz, /metrics on one port), or
+    Socket Mode with /healthz, /readyz and /metrics still served on the port, so a
+    container's HEALTHCHECK works in both.
 
 Shutdown (a signal, or the server stopping): Slack input stops first, then the
 poll loop, then answers in flight are drained, then the store and TD close.
@@ -34,9 +34,10 @@ from bot.answers.admin import ActionAnswers
 from bot.answers.subscriptions import SubscriptionAnswers
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
+from bot.ops.retention import PRUNE_EVERY, Retention
 from bot.settings import Settings
 from bot.slack import Bot, Health, build_bot, run_socket_mode, serve_http
-from bot.slack.runtime import SHUTDOWN_GRACE
+from bot.slack.runtime import SHUTDOWN_GRACE, StoreHealth
 from bot.store import Store, wall_clock
 from bot.td import TDClient
 
@@ -136,13 +137,12 @@ async def open_service(
     *,
     metrics: Metrics | None = None,
     td: TDClient | None = None,
-    limiter: RateLimiter | None = None,
     poller_config: PollerConfig | None = None,
     poll_grace: float = POLL_GRACE,
 ) -> AsyncIterator[Service]:
     """Build every part (the alert loop not started yet); close them all on exit.
 
-    ``td``, ``limiter``, ``poller_config`` and ``poll_grace`` are for tests;
+    ``td``, ``poller_config`` and ``poll_grace`` are for tests;
     by default everything follows ``settings``.
     """
     metrics = metrics or Metrics()
@@ -172,6 +172,9 @@ async def open_service(
         poller,
         AlertScheduler(poller, interval=settings.poll_seconds),
     )
+    service.scheduler.every(
+        PRUNE_EVERY, Retention(store, settings.retention_days), job_id="tdbot-retention"
+    )
 
     async def thread_attempt(channel: str, thread_ts: str) -> str | None:
         thread = await store.thread_by_ts(channel, thread_ts)
@@ -190,8 +193,12 @@ async def open_service(
             **SubscriptionAnswers(subscriptions).handlers(),
             **ActionAnswers(actions).handlers(),
         },
+        readiness_checks=[("store", StoreHealth(store.upkeep()))],
         action_service=actions,
-        limiter=limiter or RateLimiter(),
+        limiter=RateLimiter(
+            store.rate_limits(), per_minute=settings.rate_per_minute, burst=settings.rate_burst
+        ),
+        seen_events=store.seen_events(),
         on_shutdown=service.aclose,
     )
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -56,6 +57,24 @@ class AlertScheduler:
             next_run_time=datetime.now(UTC),
         )
         self._scheduler.start()
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]], *, job_id: str) -> None:
+        """Also run ``job`` every ``seconds`` (housekeeping such as the retention prune).
+
+        Its first run is one interval after ``start``; ``stop`` cancels a run in progress.
+        """
+        if seconds <= 0:
+            raise ValueError("the interval must be positive")
+        self._scheduler.add_job(
+            job,
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, math.ceil(seconds)),
+        )
 
     async def stop(self, grace: float = 10.0) -> None:
         """No new polls; give the one in progress ``grace`` seconds, then cancel it."""

@@ -19,9 +19,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store import tables
+from bot.store.access import Access
 from bot.store.engine import advisory_key, async_url, create_engine, is_memory_sqlite
 from bot.store.migrate import upgrade
+from bot.store.ratelimits import RateLimits
+from bot.store.seen import SeenEvents
 from bot.store.tables import ANY_WORKFLOW
+from bot.store.upkeep import Upkeep
 from bot.store.values import (
     ALL_PROJECTS,
     ActionKind,
@@ -571,6 +575,20 @@ class Store:
         )
         async with self._begin() as conn:
             await conn.execute(statement)
+
+    # ---------------------------------------------- replica-safe repositories
+
+    def seen_events(self) -> SeenEvents:
+        return SeenEvents(self._access())
+
+    def rate_limits(self) -> RateLimits:
+        return RateLimits(self._access())
+
+    def upkeep(self) -> Upkeep:
+        return Upkeep(self._access())
+
+    def _access(self) -> Access:
+        return Access(self._engine, self._serial, self._clock)
 
 
 def _aware(value: datetime) -> datetime:

@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.actions import RateLimiter
 from bot.ops.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.service import Service, open_service
@@ -40,8 +39,18 @@ ACTING_IDS = ("tdbot.retry_failed", "tdbot.kill")
 _numbers = itertools.count(1)
 
 
+# Generous by default: the rate limit has tests of its own.
+GENEROUS_RATE = (600.0, 100)
+
+
 def service_env(
-    sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, *, poll_seconds: float = 3600
+    sandbox: Sandbox,
+    slack: FakeSlackAPI,
+    tmp_path: Path,
+    *,
+    poll_seconds: float = 3600,
+    rate: tuple[float, int] = GENEROUS_RATE,
+    database_url: str | None = None,
 ) -> dict[str, str]:
     """The environment of ``tdbot serve`` against the sandbox and the fake Slack."""
     endpoints = sandbox.endpoints()
@@ -53,16 +62,26 @@ def service_env(
         "SLACK_BOT_TOKEN": slack.token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
-        "TDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'tdbot.db'}",
+        "TDBOT_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'tdbot.db'}",
         "TDBOT_POLL_SECONDS": str(poll_seconds),
+        "TDBOT_RATE_PER_MINUTE": str(rate[0]),
+        "TDBOT_RATE_BURST": str(rate[1]),
         "TDBOT_ADMINS": f"{ADMIN},{OTHER_ADMIN}",
     }
 
 
 def service_settings(
-    sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, *, poll_seconds: float = 3600
+    sandbox: Sandbox,
+    slack: FakeSlackAPI,
+    tmp_path: Path,
+    *,
+    poll_seconds: float = 3600,
+    rate: tuple[float, int] = GENEROUS_RATE,
+    database_url: str | None = None,
 ) -> Settings:
-    env = service_env(sandbox, slack, tmp_path, poll_seconds=poll_seconds)
+    env = service_env(
+        sandbox, slack, tmp_path, poll_seconds=poll_seconds, rate=rate, database_url=database_url
+    )
     return load_settings(env, http_mode=True)
 
 
@@ -203,9 +222,13 @@ async def running_service(
     *,
     poll_seconds: float = 3600,
     poll_grace: float = 60.0,
-    limiter: RateLimiter | None = None,
+    rate: tuple[float, int] = GENEROUS_RATE,
+    database_url: str | None = None,
 ) -> AsyncIterator[Running]:
-    settings = service_settings(sandbox, slack, tmp_path, poll_seconds=poll_seconds)
+    """``database_url`` (default: a SQLite file in ``tmp_path``) lets replicas share a store."""
+    settings = service_settings(
+        sandbox, slack, tmp_path, poll_seconds=poll_seconds, rate=rate, database_url=database_url
+    )
     metrics = Metrics()
     td = TDClient(
         settings.td_api_key,
@@ -214,11 +237,9 @@ async def running_service(
         timeout=TEST_TIMEOUT,
         on_response=metrics.observe_td,
     )
-    # Generous by default: the rate limit has a test of its own.
-    limiter = limiter or RateLimiter(per_minute=600, burst=100)
     async with (
         open_service(
-            settings, metrics=metrics, td=td, limiter=limiter, poll_grace=poll_grace
+            settings, metrics=metrics, td=td, poll_grace=poll_grace
         ) as service,
         serve_in_loop(service.bot.asgi) as url,
         httpx.AsyncClient(timeout=30) as http,
