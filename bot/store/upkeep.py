@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Delete
 
 from bot.store import tables
@@ -47,24 +46,27 @@ class Upkeep:
         if retention <= timedelta(0):
             raise ValueError("retention must be positive")
         at = self._db.at(now)
-        cutoff = at - retention
-        d = tables.alert_deliveries
-        finished = or_(
-            d.c.state == DeliveryState.DELIVERED.value,
-            and_(d.c.state == DeliveryState.FAILED.value, d.c.next_try_at.is_(None)),
-        )
-        a = tables.actions
-        e = tables.slack_events
-        r = tables.rate_limits
+        counts: dict[str, int] = {}
         async with self._db.begin() as conn:
-            return Pruned(
-                deliveries=await _count(conn, delete(d).where(finished, d.c.claimed_at < cutoff)),
-                actions=await _count(conn, delete(a).where(a.c.created_at < cutoff)),
-                events=await _count(conn, delete(e).where(e.c.seen_at < at - SEEN_EVENTS_KEPT)),
-                # A limit whose bucket is full again holds nothing a missing row would not.
-                rate_limits=await _count(conn, delete(r).where(r.c.ready_at < at)),
-            )
+            for name, statement in prune_statements(at, at - retention).items():
+                counts[name] = (await conn.execute(statement)).rowcount
+        return Pruned(**counts)
 
 
-async def _count(conn: AsyncConnection, statement: Delete) -> int:
-    return (await conn.execute(statement)).rowcount
+def prune_statements(now: datetime, cutoff: datetime) -> dict[str, Delete]:
+    """The deletes of one prune, by ``Pruned`` field: each a range over an indexed column."""
+    d = tables.alert_deliveries
+    finished = or_(
+        d.c.state == DeliveryState.DELIVERED.value,
+        and_(d.c.state == DeliveryState.FAILED.value, d.c.next_try_at.is_(None)),
+    )
+    a = tables.actions
+    e = tables.slack_events
+    r = tables.rate_limits
+    return {
+        "deliveries": delete(d).where(finished, d.c.claimed_at < cutoff),
+        "actions": delete(a).where(a.c.created_at < cutoff),
+        "events": delete(e).where(e.c.seen_at < now - SEEN_EVENTS_KEPT),
+        # A bucket that is full again holds nothing a missing row would not.
+        "rate_limits": delete(r).where(r.c.ready_at < now),
+    }
