@@ -54,7 +54,8 @@ async def test_prune_drops_old_finished_rows_and_keeps_the_rest(store: Store) ->
     # What is due is still delivered, the rest is as before.
     assert sorted(c.attempt_id for c in await store.pending_deliveries(T0)) == ["4", "5"]
     for attempt in "245":
-        assert await store.claim_alert("C1", attempt, "500", "etl", "daily", AlertKind.FAILURE) is None
+        again = await store.claim_alert("C1", attempt, "500", "etl", "daily", AlertKind.FAILURE)
+        assert again is None
     assert [a.key for a in await store.actions()] == ["recent"]
     assert not await seen.first_time("Ev-new", now=T0)
     assert await seen.first_time("Ev-old", now=T0)  # forgotten, long after Slack stopped retrying
@@ -64,7 +65,7 @@ async def test_prune_drops_old_finished_rows_and_keeps_the_rest(store: Store) ->
 
 
 async def test_every_prune_searches_an_index(tmp_path: Path) -> None:
-    """SQLite's query plan names the index; PostgreSQL plans by table size, so SQLite is the witness."""
+    """SQLite's plan names the index (PostgreSQL plans by table size, so SQLite is the witness)."""
     url = f"sqlite:///{tmp_path / 'plan.db'}"
     async with await Store.open(url):
         pass  # migrated
