@@ -172,8 +172,13 @@ class Running:
     slack: FakeSlackAPI
     http: httpx.AsyncClient
 
-    async def post(self, body: bytes, content_type: str) -> httpx.Response:
+    async def post(
+        self, body: bytes, content_type: str, *, retry: int | None = None
+    ) -> httpx.Response:
+        """Send ``body`` signed; ``retry`` marks it as Slack's redelivery number ``retry``."""
         headers = slack_requests.signed_headers(SIGNING_SECRET, body, content_type)
+        if retry is not None:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         response = await self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
         assert response.status_code == 200, response.text
         return response
