@@ -65,8 +65,14 @@ class AlertScheduler:
         """
         if seconds <= 0:
             raise ValueError("the interval must be positive")
+
+        # APScheduler sends only what it sees to be a coroutine function to the
+        # loop; an object with an async __call__ would go to a thread, unawaited.
+        async def run() -> None:
+            await job()
+
         self._scheduler.add_job(
-            job,
+            run,
             "interval",
             seconds=seconds,
             id=job_id,
