@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,17 +11,6 @@ from bot.actions import RateLimiter
 from bot.commands import Diagnose, Help, ListJobs, Retry, ShowJob
 from bot.store import RateLimits, Store
 from tests.actions.conftest import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with await Store.open(f"sqlite:///{tmp_path / 'state.db'}", clock=clock) as opened:
-        yield opened
 
 
 async def allowed(limiter: RateLimiter, times: int, user: str = "U1") -> int:

@@ -71,18 +71,10 @@ def service_env(
 
 
 def service_settings(
-    sandbox: Sandbox,
-    slack: FakeSlackAPI,
-    tmp_path: Path,
-    *,
-    poll_seconds: float = 3600,
-    rate: tuple[float, int] = GENEROUS_RATE,
-    database_url: str | None = None,
+    sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, **options: Any
 ) -> Settings:
-    env = service_env(
-        sandbox, slack, tmp_path, poll_seconds=poll_seconds, rate=rate, database_url=database_url
-    )
-    return load_settings(env, http_mode=True)
+    """Settings from ``service_env`` (``options`` are its keyword arguments)."""
+    return load_settings(service_env(sandbox, slack, tmp_path, **options), http_mode=True)
 
 
 def free_port() -> int:
