@@ -80,7 +80,7 @@ async def test_one_user_has_one_limit_across_replicas(
         assert "try again in" in texts(await a.ask("jobs 1"))
 
 
-async def test_td_down_is_degraded_but_ready_and_a_lost_store_is_unready(
+async def test_td_down_is_degraded_but_ready_and_a_lost_store_is_unready_but_answers(
     sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, postgres_server: PostgresServer
 ) -> None:
     url = postgres_server.create_database()
@@ -105,6 +105,10 @@ async def test_td_down_is_degraded_but_ready_and_a_lost_store_is_unready(
             code, health = await get("/healthz")
             assert code == 200 and health["status"] == "degraded"  # alive: do not restart
             assert health["checks"]["store"]["ok"] is False
+            # An event that cannot be checked against the store is answered all the same.
+            await bot.post(slack_requests.app_mention("help"), slack_requests.JSON)
+            [answer] = await slack.wait_for("/api/chat.postMessage")
+            assert "help" in texts(answer).lower()
         assert (await get("/readyz"))[0] == 200  # the pool reconnects by itself
 
         mark_stopping(bot.service.bot.asgi)  # what SIGTERM does first
