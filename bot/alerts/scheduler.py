@@ -12,7 +12,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 log = logging.getLogger(__name__)
 
 JOB_ID = "tdbot-alert-poll"
+FIRST_RUN_WITHIN = 60.0  # seconds from adding a housekeeping job to its first run
 
 
 class Tickable(Protocol):
@@ -61,7 +62,9 @@ class AlertScheduler:
     def every(self, seconds: float, job: Callable[[], Awaitable[None]], *, job_id: str) -> None:
         """Also run ``job`` every ``seconds`` (housekeeping such as the retention prune).
 
-        Its first run is one interval after ``start``; ``stop`` cancels a run in progress.
+        The first run comes a minute after the job is added (sooner for a shorter
+        interval), so replicas that restart more often than the interval still
+        run it; ``stop`` cancels a run in progress.
         """
         if seconds <= 0:
             raise ValueError("the interval must be positive")
@@ -80,6 +83,7 @@ class AlertScheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=max(1, math.ceil(seconds)),
+            next_run_time=datetime.now(UTC) + timedelta(seconds=min(seconds, FIRST_RUN_WITHIN)),
         )
 
     async def stop(self, grace: float = 10.0) -> None:

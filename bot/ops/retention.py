@@ -11,7 +11,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 6 * 3600.0
-"""Seconds between prunes: a few a day keeps each one small, and a restart soon prunes."""
+"""Seconds between prunes: a few a day keeps each one small (the first is a minute after start)."""
 
 
 @dataclass(frozen=True)
