@@ -1,4 +1,4 @@
-"""The daily prune of old delivery and audit rows (``TDBOT_RETENTION_DAYS``), for the scheduler."""
+"""The periodic prune of old delivery and audit rows (``TDBOT_RETENTION_DAYS``)."""
 
 from __future__ import annotations
 
