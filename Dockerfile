@@ -25,7 +25,9 @@ COPY --from=build /opt/tdbot /opt/tdbot
 USER 10001:10001
 WORKDIR /var/lib/tdbot
 EXPOSE 3000
-# /healthz answers 503 while TD or the alert loop is unhealthy; the probe uses only the stdlib.
+# Liveness: /healthz answers 200 while the event loop does, even when TD is down
+# ("degraded" in its JSON), since a restart does not fix TD; load balancers use /readyz.
+# The probe uses only the stdlib.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4).status == 200 else 1)"]
 ENTRYPOINT ["tdbot"]

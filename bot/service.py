@@ -4,9 +4,9 @@
                ├── ActionService (TDBOT_ADMINS): the Retry and Kill buttons
                └── Poller ── AlertScheduler (TDBOT_POLL_SECONDS) ── SlackNotifier
     Store (TDBOT_DATABASE_URL): subscriptions, mutes, alert threads, the action audit
-    Slack: HTTP mode (/slack/events, /healthz, /metrics on one port), or Socket Mode
-    with /healthz and /metrics still served on the port, so a container's
-    HEALTHCHECK works in both.
+    Slack: HTTP mode (/slack/events, /healthz, /readyz, /metrics on one port), or
+    Socket Mode with /healthz, /readyz and /metrics still served on the port, so a
+    container's HEALTHCHECK works in both.
 
 This module is the composition root: every resource is started here and its
 shutdown registered as it starts (``Service.resources``). Shutdown (a signal, or
@@ -34,9 +34,10 @@ from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
+from bot.ops.retention import PRUNE_EVERY, Retention
 from bot.settings import Settings
 from bot.slack import Bot, Health, build_bot, run_socket_mode, serve_http
-from bot.slack.runtime import SHUTDOWN_GRACE
+from bot.slack.runtime import SHUTDOWN_GRACE, StoreHealth
 from bot.store import Store, wall_clock
 from bot.td import TDClient
 
@@ -122,21 +123,18 @@ async def open_service(
     *,
     metrics: Metrics | None = None,
     td: TDClient | None = None,
-    limiter: RateLimiter | None = None,
     poller_config: PollerConfig | None = None,
     poll_grace: float = POLL_GRACE,
 ) -> AsyncIterator[Service]:
     """Build every part (the alert loop not started yet); close them all on exit.
 
-    ``td``, ``limiter``, ``poller_config`` and ``poll_grace`` are for tests;
+    ``td``, ``poller_config`` and ``poll_grace`` are for tests;
     by default everything follows ``settings``.
     """
     metrics = metrics or Metrics()
     resources = AsyncExitStack()
     try:
-        service = await _assemble(
-            settings, metrics, resources, td, limiter, poller_config, poll_grace
-        )
+        service = await _assemble(settings, metrics, resources, td, poller_config, poll_grace)
     except BaseException:
         await resources.aclose()  # whatever had started before the failure
         raise
@@ -151,7 +149,6 @@ async def _assemble(
     metrics: Metrics,
     resources: AsyncExitStack,
     td: TDClient | None,
-    limiter: RateLimiter | None,
     poller_config: PollerConfig | None,
     poll_grace: float,
 ) -> Service:
@@ -183,6 +180,9 @@ async def _assemble(
     service = Service(
         settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources
     )
+    service.scheduler.every(
+        PRUNE_EVERY, Retention(store, settings.retention_days), job_id="tdbot-retention"
+    )
 
     async def thread_attempt(channel: str, thread_ts: str) -> str | None:
         thread = await store.thread_by_ts(channel, thread_ts)
@@ -197,8 +197,12 @@ async def _assemble(
         ],
         thread_attempts=thread_attempt,
         subscriptions=subscriptions,
+        readiness_checks=[("store", StoreHealth(store.upkeep))],
         action_service=actions,
-        limiter=limiter or RateLimiter(),
+        limiter=RateLimiter(
+            store.rate_limits, per_minute=settings.rate_per_minute, burst=settings.rate_burst
+        ),
+        seen_events=store.seen_events,
         on_shutdown=service.aclose,
     )
     resources.push_async_callback(service.bot.tasks.drain, SHUTDOWN_GRACE)

@@ -133,6 +133,9 @@ class Poller:
         async with self._store.leader_lock() as leader:
             if not leader:
                 self._count("not_leader")
+                # The leader's last success is the alert path's: poll lag then
+                # means the same on every replica, not "never" on the followers.
+                self.last_success = await self._store.last_poll_success() or self.last_success
                 return PollReport(leader=False)
             report = await self._poll()
         self._count("ok")

@@ -145,7 +145,9 @@ async def _act(deps: SlackDeps, click: Click) -> None:
         return
     # Admins only are held to the rate: for anyone else nothing reaches TD anyway.
     too_fast = (
-        deps.allowed(click.user_id, command) if deps.actions.authorize(click.user_id) else None
+        await deps.allowed(click.user_id, command)
+        if deps.actions.authorize(click.user_id)
+        else None
     )
     if too_fast is not None:
         deps.count(name, "rate_limited")

@@ -18,6 +18,7 @@ from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import actions, commands, events
+from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.tasks import BackgroundTasks
 
@@ -32,6 +33,7 @@ def create_app(
     metrics: Metrics | None = None,
     action_service: ActionService | None = None,
     limiter: RateLimiter | None = None,
+    seen_events: EventLog | None = None,
 ) -> AsyncApp:
     if notifier is None:
         client = slack_client(
@@ -55,6 +57,7 @@ def create_app(
         metrics=metrics,
         actions=action_service,
         limiter=limiter,
+        seen_events=seen_events or RecentKeys(),
     )
     for listeners in (commands, events, actions):
         listeners.register(app, deps)

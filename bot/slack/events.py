@@ -19,12 +19,23 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     # Slack gets its 200 when this returns, so it only hands the work over.
     async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
         key = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        if not deps.seen_events.first_time(key):
-            log.info("event %s was already answered (a Slack retry)", key)
-            return
-        deps.tasks.spawn(_answer(deps, event), name=f"td-mention-{event.get('channel')}")
+        deps.tasks.spawn(_answer_once(deps, key, event), name=f"td-mention-{event.get('channel')}")
 
     app.event("app_mention")(on_mention)
+
+
+async def _answer_once(deps: SlackDeps, key: str, event: dict[str, Any]) -> None:
+    # Checked after the ack, so a slow store cannot make Slack redeliver.
+    try:
+        first = await deps.seen_events.first_time(key)
+    except Exception:
+        # Unsure beats silent: a possible second answer is better than none.
+        log.warning("could not check event %s against the store; answering", key, exc_info=True)
+        first = True
+    if not first:
+        log.info("event %s was already answered (a Slack retry)", key)
+        return
+    await _answer(deps, event)
 
 
 async def _answer(deps: SlackDeps, event: dict[str, Any]) -> None:

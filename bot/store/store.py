@@ -18,7 +18,10 @@ from bot.store.audit import Audit
 from bot.store.database import Clock, Database, open_engine, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.poll_state import PollState
+from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
+from bot.store.seen import SeenEvents
+from bot.store.upkeep import Upkeep
 
 
 class Store:
@@ -37,6 +40,9 @@ class Store:
         self.deliveries = Deliveries(self.database, lease=lease)
         self.audit = Audit(self.database)
         self.poll_state = PollState(self.database)
+        self.seen_events = SeenEvents(self.database)
+        self.rate_limits = RateLimits(self.database)
+        self.upkeep = Upkeep(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.

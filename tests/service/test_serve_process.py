@@ -55,19 +55,19 @@ class Served:
         )
         return float(found[1]) if found else 0.0
 
-    def wait_healthy(self, process: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:
+    def wait_ready(self, process: subprocess.Popen[str], timeout: float = 60) -> dict[str, Any]:
+        """Wait for /readyz to answer 200, then give /healthz's JSON."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert process.poll() is None, "tdbot serve exited during start-up"
             try:
-                response = self.http.get(f"{self.base}/healthz")
-                if response.status_code == 200:
-                    found: dict[str, Any] = response.json()
+                if self.http.get(f"{self.base}/readyz").status_code == 200:
+                    found: dict[str, Any] = self.http.get(f"{self.base}/healthz").json()
                     return found
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise AssertionError("tdbot serve did not become healthy")
+        raise AssertionError("tdbot serve did not become ready")
 
 
 def test_serve_answers_acts_polls_logs_no_secret_and_stops_on_sigterm(
@@ -90,8 +90,8 @@ def test_serve_answers_acts_polls_logs_no_secret_and_stops_on_sigterm(
             )
         served = Served(port, slack)
         try:
-            health = served.wait_healthy(process)
-            assert set(health["checks"]) == {"td", "alerts"}
+            health = served.wait_ready(process)
+            assert set(health["checks"]) == {"td", "alerts", "store"}
 
             failed = sandbox.case_attempt_id(FAILED_CASE)
             assert "Subscribed" in served.ask("subscribe *", "subscribe")["text"]
