@@ -32,6 +32,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.actions import ActionService, RateLimiter
 from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
 from bot.notify import SlackNotifier, slack_client
+from bot.ops.gc import PauseWatch, settle_after_start
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
 from bot.ops.retention import PRUNE_EVERY, Retention
@@ -205,6 +206,7 @@ async def _assemble(
         seen_events=store.seen_events,
         on_shutdown=service.aclose,
     )
+    resources.push_async_callback(service.bot.notifier.aclose)
     resources.push_async_callback(service.bot.tasks.drain, SHUTDOWN_GRACE)
     resources.push_async_callback(scheduler.stop)
     return service
@@ -236,6 +238,8 @@ async def serve(settings: Settings, *, host: str, port: int, log_level: str) -> 
         loop.add_signal_handler(sig, stop.set)
     try:
         async with open_service(settings) as service:
+            settle_after_start()
+            PauseWatch(on_pause=service.metrics.gc_pause.observe).start()
             service.start()
             mode = "Socket Mode" if settings.socket_mode else "HTTP mode"
             log.info(

@@ -140,6 +140,14 @@ class SlackNotifier:
         self.client = client
         self._metrics = metrics
         self._deadline = deadline
+        # One session for every response_url answer: a new one per answer costs
+        # a connector, a cookie jar and a TCP connection each time.
+        self._hooks: aiohttp.ClientSession | None = None
+
+    async def aclose(self) -> None:
+        if self._hooks is not None:
+            await self._hooks.close()
+            self._hooks = None
 
     # ------------------------------------------------------------ the port
 
@@ -198,8 +206,13 @@ class SlackNotifier:
         ``replace_original``: the answer takes the place of the message whose
         button was pressed (an ephemeral confirmation, say).
         """
+        if self._hooks is None:
+            self._hooks = aiohttp.ClientSession()
         hook = AsyncWebhookClient(
-            response_url, timeout=SLACK_TIMEOUT, retry_handlers=_retry_handlers(rate_limits=True)
+            response_url,
+            timeout=SLACK_TIMEOUT,
+            session=self._hooks,
+            retry_handlers=_retry_handlers(rate_limits=True),
         )
         rendered = render_slack(message)
         response_type = "in_channel" if public else "ephemeral"

@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from bot.actions import ActionService, RateLimiter
 from bot.alerts import SubscriptionService
 from bot.answers import SUBCOMMANDS, Answerer
+from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -86,6 +87,7 @@ class Bot:
     asgi: Starlette
     tasks: BackgroundTasks
     metrics: Metrics
+    notifier: SlackNotifier
     # What shutdown runs instead of ``aclose`` when the bot is part of more (bot.service).
     on_shutdown: Callable[[], Awaitable[None]] | None = None
     _closed: bool = field(default=False, init=False)
@@ -95,11 +97,12 @@ class Bot:
         await (self.on_shutdown or self.aclose)()
 
     async def aclose(self) -> None:
-        """Let answers in flight finish (bounded), then close TD's connection pool."""
+        """Let answers in flight finish (bounded), then close Slack's and TD's connections."""
         if self._closed:
             return
         self._closed = True
         await self.tasks.drain(SHUTDOWN_GRACE)
+        await self.notifier.aclose()
         await self.td.aclose()
 
 
@@ -139,9 +142,14 @@ def build_bot(
         actions=action_service,
     )
     tasks = BackgroundTasks()
+    notifier = SlackNotifier(
+        slack_client(settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=True),
+        metrics=metrics,
+    )
     app = create_app(
         settings,
         answerer,
+        notifier=notifier,
         tasks=tasks,
         thread_attempts=thread_attempts,
         metrics=metrics,
@@ -163,7 +171,7 @@ def build_bot(
         # run_socket_mode shuts the bot down after closing it.
         on_shutdown=None if settings.socket_mode else shutdown,
     )
-    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, on_shutdown)
+    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, notifier, on_shutdown)
     return bot
 
 
