@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.sandbox import wire
+from bot.sandbox import kills, wire
 from bot.sandbox.engine import AttemptExists, Outcome
 from bot.sandbox.model import Attempt, IdIndex, Project, Session, Store, WorkflowDef
 from bot.sandbox.timefmt import parse_instant
@@ -28,6 +28,7 @@ DEFAULT_PAGE_SIZE = 100
 SCHEDULE_PAGE = 100
 DEFAULT_WORKFLOW_COUNT = 200  # TD's documented default for /api/workflows
 DIGDAG_VERSION = "0.10.5.1"
+UNSUPPORTED_MEDIA_TYPE = "HTTP 415 Unsupported Media Type"
 
 
 class ApiError(Exception):
@@ -72,6 +73,11 @@ def _page_size(request: Request) -> int:
     return max(size, 0)
 
 
+def _is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0]
+    return media_type.strip().lower() == "application/json"
+
+
 def _flag(request: Request, name: str) -> bool:
     """Java ``Boolean.valueOf``: only ``true`` (any case) is true."""
     return request.query_params.get(name, "").lower() == "true"
@@ -106,11 +112,11 @@ class WorkflowApi:
             Route("/api/sessions/{id}", self._wrap(self.session), methods=get),
             Route("/api/sessions/{id}/attempts", self._wrap(self.session_attempts), methods=get),
             Route("/api/attempts", self._wrap(self.attempts), methods=get),
-            Route("/api/attempts", self._wrap(self.start_attempt), methods=["PUT"]),
+            Route("/api/attempts", self._wrap(self.start_attempt, json=True), methods=["PUT"]),
             Route("/api/attempts/{id}", self._wrap(self.attempt), methods=get),
             Route("/api/attempts/{id}/tasks", self._wrap(self.tasks), methods=get),
             Route("/api/attempts/{id}/retries", self._wrap(self.retries), methods=get),
-            Route("/api/attempts/{id}/kill", self._wrap(self.kill), methods=["POST"]),
+            Route("/api/attempts/{id}/kill", self._wrap(self.kill, json=True), methods=["POST"]),
             Route("/api/logs/{id}/files", self._wrap(self.log_files), methods=get),
             Route("/api/logs/{id}/files/{file_name}", self._wrap(self.log_file), methods=get),
             Route("/api/schedules", self._wrap(self.schedules), methods=get),
@@ -119,8 +125,12 @@ class WorkflowApi:
             Route("/api/schedules/{id}/enable", self._wrap(self.enable), methods=["POST"]),
         ]
 
-    def _wrap(self, handler: Any) -> Any:
+    def _wrap(self, handler: Any, *, json: bool = False) -> Any:
+        """``json``: Digdag's ``@Consumes("application/json")``, refused without that type."""
+
         async def endpoint(request: Request) -> Response:
+            if json and not _is_json(request):
+                return JSONResponse(wire.wf_error(UNSUPPORTED_MEDIA_TYPE, 415), 415)
             body = await request.body()
             try:
                 with self.sb.lock:
@@ -297,7 +307,7 @@ class WorkflowApi:
     def kill(self, request: Request, body: bytes) -> Any:
         attempt = self._attempt(request)
         before = wire.attempt(attempt)  # Digdag reads the attempt before requesting the kill
-        if not self.sb.world.engine.kill(attempt):
+        if not kills.request_kill(self.sb.world.engine, attempt):
             raise ApiError(409, "Session attempt already killed or finished")
         return before
 
@@ -318,6 +328,8 @@ class WorkflowApi:
             raise ApiError(400, "retryAttemptName must be a string")
         resume, done_before_id = self._resume(data)
         engine = self.sb.world.engine
+        # Digdag checks the account's limit before the (session, name) conflict.
+        queued = self._over_attempt_limit(data.get("allowQueueing") is True)
         existing = self.store.session_by_key.get((workflow.project.id, workflow.name, session_time))
         index = len(existing.attempts) + 1 if existing else 1
         outcome: Outcome = self.sb.world.life.outcome(workflow, session_time, index=index)
@@ -330,10 +342,24 @@ class WorkflowApi:
                 retry_name=name,
                 resume=resume,
                 keep_from=done_before_id,
+                queued=queued,
             )
         except AttemptExists as conflict:
             return JSONResponse(wire.attempt(conflict.attempt), 409)
         return wire.attempt(attempt)
+
+    def _over_attempt_limit(self, allow_queueing: bool) -> bool:
+        """True when the new attempt must wait in TD's queue; 400 when it may not wait."""
+        engine = self.sb.world.engine
+        limit = engine.attempt_limit
+        if limit is None:
+            return False
+        active = engine.active_attempts()
+        if active + 1 <= limit:
+            return False
+        if allow_queueing:
+            return True
+        raise ApiError(400, f"Too many attempts running. Limit: {limit}, Current: {active}")
 
     def _requested_workflow(self, data: dict[str, Any]) -> WorkflowDef:
         workflow_id = data.get("workflowId")

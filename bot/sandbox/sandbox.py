@@ -165,6 +165,14 @@ class Sandbox:
                 [str(a.id) for a in self._finished],
             )
 
+    def set_attempt_limit(self, limit: int | None) -> None:
+        """TD's account-wide limit of running attempts (None: none); queued ones start
+        as room frees up, at the latest on the next ``advance``."""
+        if limit is not None and limit < 0:
+            raise ValueError("the attempt limit cannot be negative")
+        with self.lock:
+            self.world.engine.attempt_limit = limit
+
     # ------------------------------------------------------------ scenarios
 
     def case_attempt_id(self, case_key: str) -> str:

@@ -94,12 +94,28 @@ class Gate:
             return
         arrived = time.time()
         begun = time.perf_counter()
-        status = 0
+        recorded = False
+
+        def record(status: int) -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.sb.requests.add(
+                    RequestRecord(
+                        method=scope.get("method", ""),
+                        path=path,
+                        query=scope.get("query_string", b"").decode("latin-1"),
+                        status=status,
+                        time=arrived,
+                        duration=time.perf_counter() - begun,
+                    )
+                )
 
         async def observe(message: Message) -> None:
-            nonlocal status
+            # Recorded before the client can see the response: a test that asserts
+            # on the log right after its call must find the request there.
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                record(int(message["status"]))
             await send(message)
 
         try:
@@ -114,16 +130,7 @@ class Gate:
             else:
                 await self.app(scope, receive, observe)
         finally:
-            self.sb.requests.add(
-                RequestRecord(
-                    method=scope.get("method", ""),
-                    path=path,
-                    query=scope.get("query_string", b"").decode("latin-1"),
-                    status=status,
-                    time=arrived,
-                    duration=time.perf_counter() - begun,
-                )
-            )
+            record(0)  # no response started (the handler raised, or the client left)
 
     def _authorized(self, scope: Scope) -> bool:
         expected = f"TD1 {self.sb.api_key}".encode()
