@@ -245,42 +245,49 @@ class ActionService(ActionFrame):
     # ------------------------------------------------------------------ kill
 
     async def _kill_attempt(self, request: ActionRequest) -> ActionOutcome:
+        doing = f"killing attempt {request.target_id}"
+        try:
+            # Read first: TD accepts a kill of a finished attempt that left tasks
+            # blocked behind a failure, and then shows it killed instead of failed.
+            current = await self._td.attempt(request.target_id)
+        except errors.TDError as exc:
+            return self._failed(request, exc, doing, wrote=False)
+        if current.done:
+            return self._finished(request, current.status.value, current)
         try:
             before = await self._td.kill_attempt(request.target_id)
         except errors.NotFound as exc:
-            return self._failed(request, exc, f"killing attempt {request.target_id}", wrote=False)
+            return self._failed(request, exc, doing, wrote=False)
         except errors.Conflict:
             status = await self._status_of(request.target_id)
-            finished = f"finished ({status})" if status else "finished"
-            return self._outcome(
-                request,
-                OutcomeKind.NOTHING_TO_DO,
-                f"attempt {request.target_id} had already {finished}: nothing to kill.",
-                f"it had already {finished}",
-            )
+            return self._finished(request, status.value if status else None, None)
         except errors.TDError as exc:
-            return self._failed(request, exc, f"killing attempt {request.target_id}", wrote=True)
-        if before is not None and before.done:
-            # TD accepts a kill while tasks stay blocked behind a failure; nothing ran.
-            ended = safe(before.status.value, 40)
-            return self._outcome(
-                request,
-                OutcomeKind.NOTHING_TO_DO,
-                f"attempt {request.target_id} had already finished ({ended}): nothing to kill.",
-                f"it had already finished ({ended})",
-                links=self._links(before),
-            )
-        about = f" ({describe_attempt(before)})" if before else ""
+            return self._failed(request, exc, doing, wrote=True)
+        if before is not None and before.done:  # it ended between the read and the kill
+            return self._finished(request, before.status.value, before)
+        shown = before or current
         return self._outcome(
             request,
             OutcomeKind.REQUESTED,
-            f"attempt {request.target_id}{about}: kill requested. TD cancels its running "
-            "tasks as they notice (a td> task within about 30 s); until then it reads "
-            "canceling.",
+            f"attempt {request.target_id} ({describe_attempt(shown)}): kill requested. TD "
+            "cancels its running tasks as they notice (a td> task within about 30 s); "
+            "until then it reads canceling.",
             f"requested a kill of attempt {request.target_id}",
             announce=True,
-            links=self._links(before) if before else (),
+            links=self._links(shown),
             follow=request.target_id,
+        )
+
+    def _finished(
+        self, request: ActionRequest, status: str | None, attempt: Attempt | None
+    ) -> ActionOutcome:
+        finished = f"finished ({safe(status, 40)})" if status else "finished"
+        return self._outcome(
+            request,
+            OutcomeKind.NOTHING_TO_DO,
+            f"attempt {request.target_id} had already {finished}: nothing to kill.",
+            f"it had already {finished}",
+            links=self._links(attempt) if attempt else (),
         )
 
     async def _status_of(self, attempt_id: str) -> AttemptStatus | None:
