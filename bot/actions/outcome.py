@@ -23,7 +23,7 @@ class OutcomeKind(StrEnum):
     # until its tasks notice. ``follow_attempt_id`` names what to follow to its end.
     REQUESTED = "requested"
     # TD refused a retry: the account is at its limit of running attempts. Nothing
-    # started; the same retry may be sent again with ``allow_queueing``.
+    # started; ``ActionService.retry_queued`` sends it again with TD's allowQueueing.
     AT_LIMIT = "at_limit"
     NOTHING_TO_DO = "nothing_to_do"  # the target had already finished: not an error
     REFUSED = "refused"  # tdbot refused (not an admin, or pointless); nothing was changed

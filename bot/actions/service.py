@@ -20,7 +20,7 @@ Order of safety checks, each before anything is sent to TD:
 A kill is only requested: TD cancels the tasks as they notice, so the outcome
 is ``REQUESTED`` and ``follow_attempt`` waits for the end. A retry refused at
 the account's attempt limit is ``AT_LIMIT`` and may be sent again with
-``allow_queueing``.
+``retry_queued`` (TD's ``allowQueueing``).
 """
 
 from __future__ import annotations
@@ -61,13 +61,25 @@ class ActionService(ActionFrame):
         channel_id: str | None,
         thread_ts: str | None,
         action_key: str,
-        allow_queueing: bool = False,
     ) -> ActionOutcome:
-        """Start a new attempt of the same session that re-runs only what did not succeed.
+        """Start a new attempt of the same session that re-runs only what did not succeed."""
+        request = ActionRequest(
+            ActionKind.RETRY, user_id, attempt_id, channel_id, thread_ts, action_key
+        )
+        return await self._act(request, self._retry)
 
-        ``allow_queueing``: when the account is at its limit of running attempts,
-        TD queues the retry instead of refusing it (offer it after ``AT_LIMIT``).
-        """
+    async def retry_queued(
+        self,
+        user_id: str,
+        attempt_id: str,
+        *,
+        channel_id: str | None,
+        thread_ts: str | None,
+        action_key: str,
+    ) -> ActionOutcome:
+        """``retry_failed`` with TD's ``allowQueueing``: at the account's limit of running
+        attempts TD queues the retry (status ``queued``) instead of refusing it. Offer
+        it after an ``AT_LIMIT`` outcome, under an action key of its own."""
         request = ActionRequest(
             ActionKind.RETRY,
             user_id,
@@ -75,7 +87,7 @@ class ActionService(ActionFrame):
             channel_id,
             thread_ts,
             action_key,
-            allow_queueing=allow_queueing,
+            allow_queueing=True,
         )
         return await self._act(request, self._retry)
 

@@ -71,6 +71,10 @@ async def http_error(request: Request, error: Exception) -> Response:
     return Response(body, status, media_type="application/json")
 
 
+async def _swallow(message: Message) -> None:
+    """The real response of a request whose answer a fault replaces."""
+
+
 def _retry_after(seconds: float) -> bytes:
     return (str(int(seconds)) if seconds == int(seconds) else repr(seconds)).encode()
 
@@ -123,10 +127,13 @@ class Gate:
             if latency > 0:
                 await asyncio.sleep(latency)
             fault = self.sb.faults.take(path)
-            if fault is not None:
+            if fault is not None and not fault.after:
                 await self._fault(path, fault, observe)
             elif path not in _NO_AUTH and not self._authorized(scope):
                 await _respond(observe, 401, _error_body(path, 401, "Authentication failed"))
+            elif fault is not None:
+                await self.app(scope, receive, _swallow)
+                await self._fault(path, fault, observe)
             else:
                 await self.app(scope, receive, observe)
         finally:
