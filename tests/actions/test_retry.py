@@ -10,7 +10,7 @@ import pytest
 
 from bot.actions import ActionService, OutcomeKind
 from bot.sandbox import Sandbox
-from bot.store import Store
+from bot.store import ActionState, Store
 from tests.actions.conftest import (
     ADMIN,
     ADMIN_2,
@@ -256,3 +256,33 @@ async def test_unknown_attempt(service: ActionService) -> None:
     assert outcome.kind is OutcomeKind.FAILED
     assert outcome.message.startswith("TD found nothing (404) while retrying attempt 1: ")
     assert "session attempt id=1" in outcome.message
+
+
+async def test_a_retry_at_the_attempt_limit_says_so_and_can_be_queued(
+    service: ActionService, sandbox: Sandbox, store: Store, wire: RecordingTransport
+) -> None:
+    old_id = sandbox.case_attempt_id("presto_type_mismatch")
+    running = sandbox.world.engine.active_attempts()
+    sandbox.set_attempt_limit(running)
+
+    refused = await service.retry_failed(ADMIN, old_id, action_key="k1", **WHERE)
+    assert refused.kind is OutcomeKind.AT_LIMIT and not refused.ok and not refused.announce
+    assert refused.message == (
+        f"TD is at its limit of attempts running at once ({running} running, limit {running}): "
+        f"nothing was started. Retry attempt {old_id} once running attempts finish, or queue "
+        "the retry: TD then starts it by itself when one ends."
+    )
+    assert refused.audit.startswith(f"⏳ <@{ADMIN}> asked to retry attempt {old_id}: TD is at")
+    assert refused.new_attempt_id is None
+    assert len(raw(sandbox, f"/api/attempts/{old_id}/retries")["attempts"]) == 1
+    [record] = await store.actions(target_id=old_id)
+    assert record.state is ActionState.FAILED  # the intent may be tried again
+
+    queued = await service.retry_queued(ADMIN, old_id, action_key="k1-queue", **WHERE)
+    assert queued.kind is OutcomeKind.DONE and queued.announce
+    assert queued.message.startswith(f"Queued a retry of the failed tasks of attempt {old_id}")
+    assert queued.message.endswith("TD starts it when a running attempt ends.")
+    assert queued.audit.startswith(f"🔁 <@{ADMIN}> queued a retry of failed tasks of attempt")
+    puts = [json.loads(r.content) for r in wire.writes()]
+    assert [p.get("allowQueueing") for p in puts] == [None, True]
+    assert raw(sandbox, f"/api/attempts/{queued.new_attempt_id}")["status"] == "queued"
