@@ -12,7 +12,7 @@ import pytest
 
 from bot.sandbox import Sandbox
 from bot.td import TDClient
-from bot.td.errors import AttemptLimitExceeded, BadRequest, Unavailable
+from bot.td.errors import AttemptConflict, AttemptLimitExceeded, BadRequest, Unavailable
 from bot.td.models import AttemptStatus, JobStatus
 from tests.td.test_mock_mechanics import ATTEMPT, MockFactory, scripted
 
@@ -167,3 +167,25 @@ async def test_a_log_list_asks_for_no_presigned_urls(mock_td: MockFactory) -> No
     assert await mock_td(handler).log_files("55", task="+wf") == []
     assert dict(seen[0].url.params) == {"task": "+wf", "direct_download": "false"}
     assert json.loads(seen[0].content or b"null") is None
+
+
+async def test_a_named_start_that_timed_out_is_resent_and_its_409_is_success(
+    mock_td: MockFactory,
+) -> None:
+    ours = ATTEMPT | {"id": "56", "index": 2, "retryAttemptName": "tdbot-retry-55"}
+    handler, seen = scripted(httpx.ReadTimeout("no answer in time"), httpx.Response(409, json=ours))
+    new = await mock_td(handler).start_attempt(
+        "9", "2024-05-01T00:00:00+00:00", {}, retry_attempt_name="tdbot-retry-55"
+    )
+    assert (new.id, new.retry_attempt_name) == ("56", "tdbot-retry-55")
+    assert [r.method for r in seen] == ["PUT", "PUT"]
+    assert json.loads(seen[0].content) == json.loads(seen[1].content)
+    assert seen[1].headers["Content-Type"] == "application/json"
+
+
+async def test_a_409_carrying_another_name_is_still_a_conflict(mock_td: MockFactory) -> None:
+    theirs = ATTEMPT | {"id": "56", "index": 2, "retryAttemptName": "someone-else"}
+    handler, _ = scripted(httpx.Response(409, json=theirs))
+    with pytest.raises(AttemptConflict) as info:
+        await mock_td(handler).start_attempt("9", "2024-05-01T00:00:00+00:00", {})
+    assert info.value.existing.id == "56"
