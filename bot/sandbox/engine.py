@@ -246,12 +246,12 @@ class Engine:
             attempt.finished_at = self.clock.now()
             for hook in self.on_attempt_done:
                 hook(attempt)
-            self._dequeue()
+            self.start_queued()
 
     def active_attempts(self) -> int:
         return sum(1 for a in self.store.attempts.values() if not a.done and not a.queued)
 
-    def _dequeue(self) -> None:
+    def start_queued(self) -> None:
         """Start queued attempts (oldest first) while the limit has room."""
         while self.queue and (
             self.attempt_limit is None or self.active_attempts() < self.attempt_limit

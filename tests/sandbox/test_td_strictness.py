@@ -62,7 +62,13 @@ def test_the_attempt_limit_answers_400_or_queues(api: httpx.Client, sandbox: San
         if now["status"] != "queued":
             break
     assert now["status"] in ("running", "success")
-    sandbox.set_attempt_limit(None)
+    sandbox.set_attempt_limit(len(_running(api)))
+    waiting = json_of(
+        _new_session(api, sessionTime="2024-06-22T00:00:00+00:00", allowQueueing=True)
+    )
+    assert waiting["status"] == "queued"
+    sandbox.set_attempt_limit(None)  # room at once: the queued attempt starts now
+    assert json_of(api.get(f"/api/attempts/{waiting['id']}"))["status"] == "running"
     assert json_of(_new_session(api, sessionTime="2024-06-21T00:00:00+00:00"))["status"] == (
         "running"
     )
