@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -25,7 +24,6 @@ from bot.sandbox.api_common import (
 )
 from bot.sandbox.api_writes import AttemptWrites
 from bot.sandbox.model import Attempt, IdIndex, Project, Session, Store
-from bot.sandbox.timefmt import parse_instant
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -355,13 +353,3 @@ class WorkflowApi:
         size = _page_size(request)
         ids: Iterator[int] = index.descending(last_id) if index else iter(())
         return [wire.session(self.store.sessions[i]) for i in islice(ids, size)]
-
-
-def _required_time(data: dict[str, Any]) -> datetime:
-    text = data.get("sessionTime")
-    if not isinstance(text, str):
-        raise ApiError(400, "sessionTime is required")
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise ApiError(400, f"Invalid sessionTime: {text}") from None
