@@ -18,6 +18,8 @@ _ACTION_TITLE = {
 }
 _RESULT: dict[OutcomeKind, tuple[str, str, Outcome]] = {
     OutcomeKind.DONE: ("done", ":white_check_mark:", Outcome.OK),
+    OutcomeKind.REQUESTED: ("requested", ":hourglass_flowing_sand:", Outcome.OK),
+    OutcomeKind.AT_LIMIT: ("not started", ":hourglass_flowing_sand:", Outcome.TD_ERROR),
     OutcomeKind.NOTHING_TO_DO: ("nothing to do", ":information_source:", Outcome.OK),
     OutcomeKind.DUPLICATE: (
         "already in progress or done",

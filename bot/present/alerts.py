@@ -148,7 +148,7 @@ class _View:
         self.console = console
         self.secrets = tuple(secret_param_values(attempt.params))
         self.killed = attempt.status is AttemptStatus.KILLED
-        self.emoji = fmt.attempt_emoji(attempt.status)
+        self.emoji = fmt.ATTEMPT_EMOJI[attempt.status]
         self.where = f"{attempt.project.name}/{attempt.workflow.name}"
         self.primary: TaskFailure | None = diagnosis.primary if diagnosis else None
 

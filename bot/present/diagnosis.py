@@ -144,7 +144,7 @@ def diagnosis_message(found: Diagnosis) -> Message:
     )
     fields = [
         Field("Workflow", md.text(where, 300)),
-        Field("Status", f"{fmt.attempt_emoji(status)} {status.value}"),
+        Field("Status", f"{fmt.ATTEMPT_EMOJI[status]} {status.value}"),
         Field("Attempt", f"{md.text(attempt.id, 30)} {md.text(retry, 200)}"),
         Field("Session time", md.text(attempt.session_time.isoformat(), 60)),
         Field("Duration", fmt.duration(attempt.duration_seconds)),

@@ -20,29 +20,44 @@ JOB_EMOJI = {
     JobStatus.KILLED: ":no_entry_sign:",
     JobStatus.UNKNOWN: ":grey_question:",
 }
-ATTEMPT_EMOJI = {
-    AttemptStatus.QUEUED: ":hourglass_flowing_sand:",
-    AttemptStatus.RUNNING: ":arrows_counterclockwise:",
-    AttemptStatus.CANCELING: ":no_entry_sign:",
-    AttemptStatus.SUCCESS: ":white_check_mark:",
-    AttemptStatus.ERROR: ":x:",
-    AttemptStatus.KILLED: ":no_entry_sign:",
-}
 
 
-def attempt_emoji(status: AttemptStatus) -> str:
-    return ATTEMPT_EMOJI.get(status, ":grey_question:")
+class _ByStatus(dict[AttemptStatus, str]):
+    """A status TD added after this table (kept as TD wrote it) gets ``fallback``."""
+
+    def __init__(self, fallback: str, entries: dict[AttemptStatus, str]) -> None:
+        super().__init__(entries)
+        self.fallback = fallback
+
+    def __missing__(self, status: AttemptStatus) -> str:
+        return self.fallback
 
 
+ATTEMPT_EMOJI = _ByStatus(
+    ":grey_question:",
+    {
+        AttemptStatus.QUEUED: ":hourglass_flowing_sand:",
+        AttemptStatus.BLOCKED: ":hourglass_flowing_sand:",
+        AttemptStatus.RUNNING: ":arrows_counterclockwise:",
+        AttemptStatus.CANCELING: ":no_entry_sign:",
+        AttemptStatus.SUCCESS: ":white_check_mark:",
+        AttemptStatus.ERROR: ":x:",
+        AttemptStatus.KILLED: ":no_entry_sign:",
+    },
+)
 # One character per status for the run-history strip of `sessions`.
-ATTEMPT_GLYPH = {
-    AttemptStatus.QUEUED: "·",
-    AttemptStatus.RUNNING: "▶",
-    AttemptStatus.CANCELING: "⊘",
-    AttemptStatus.SUCCESS: "✓",
-    AttemptStatus.ERROR: "✗",
-    AttemptStatus.KILLED: "⊘",
-}
+ATTEMPT_GLYPH = _ByStatus(
+    "?",
+    {
+        AttemptStatus.QUEUED: "·",
+        AttemptStatus.BLOCKED: "·",
+        AttemptStatus.RUNNING: "▶",
+        AttemptStatus.CANCELING: "⊘",
+        AttemptStatus.SUCCESS: "✓",
+        AttemptStatus.ERROR: "✗",
+        AttemptStatus.KILLED: "⊘",
+    },
+)
 # Most telling first, for the per-state task summary of an attempt.
 TASK_STATE_ORDER = (
     TaskState.ERROR,

@@ -166,6 +166,15 @@ class Sandbox:
                 [str(a.id) for a in self._finished],
             )
 
+    def set_attempt_limit(self, limit: int | None) -> None:
+        """TD's account-wide limit of running attempts (None: none). Attempts queued
+        under it (``allowQueueing``) start as running ones end, or now if it rose."""
+        if limit is not None and limit < 0:
+            raise ValueError("the attempt limit cannot be negative")
+        with self.lock:
+            self.world.engine.attempt_limit = limit
+            self.world.engine.start_queued()
+
     # ------------------------------------------------------------ scenarios
 
     def case_attempt_id(self, case_key: str) -> str:

@@ -11,8 +11,8 @@ from bot.ops.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.td import TDClient
-from tests.fakes.notifier import RecordingNotifier
 from tests.alerts.conftest import TEST_CONFIG, sandbox_pacer
+from tests.fakes.notifier import RecordingNotifier
 from tests.support.postgres import PostgresServer
 from tests.support.postgres import postgres_server as postgres_server
 
