@@ -6,6 +6,7 @@ one value format with ``command_of``. A button's ``value`` is compact JSON:
 
 - ``tdbot.diagnose``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.retry_failed``: ``{"attempt_id": "123"}``, resuming the failed tasks
+- ``tdbot.retry_queued``: ``{"attempt_id": "123"}``, the same with TD's ``allowQueueing``
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
 
@@ -48,6 +49,7 @@ class ActionId(StrEnum):
 
     DIAGNOSE = "tdbot.diagnose"
     RETRY_FAILED = "tdbot.retry_failed"
+    RETRY_QUEUED = "tdbot.retry_queued"
     KILL = "tdbot.kill"
     MUTE = "tdbot.mute"
 
@@ -93,6 +95,22 @@ def action_button(kind: ActionKind, target: Target) -> Button:
         {key: target.id},
         style=style,
         confirm=Confirm(prompt.title, prompt.text, prompt.confirm, prompt.deny),
+    )
+
+
+def queue_button(attempt_id: str) -> Button:
+    """Retry again, queued by TD until a running attempt ends (after an AT_LIMIT refusal)."""
+    return _button(
+        ActionId.RETRY_QUEUED,
+        "Queue the retry",
+        {"attempt_id": attempt_id},
+        style="primary",
+        confirm=Confirm(
+            "Queue the retry?",
+            f"TD will start the retry of attempt {attempt_id} as soon as one of the account's "
+            "running attempts ends.",
+            "Queue it",
+        ),
     )
 
 
@@ -156,6 +174,8 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
             return Diagnose(AttemptTarget(str(payload["attempt_id"])))
         case ActionId.RETRY_FAILED:
             return Retry(str(payload["attempt_id"]))
+        case ActionId.RETRY_QUEUED:
+            return Retry(str(payload["attempt_id"]), queue=True)
         case ActionId.KILL if job_id:
             return KillJob(str(job_id))
         case ActionId.KILL:

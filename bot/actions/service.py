@@ -131,6 +131,14 @@ class ActionService(ActionFrame):
         """The action a parsed ``/td retry|kill|kill job`` command asks for."""
         body: ActionBody
         match command:
+            case Retry(attempt_id=target, queue=True):
+                return await self.retry_queued(
+                    user_id,
+                    target,
+                    channel_id=channel_id,
+                    thread_ts=thread_ts,
+                    action_key=action_key,
+                )
             case Retry(attempt_id=target):
                 kind, body = ActionKind.RETRY, self._retry
             case Kill(attempt_id=target):

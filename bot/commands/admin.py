@@ -13,6 +13,9 @@ from bot.commands.urls import ObjectKind
 class Retry(Command):
     subcommand = "retry"
     attempt_id: str
+    # With TD's allowQueueing: offered by a button when TD is at its limit of running
+    # attempts, so it has no words of its own.
+    queue: bool = False
 
     def __post_init__(self) -> None:
         check_id(self.attempt_id, "attempt_id")

@@ -6,10 +6,12 @@ action alike, because they all build these.
 
 from __future__ import annotations
 
-from bot.actions import ActionOutcome, OutcomeKind, Target, confirm_prompt
-from bot.buttons import action_button
+from bot.actions import ActionOutcome, OutcomeKind, Target, confirm_prompt, end_message
+from bot.buttons import action_button, queue_button
 from bot.message import Link, Message, Outcome, mrkdwn
+from bot.present import format as fmt
 from bot.store import ActionKind
+from bot.td.models import Attempt
 
 _ACTION_TITLE = {
     ActionKind.RETRY: "Retry of attempt",
@@ -60,12 +62,15 @@ def outcome_reply(outcome: ActionOutcome) -> Message:
     """What the person who acted is told (only them)."""
     _, emoji, result = _RESULT[outcome.kind]
     title = _title(outcome)
+    # At TD's limit of running attempts, the same retry can wait in TD's queue instead.
+    queue = outcome.kind is OutcomeKind.AT_LIMIT and outcome.action is ActionKind.RETRY
     return Message(
         title=title,
         text=title,
         emoji=emoji,
         sections=(outcome.message,),
         links=_links(outcome),
+        buttons=(queue_button(outcome.target_id),) if queue else (),
         outcome=result,
         private=True,
     )
@@ -80,4 +85,17 @@ def audit_reply(outcome: ActionOutcome) -> Message:
         emoji=_RESULT[outcome.kind][1],
         sections=(outcome.audit,),
         links=_links(outcome),
+    )
+
+
+def followed_end(attempt: Attempt) -> Message:
+    """How an attempt that tdbot was asked to kill ended (or that it has not yet)."""
+    status = attempt.status.value
+    word = "ended" if attempt.done else "still " + status
+    return Message(
+        title=f"Attempt {attempt.id} {word}" + (f": {status}" if attempt.done else ""),
+        text=f"Attempt {attempt.id} {word}",
+        emoji=fmt.ATTEMPT_EMOJI[attempt.status],
+        header=False,
+        sections=(end_message(attempt),),
     )

@@ -27,7 +27,7 @@ from bot.buttons import ActionId, command_of
 from bot.commands import Kill, KillJob, Retry, command_text
 from bot.message import Message
 from bot.notify import NotifyError
-from bot.present.actions import audit_reply, outcome_reply
+from bot.present.actions import audit_reply, followed_end, outcome_reply
 from bot.present.problems import not_available, rate_limited
 from bot.slack import files
 from bot.slack.deps import SlackDeps
@@ -36,7 +36,7 @@ log = logging.getLogger("bot.slack")
 
 # Answered in the message's thread, or acting in TD.
 _ANSWERING = (ActionId.DIAGNOSE, ActionId.MUTE)
-_ACTING = (ActionId.RETRY_FAILED, ActionId.KILL)
+_ACTING = (ActionId.RETRY_FAILED, ActionId.RETRY_QUEUED, ActionId.KILL)
 
 # Slack cannot post into a thread of a channel the bot is not in; answer in place then.
 _NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -180,6 +180,13 @@ async def _act(deps: SlackDeps, click: Click) -> None:
     if outcome.announce:
         with contextlib.suppress(NotifyError):  # logged and counted by the notifier
             await deps.notifier.post(click.channel_id, audit_reply(outcome), thread=click.thread_ts)
+    if outcome.follow_attempt_id is not None:
+        # TD carries a kill out later than it accepts it: tell the thread how it ended.
+        attempt = await deps.actions.follow_attempt(outcome.follow_attempt_id)
+        with contextlib.suppress(NotifyError):
+            await deps.notifier.post(
+                click.channel_id, followed_end(attempt), thread=click.thread_ts
+            )
 
 
 async def _tell(
