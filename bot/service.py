@@ -176,6 +176,7 @@ async def _assemble(
         console=settings.td.console,
         config=poller_config or PollerConfig(poll_seconds=settings.poll_seconds),
         metrics=metrics,
+        ops_channel=settings.ops_channel,
     )
     scheduler = AlertScheduler(poller, interval=settings.poll_seconds)
     service = Service(

@@ -18,6 +18,7 @@ from bot.td.regions import Endpoints, derive_endpoints, normalize_base_url
 _N = TypeVar("_N", int, float)
 _API_KEY = re.compile(r"^(?:[1-9][0-9]*/)?[a-f0-9]{40}$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 DEFAULT_API_SERVER = "https://api.treasuredata.com"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_RATE_PER_MINUTE = 10.0
@@ -47,6 +48,7 @@ class Settings:
     rate_per_minute: float = DEFAULT_RATE_PER_MINUTE
     rate_burst: int = DEFAULT_RATE_BURST
     retention_days: int = DEFAULT_RETENTION_DAYS
+    ops_channel: str | None = None  # told when the alert path breaks and recovers
 
     @property
     def socket_mode(self) -> bool:
@@ -137,6 +139,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
             problems.append(f"TDBOT_ADMINS: {user!r} is not a Slack user ID (like U012ABCDEF)")
         admins.add(user)
 
+    ops_channel = get("TDBOT_OPS_CHANNEL") or None
+    if ops_channel is not None and not _SLACK_CHANNEL.match(ops_channel):
+        problems.append(
+            f"TDBOT_OPS_CHANNEL: {ops_channel!r} is not a Slack channel ID (like C012ABCDEF)"
+        )
+
     if problems:
         raise SettingsError(problems)
     assert api_key and endpoints and bot_token  # narrowed by the checks above
@@ -153,4 +161,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         rate_per_minute=rate_per_minute,
         rate_burst=rate_burst,
         retention_days=retention_days,
+        ops_channel=ops_channel,
     )

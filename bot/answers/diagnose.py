@@ -46,8 +46,9 @@ async def diagnose(command: Diagnose, ctx: RequestContext, services: Services) -
                 emoji=":hourglass_flowing_sand:",
                 sections=("The session has no attempts yet, so nothing has failed.",),
             )
-        return diagnosis_message(found)
-    return diagnosis_message(await diagnose_attempt(td, target.attempt_id, console_base=console))
+        return diagnosis_message(found, console)
+    found = await diagnose_attempt(td, target.attempt_id, console_base=console)
+    return diagnosis_message(found, console)
 
 
 SUBCOMMANDS: tuple[Declared, ...] = (

@@ -17,6 +17,7 @@ from bot.diagnosis.model import EvidenceSource
 from bot.message import Evidence, Field, Link, Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
+from bot.td import urls
 from bot.text import is_secret_name, secret_param_values
 
 MAX_FAILURES_SHOWN = 5
@@ -134,7 +135,8 @@ def _killed_section(found: Diagnosis, secrets: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def diagnosis_message(found: Diagnosis) -> Message:
+def diagnosis_message(found: Diagnosis, console: str | None = None) -> Message:
+    """``console``: the console base, for the session link (the documented one, so first)."""
     attempt = found.attempt
     secrets = secret_param_values(attempt.params)
     where = f"{attempt.project.name}/{attempt.workflow.name}"
@@ -172,6 +174,8 @@ def diagnosis_message(found: Diagnosis) -> Message:
     elif status.failed:
         sections.append("No successful run of this workflow in the recent history.")
     links = []
+    if console:
+        links.append(Link("Session in TD console", urls.session_url(console, attempt.session_id)))
     if found.attempt_url:
         links.append(Link("Attempt in TD console", found.attempt_url))
     for failure in found.failures[:MAX_FAILURES_SHOWN]:
