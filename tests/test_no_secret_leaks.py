@@ -217,3 +217,12 @@ async def test_slash_command_button_and_mention_over_http_hide_the_secrets(
         sent = [json.dumps(call.body) for call in slack.calls()]
     assert len(sent) >= 3
     assert_hidden("\n".join(sent))
+
+
+def test_values_found_by_key_are_not_hidden_inside_ids() -> None:
+    message = Message(
+        title="Job 2187736001 failed",
+        text="token_ttl: 3600, retries: 2",
+        sections=("job 2187736001 ran with `token_ttl: 3600`",),
+    )
+    assert "2187736001" in message.title and "2187736001" in message.sections[0]

@@ -189,6 +189,7 @@ def mask_secrets(s: str, extra_secret_values: Iterable[str] = ()) -> str:
     return _mask_key_values(s)
 
 
+_MIN_FOUND = 6
 _URL_PASSWORD = re.compile(r"://[^/\s:@]{0,256}:([^\s@]{1,512})@")
 
 
@@ -204,4 +205,7 @@ def found_secrets(s: str) -> set[str]:
         bare = value.strip("\\\"'")
         if bare and not _PLACEHOLDER.fullmatch(bare):
             found.add(bare)
-    return {v for v in found if len(v) >= MIN_EXACT_SECRET and MASK not in v}
+    # Hidden everywhere they appear, so short or all-digit values would also cut
+    # into ids and counts (`token_ttl: 3600` inside job 2187736001): those stay
+    # masked only where their key is.
+    return {v for v in found if len(v) >= _MIN_FOUND and not v.isdigit() and MASK not in v}
