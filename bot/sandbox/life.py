@@ -49,9 +49,8 @@ def leaf_path(tree: TaskNode, operator: str) -> Path | None:
 
 
 def keeps_failing(case: FailureCase) -> bool:
-    """Whether the same run fails again: the world agrees with the case's retry advice."""
-    expected = case.expected
-    return expected is not None and expected.retry.value in ("no", "after_fix")
+    """Whether the same run fails again: a fact of the simulated world, stated by the case."""
+    return not case.retry_recovers
 
 
 class Life:

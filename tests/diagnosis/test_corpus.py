@@ -1,14 +1,16 @@
-"""Every corpus case, diagnosed over loopback HTTP: the engine never sees ``expected``."""
+"""Every corpus case, diagnosed over loopback HTTP; the expectations live in the tests."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.diagnosis import Diagnosis, TaskFailure, diagnose_attempt
+from bot.diagnosis import Diagnosis, RetryAdvice, TaskFailure, diagnose_attempt
 from bot.sandbox import Sandbox
-from bot.sandbox.cases import Expectation, FailureCase
+from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus import FAILURE_CASES
 from bot.td import TDClient
+from tests.diagnosis.expectation import Expected
+from tests.diagnosis.expected import EXPECTED
 
 
 def _full_name(case: FailureCase, leaf: FailureCase) -> str:
@@ -22,7 +24,7 @@ def _failure(diagnosis: Diagnosis, full_name: str) -> TaskFailure:
     return found[0]
 
 
-def _check(failure: TaskFailure, expected: Expectation) -> None:
+def _check(failure: TaskFailure, expected: Expected) -> None:
     assert (failure.category, failure.retry) == (expected.category, expected.retry), (
         failure.root_error
     )
@@ -34,13 +36,24 @@ def _check(failure: TaskFailure, expected: Expectation) -> None:
 
 @pytest.mark.parametrize("case", FAILURE_CASES, ids=[c.key for c in FAILURE_CASES])
 async def test_case(lab: Sandbox, td: TDClient, case: FailureCase) -> None:
-    assert case.expected is not None
     diagnosis = await diagnose_attempt(td, lab.case_attempt_id(case.key), console_base=lab.url)
     assert not diagnosis.nothing_failed and diagnosis.status.failed
-    _check(_failure(diagnosis, _full_name(case, case)), case.expected)
+    _check(_failure(diagnosis, _full_name(case, case)), EXPECTED[case.key])
     for sibling in case.siblings:
-        assert sibling.expected is not None
-        _check(_failure(diagnosis, _full_name(case, sibling)), sibling.expected)
+        _check(_failure(diagnosis, _full_name(case, sibling)), EXPECTED[sibling.key])
     # Evidence stays bounded whatever TD sent.
     for failure in diagnosis.failures:
         assert all(len(e.text) <= 4000 and e.text.count("\n") < 40 for e in failure.evidence)
+
+
+_NO_RETRY = (RetryAdvice.NO, RetryAdvice.AFTER_FIX)
+
+
+@pytest.mark.parametrize("case", FAILURE_CASES, ids=[c.key for c in FAILURE_CASES])
+def test_the_world_agrees_with_the_retry_advice(case: FailureCase) -> None:
+    """The sandbox states whether a retry recovers; a firm judgement must match it."""
+    advice = EXPECTED[case.key].retry
+    if advice in _NO_RETRY:
+        assert not case.retry_recovers
+    if advice is RetryAdvice.YES:
+        assert case.retry_recovers

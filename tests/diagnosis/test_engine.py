@@ -16,6 +16,7 @@ from bot.sandbox.corpus import FAILURE_CASES
 from bot.td import TDClient
 from bot.td.errors import NotFound
 from bot.td.models import Attempt, AttemptStatus
+from tests.diagnosis.expected import EXPECTED
 
 
 def _case(predicate: str) -> FailureCase:
@@ -222,7 +223,7 @@ async def test_failed_context_calls_become_notes(lab: Sandbox, td: TDClient) -> 
     diagnosis = await diagnose_attempt(td, attempt_id)
     lab.faults.clear()
     [failure] = diagnosis.failures
-    assert case.expected is not None and failure.category is case.expected.category
+    assert failure.category is EXPECTED[case.key].category
     assert any("task log list" in note for note in diagnosis.notes)
     assert any("TD job" in note for note in diagnosis.notes)
     assert {e.source for e in failure.evidence} == {"error"}

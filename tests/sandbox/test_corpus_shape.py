@@ -17,6 +17,7 @@ import pytest
 from bot.diagnosis.categories import Category
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus import FAILURE_CASES, JOB, PLACEHOLDERS
+from tests.diagnosis.expected import EXPECTED
 
 SAMPLE_JOB_ID = "2187654321"
 LOG_ENTRY = re.compile(r"(TRACE|DEBUG|INFO|WARN|ERROR)\|[a-z][\w]*(\.[\w$]+)+\|.*", re.DOTALL)
@@ -91,8 +92,12 @@ def _ids(params: list[tuple[str, FailureCase]]) -> list[str]:
 
 def test_corpus_is_large_and_broad() -> None:
     assert len(FAILURE_CASES) >= 30
-    categories = {case.expected.category for case in FAILURE_CASES if case.expected}
+    categories = {EXPECTED[case.key].category for case in FAILURE_CASES}
     assert len(categories) >= 12, sorted(categories)
+
+
+def test_every_case_has_exactly_one_expectation() -> None:
+    assert sorted(case.key for _, case in ALL) == sorted(EXPECTED)
 
 
 def test_keys_are_unique_snake_case() -> None:
@@ -104,8 +109,7 @@ def test_keys_are_unique_snake_case() -> None:
 
 @pytest.mark.parametrize(("workflow", "case"), ALL, ids=_ids(ALL))
 def test_decisive_line_is_in_the_evidence(workflow: str, case: FailureCase) -> None:
-    assert case.expected is not None
-    decisive = case.expected.decisive
+    decisive = EXPECTED[case.key].decisive
     assert decisive.strip() and "\n" not in decisive
     assert not PLACEHOLDER_LIKE.search(decisive)
     # The answer quotes it after masking and escaping, so it must carry none of these.
@@ -231,15 +235,13 @@ def test_structural_scenarios_are_covered() -> None:
     assert any(case.has_error_handler for case in cases)
     assert any(case.state_params.get("retry_count") == 3 for case in cases)
     assert any(
-        case.task_runs_hours >= 24
-        and case.expected
-        and case.expected.category is Category.KILLED_BY_TIMEOUT
+        case.task_runs_hours >= 24 and EXPECTED[case.key].category is Category.KILLED_BY_TIMEOUT
         for case in cases
     )
     with_siblings = [case for case in FAILURE_CASES if len(case.siblings) >= 2]
     assert with_siblings
     for case in with_siblings:
-        kinds = {c.expected.category for c in (case, *case.siblings) if c.expected}
+        kinds = {EXPECTED[c.key].category for c in (case, *case.siblings)}
         assert len(kinds) == 1 + len(case.siblings)
         assert len({c.path for c in (case, *case.siblings)}) == 1 + len(case.siblings)
 
