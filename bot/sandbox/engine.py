@@ -168,7 +168,8 @@ class Engine:
                 failure.config if isinstance(failure, FailureCase) else None
             )
             config = outcome.grafts.get(path, config)
-            if config is not None:
+            # A group's ^error handler appears when the group fails (see _end_group).
+            if config is not None and path[-1] != "^error":
                 tree = with_leaf(tree, path, dict(config))
         done_before = _resumable(resume, keep_from) if resume else {}
         self._instantiate(attempt, tree, None, [], done_before)

@@ -168,7 +168,8 @@ def case_outcome(case: FailureCase, *, time_scale: float = 1.0) -> Outcome:
     failures: dict[Path, Failure] = {case.path: case}
     for sibling in case.siblings:
         failures[sibling.path] = sibling
-    return Outcome(failures=failures, time_scale=time_scale, label=case.key)
+    durations = {case.slow[0]: case.slow[1] * 3600} if case.slow else {}
+    return Outcome(failures=failures, durations=durations, time_scale=time_scale, label=case.key)
 
 
 def fitted_outcome(tree: TaskNode, case: FailureCase) -> Outcome:
