@@ -30,7 +30,12 @@ from bot.diagnosis.lines import (
     strip_log_prefix,
 )
 from bot.diagnosis.model import SqlLineHint, Upstream
-from bot.diagnosis.operators import EXPORT_CONFIG_KEYS, EXPORT_JOB_TYPES, EXPORT_OPERATORS
+from bot.diagnosis.operators import (
+    EXPORT_CONFIG_KEYS,
+    EXPORT_JOB_TYPES,
+    EXPORT_OPERATORS,
+    TD_JOB_OPERATORS,
+)
 from bot.diagnosis.rule import Context, Rule
 from bot.diagnosis.rules import RULES
 from bot.diagnosis.rules_scripts import status_retry
@@ -38,6 +43,7 @@ from bot.diagnosis.rules_transfer import transfer_advice
 from bot.diagnosis.sql_lines import line_hint, sent_sql
 
 _C = Category
+LONG_LINE = 400  # longer decisive lines are quoted around the matched text
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,12 @@ def classify(text: FailureText) -> Classification:
     if hit is None:
         hit = _fallback(text, ctx, sources)
     category, retry = hit.category, hit.retry
-    root_line = _decisive(hit.line) if hit.line else _no_text(text)
+    retried = text.retry_count if text.operator not in TD_JOB_OPERATORS else None
+    if retried and retry is RetryAdvice.YES:
+        # The task's own _retry re-ran it (non-job operators re-run): the "passing"
+        # cause outlasted those rounds, so another retry is no longer a safe bet.
+        retry = RetryAdvice.DEPENDS
+    root_line = _decisive(hit.line, hit.span) if hit.line else _no_text(text)
     hint = (
         line_hint(
             root_line,
@@ -131,6 +142,7 @@ def classify(text: FailureText) -> Classification:
         job_id=text.job_id,
         engine=_engine(text),
         lines=(line for lines in sources for line in lines),
+        retried=retried,
     )
     return Classification(
         category=category,
@@ -214,6 +226,7 @@ class _Hit:
     retry: RetryAdvice
     line: str | None  # the decisive line, if any text was there
     reason: str | None  # what the matched text means (None for operator fallbacks)
+    span: tuple[int, int] | None = None  # where in ``line`` the rule matched
 
 
 def _match_rules(sources: list[list[str]], ctx: Context) -> _Hit | None:
@@ -229,7 +242,7 @@ def _match_rules(sources: list[list[str]], ctx: Context) -> _Hit | None:
                     match = pattern.search(line)
                     if match is not None:
                         retry = _rule_retry(rule, match, line)
-                        return _Hit(rule.category, retry, line, rule.reason)
+                        return _Hit(rule.category, retry, line, rule.reason, match.span())
     return None
 
 
@@ -288,7 +301,12 @@ def _generic_root(sources: list[list[str]]) -> str | None:
     return _first_line(sources)
 
 
-def _decisive(line: str) -> str:
+def _decisive(line: str, span: tuple[int, int] | None = None) -> str:
+    if span is not None and len(line) > LONG_LINE:
+        # A Tez vertex diagnostic holds the cause deep in one long line: quote the
+        # part around the match, not the framing before it.
+        start, end = max(0, span[0] - 120), min(len(line), span[1] + 240)
+        line = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
     # "> " marks a cause in Digdag's log body (failures.md 1.2): framing, not content.
     return one_line(strip_log_prefix(line)).removeprefix("> ")
 

@@ -47,20 +47,29 @@ def judge(
     job_id: str | None,
     engine: str | None,
     lines: Iterable[str],
+    retried: int | None = None,
 ) -> Judgement:
+    """``retried``: rounds the task's own ``_retry`` already ran (re-runs, not re-polls)."""
     where = where_to_look(operator, job_id, engine)
-    certain = category is not _C.UNKNOWN and retry is not _R.DEPENDS
+    # An sla: failure is understood even though whether to re-run depends on the data.
+    certain = category is not _C.UNKNOWN and (retry is not _R.DEPENDS or category is _C.SLA_MISSED)
     meaning = reason or _MEANING.get(category) or category.title.lower()
     if category is _C.UNKNOWN:
         about = f": {reason}" if reason else ""
         verdict = f"tdbot cannot tell the cause from TD's text{about}. Check {where}."
-    elif retry is _R.DEPENDS:
+    elif not certain:
         verdict = f"{_sentence(meaning)}; tdbot cannot tell from the text whether it passes."
     else:
         verdict = _sentence(meaning) + "."
+    retry_line = _retry_line(category, retry, where)
+    if retried and retry is _R.DEPENDS and category is not _C.UNKNOWN:
+        retry_line = (
+            f"Its own _retry already re-ran it {retried} time(s), failing each time: retry "
+            f"only once the cause is gone; check {where}."
+        )
     return Judgement(
         verdict=verdict,
-        retry_line=_retry_line(category, retry, where),
+        retry_line=retry_line,
         disagreement=_disagreement(category, retry, meaning, lines),
         certain=certain,
     )
@@ -76,7 +85,9 @@ def where_to_look(operator: str | None, job_id: str | None, engine: str | None) 
     if operator == "emr>":
         return "the EMR step's logs and the cluster's state-change reason in EMR"
     if operator in ("http>", "http_call>"):
-        return "the remote service's response body and status page"
+        return "the remote service's status and the request the task sent"
+    if operator in ("pg>", "redshift>", "redshift_load>", "redshift_unload>"):
+        return "the database server's status and whether it accepts TD's IP addresses"
     if operator == "td_load>":
         return f"the connector's log in the output of {job}"
     if operator in TD_JOB_OPERATORS or job_id:
@@ -101,7 +112,7 @@ def _retry_line(category: Category, retry: RetryAdvice, where: str) -> str:
             "output is there; re-run only what is missing."
         ),
         _C.TRANSIENT_PLATFORM: (
-            "Retry as it is: this was a passing condition on TD's side, not in the workflow."
+            "Retry as it is: this was a passing condition of the platform, not of the workflow."
         ),
     }.get(category)
     if special is not None:

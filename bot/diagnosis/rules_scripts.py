@@ -40,6 +40,7 @@ RULES: tuple[Rule, ...] = (
         Stage.TRANSIENT,
         C.TRANSIENT_PLATFORM,
         "BigQuery reported a fault on its own side (backendError, internalError)",
+        r"encountered an internal error during execution",
         r'"reason" ?: ?"(?:backendError|internalError|jobBackendError)"',
     ),
     rule(

@@ -20,15 +20,18 @@ _CREDENTIALS = re.compile(
     r"|(?:Status Code: |\[|HTTP )40[13]\b|INVALID_LOGIN|does not have permission"
     r"|forbidden|ConfigException|Unknown database|Unknown column|Too few columns"
 )
+_TARGET_MISSING = re.compile(
+    r"NoSuchBucket|Requested entity was not found|Not found: (?:Dataset|Project)"
+)
 _SOURCE_MISSING = re.compile(
     r"(?i)NoSuchKey|specified key does not exist|No such file|no files? (?:found|matched)"
 )
 
 
 def transfer_advice(text: str) -> RetryAdvice:
-    """Loads and exports: bad credentials or config need a fix; a missing source needs
-    the data; a connection failure may or may not be transient."""
-    if _CREDENTIALS.search(text):
+    """Loads and exports: bad credentials, config or a missing bucket/sheet need a fix;
+    a missing source file needs the data; a connection failure may or may not pass."""
+    if _CREDENTIALS.search(text) or _TARGET_MISSING.search(text):
         return RetryAdvice.AFTER_FIX
     if _SOURCE_MISSING.search(text):
         return RetryAdvice.AFTER_UPSTREAM
@@ -82,6 +85,7 @@ RULES: tuple[Rule, ...] = (
         r"The caller does not have permission",
         r"\bInvalidAccessKeyId\b|\bSignatureDoesNotMatch\b",
         r"\bno pg_hba\.conf entry\b",
+        retry=RetryAdvice.AFTER_FIX,
         flags=re.IGNORECASE,
     ),
     *_both(

@@ -49,8 +49,7 @@ RULES: tuple[Rule, ...] = (
     rule(
         Stage.TRANSIENT,
         C.TRANSIENT_PLATFORM,
-        "Trino had no free workers or queue room to start the query (NO_NODES_AVAILABLE, "
-        "QUERY_QUEUE_FULL): the query itself never ran",
+        "Trino had no free workers or queue room to start the query: the query itself never ran",
         r"\b(?:NO_NODES_AVAILABLE|QUERY_QUEUE_FULL|GENERIC_INSUFFICIENT_RESOURCES"
         r"|ADMINISTRATIVELY_PREEMPTED)\b",
         r"\bNo (?:worker )?nodes available\b",
@@ -105,6 +104,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:Schema|Catalog) '[^']+' does not exist",
         r"\bSCHEMA_NOT_FOUND\b",
         r"\bDatabase does not exist\b",
+    ),
+    rule(
+        Stage.MISSING,
+        C.MISSING_TABLE,
+        "TD has no table or database by the name the task gives (yet)",
         r"Couldn't find User(?:Database|TableReference)\b",
     ),
     rule(

@@ -75,6 +75,13 @@ RULES: tuple[Rule, ...] = (
     rule(
         Stage.CONFIG,
         C.CONFIG_ERROR,
+        "the td_wait> condition query returned a row without columns: it must select one "
+        "true or false value",
+        r"\bGot empty row in result of query\b",
+    ),
+    rule(
+        Stage.CONFIG,
+        C.CONFIG_ERROR,
         "the workflow definition or a parameter it needs is wrong or missing",
         r"\bConfiguration error at task\b",
         r"\(config\)\s*$",
@@ -83,7 +90,6 @@ RULES: tuple[Rule, ...] = (
         r"resource pool with name '[^']+' does not exist",
         r"\bis required but not set\b",
         r"Failed to parse yaml",
-        r"\bGot empty row in result of query\b",
         r"\[(?:TARGET_NOT_FOUND|INVALID_INPUT|TARGET_ALREADY_EXISTS)\]",
         r"\[CLIENT_ERROR\] \[4\d\d:",
         r"\(td client http not found\)",

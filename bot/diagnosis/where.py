@@ -92,7 +92,7 @@ def slow_task(sla: Task, tasks: Sequence[Task]) -> str | None:
         if task.id not in parents
         and task.started_at is not None
         and "^sla" not in task.full_name
-        and "^error" not in task.full_name
+        and not _HANDLER_MARK.search(task.full_name)
         and (deadline is None or task.started_at <= deadline)
     ]
     if not leaves:

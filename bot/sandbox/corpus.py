@@ -29,12 +29,17 @@ from __future__ import annotations
 
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus_hive_api import HIVE_API_CASES
+from bot.sandbox.corpus_hive_yarn import HIVE_YARN_CASES
 from bot.sandbox.corpus_limits import LIMIT_CASES
 from bot.sandbox.corpus_log import JOB, PLACEHOLDERS, TASK
+from bot.sandbox.corpus_operators import OPERATOR_CASES
 from bot.sandbox.corpus_scripts import SCRIPT_CASES
 from bot.sandbox.corpus_transfer import TRANSFER_CASES
+from bot.sandbox.corpus_transfer_more import TRANSFER_MORE_CASES
+from bot.sandbox.corpus_trino_codes import TRINO_CODE_CASES
 from bot.sandbox.corpus_trino_run import TRINO_RUN_CASES
 from bot.sandbox.corpus_trino_sql import TRINO_SQL_CASES
+from bot.sandbox.corpus_workflow import WORKFLOW_CASES
 
 __all__ = ["FAILURE_CASES", "JOB", "PLACEHOLDERS", "TASK"]
 
@@ -45,4 +50,10 @@ FAILURE_CASES: tuple[FailureCase, ...] = (
     *TRANSFER_CASES,
     *SCRIPT_CASES,
     *LIMIT_CASES,
+    # Issue 16: operators and engines beyond td>/py>/sh>, each with its source noted.
+    *TRINO_CODE_CASES,
+    *HIVE_YARN_CASES,
+    *TRANSFER_MORE_CASES,
+    *OPERATOR_CASES,
+    *WORKFLOW_CASES,
 )

@@ -211,6 +211,7 @@ def td_api_case(
     retry_recovers: bool = False,
     path: tuple[str, ...] = ("aggregate",),
     warn: bool = True,
+    **extra: Any,
 ) -> FailureCase:
     """A TD REST call failed with a 4xx before any job ran: TaskExecutionException(cause)."""
     message = f"{api_error} ({class_words})"
@@ -223,6 +224,7 @@ def td_api_case(
         error={"message": message, "stacktrace": stacktrace_of(TD_CLIENT_FRAMES + AGENT_FRAMES)},
         log=log_lines(operator_line(config), warning, failed_entry(message)),
         retry_recovers=retry_recovers,
+        **extra,
     )
 
 
@@ -261,6 +263,7 @@ def py_case(
     code: int = 1,
     executor_reason: str | None = None,
     path: tuple[str, ...] = ("export",),
+    **extra: Any,
 ) -> FailureCase:
     """A py> task whose script raised: PyOperatorFactory's reason + `` (runtime)``."""
     head = f"Python command failed with code {code}"
@@ -287,6 +290,7 @@ def py_case(
             unexpected_entry(reason, "java.lang.RuntimeException", PY_FRAMES),
         ),
         retry_recovers=retry_recovers,
+        **extra,
     )
 
 
