@@ -298,6 +298,16 @@ async def _diagnose_task(
     )
 
 
+_KILL_MEANING = {
+    "person": "the attempt was killed while this task ran, by a person or an API call (TD "
+    "does not record who): the task did not fail by itself",
+    "task_ttl": "TD canceled the task at its 24-hour limit: what it ran or waited for took "
+    "longer than TD allows one task",
+    "attempt_ttl": "TD canceled the attempt at its 7-day limit: the run as a whole took longer "
+    "than TD allows one attempt",
+}
+
+
 def _as_killed(
     found: Classification, killed: KillInfo, task: Task, attempt: Attempt
 ) -> Classification:
@@ -314,7 +324,7 @@ def _as_killed(
     judged = judge(
         killed.category,
         retry,
-        killed.description,
+        _KILL_MEANING[killed.cause],
         operator=task.operator,
         job_id=None,
         engine=None,

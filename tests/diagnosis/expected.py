@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.diagnosis.categories import Category, RetryAdvice
 from tests.diagnosis.expectation import Expected
+from tests.diagnosis.expected_ops import OPS
 
 CORE: dict[str, Expected] = {
     "presto_syntax_query_failed": Expected(
@@ -219,4 +220,4 @@ INCIDENTS: dict[str, Expected] = {
     "quality_gate_mention": Expected(Category.DATA_ERROR, RetryAdvice.NO, "look empty (0 rows)"),
 }
 
-EXPECTED: dict[str, Expected] = {**CORE}
+EXPECTED: dict[str, Expected] = {**CORE, **OPS}

@@ -18,6 +18,7 @@ from bot.diagnosis.categories import Category
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus import FAILURE_CASES, JOB, PLACEHOLDERS
 from tests.diagnosis.expected import EXPECTED
+from tests.diagnosis.expected_ops import OPS
 
 SAMPLE_JOB_ID = "2187654321"
 LOG_ENTRY = re.compile(r"(TRACE|DEBUG|INFO|WARN|ERROR)\|[a-z][\w]*(\.[\w$]+)+\|.*", re.DOTALL)
@@ -52,7 +53,7 @@ def _fill(text: str, workflow: str, case: FailureCase) -> str:
         "{session_id}": "98765432",
         "{project}": "sales_daily",
         "{workflow}": workflow,
-        "{task}": "+" + "+".join((workflow, *case.path)),
+        "{task}": f"+{workflow}" + "".join(p if p[0] == "^" else f"+{p}" for p in case.path),
     }
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
@@ -266,3 +267,10 @@ def test_trino_failures_use_several_framings() -> None:
         c for _, c in FAILED_JOB_CASES if c.job and c.job.stderr is None and c.job.status == "error"
     ]
     assert cmdout_null and stderr_null_error_in_cmdout
+
+
+def test_new_scenarios_note_where_their_texts_come_from() -> None:
+    """Issue 16's scenarios are built from real message texts; each names its source."""
+    new = [case for _, case in ALL if case.key in OPS]
+    assert len(new) >= 40 and len(new) == len(OPS)
+    assert all(case.source.strip() for case in new)
