@@ -274,22 +274,46 @@ def py_case(
         f"\n\tfrom {element}" for element in elements
     )
     printed = "".join(elements).rstrip("\n")
+    return py_failure(
+        key,
+        title,
+        path=path,
+        config=config,
+        reason=reason,
+        printed="\n".join(part for part in (stdout, printed) if part),
+        statuses=("provisioning", "pending", "running"),
+        retry_recovers=retry_recovers,
+        **extra,
+    )
+
+
+def py_failure(
+    key: str,
+    title: str,
+    *,
+    path: tuple[str, ...],
+    config: dict[str, Any],
+    reason: str,
+    printed: str = "",
+    statuses: Sequence[str] = ("provisioning",),
+    **extra: Any,
+) -> FailureCase:
+    """A py> task failing with PyOperatorFactory's ``reason`` (`` (runtime)`` on a line
+    of its own). Given whole, it may lack ``Error messages from python:``, as when the
+    container never started."""
+    message = reason if reason.endswith("\n") else reason + "\n"
     return FailureCase(
         key=key,
         title=title,
         path=path,
         config=config,
-        error={"message": f"{reason} (runtime)", "stacktrace": stacktrace_of(PY_FRAMES)},
+        error={"message": f"{message} (runtime)", "stacktrace": stacktrace_of(PY_FRAMES)},
         log=log_lines(
             operator_line(config),
-            raw_lines("Wait running a command task: status provisioning"),
-            raw_lines("Wait running a command task: status pending"),
-            raw_lines("Wait running a command task: status running"),
-            raw_lines(stdout) if stdout else (),
-            raw_lines(printed),
+            *(raw_lines(f"Wait running a command task: status {status}") for status in statuses),
+            raw_lines(printed) if printed else (),
             unexpected_entry(reason, "java.lang.RuntimeException", PY_FRAMES),
         ),
-        retry_recovers=retry_recovers,
         **extra,
     )
 

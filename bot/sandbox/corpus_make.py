@@ -22,11 +22,9 @@ from bot.sandbox.corpus_kit import (
 )
 from bot.sandbox.corpus_log import (
     AGENT_FRAMES,
-    PY_FRAMES,
     failed_entry,
     log_lines,
     operator_line,
-    raw_lines,
     stacktrace_of,
     unexpected_entry,
 )
@@ -115,33 +113,5 @@ def task_failure(
         config=config,
         error=error,
         log=log_lines(operator_line(config), before, failure),
-        **extra,
-    )
-
-
-def py_reason(
-    key: str,
-    title: str,
-    *,
-    path: tuple[str, ...],
-    config: dict[str, Any],
-    reason: str,
-    printed: str = "",
-    **extra: Any,
-) -> FailureCase:
-    """A py> task whose reason is given whole (e.g. a container that never started,
-    so no ``Error messages from python:`` part)."""
-    return FailureCase(
-        key=key,
-        title=title,
-        path=path,
-        config=config,
-        error={"message": f"{reason}\n (runtime)", "stacktrace": stacktrace_of(PY_FRAMES)},
-        log=log_lines(
-            operator_line(config),
-            raw_lines("Wait running a command task: status provisioning"),
-            raw_lines(printed) if printed else (),
-            unexpected_entry(reason, "java.lang.RuntimeException", PY_FRAMES),
-        ),
         **extra,
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from bot.sandbox.cases import FailureCase
-from bot.sandbox.corpus_kit import RUNNER_CALL, py_case, script
+from bot.sandbox.corpus_kit import RUNNER_CALL, py_case, py_failure, script
 from bot.sandbox.corpus_log import (
     OPERATOR_MANAGER,
     failed_entry,
@@ -26,7 +26,7 @@ from bot.sandbox.corpus_log import (
     raw_lines,
     unexpected_entry,
 )
-from bot.sandbox.corpus_make import py_reason, task_failure, trino_job
+from bot.sandbox.corpus_make import task_failure, trino_job
 
 _STD = "treasure-data/digdag"
 _DAYS = [f"2024-05-{d:02d}" for d in range(1, 8)]
@@ -200,7 +200,7 @@ def _py_attempt_limit_400() -> FailureCase:
 
 
 def _image_pull() -> FailureCase:
-    return py_reason(
+    return py_failure(
         "py_container_image_pull",
         "py> with docker image digdag-python:3.19, a tag that does not exist",
         path=("score",),
@@ -215,7 +215,7 @@ def _image_pull() -> FailureCase:
 
 
 def _no_network() -> FailureCase:
-    return py_reason(
+    return py_failure(
         "py_container_never_started",
         "py> container never started: ECS could not attach a network interface in time",
         path=("score",),

@@ -42,7 +42,9 @@ def lab_dig(case: FailureCase, timezone: str, *, revision: int) -> dict[str, Any
         "_export": {"td": exported, "lookback_days": 1 if revision == 1 else 3},
     }
     if case.has_error_handler:
-        dig["_error"] = http(SLACK_HOOK, content={"text": "${workflow_name} failed"})
+        # A sibling at ^error is the handler failing too: the _error block is its task.
+        failing = next((s.config for s in case.siblings if s.path == ("^error",)), None)
+        dig["_error"] = failing or http(SLACK_HOOK, content={"text": "${workflow_name} failed"})
     if not any(path[0] == "prepare" for path in leaves):
         dig["+prepare"] = td("prepare", database)
     if case.slow is not None:
