@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from bot.diagnosis import advice, history
 from bot.diagnosis.classify import Classification, FailureText, classify
-from bot.diagnosis.judgement import judge
+from bot.diagnosis.judgement import judge_killed
 from bot.diagnosis.lines import excerpt, job_id_from_log
 from bot.diagnosis.model import (
     Diagnosis,
@@ -298,16 +298,6 @@ async def _diagnose_task(
     )
 
 
-_KILL_MEANING = {
-    "person": "the attempt was killed while this task ran, by a person or an API call (TD "
-    "does not record who): the task did not fail by itself",
-    "task_ttl": "TD canceled the task at its 24-hour limit: what it ran or waited for took "
-    "longer than TD allows one task",
-    "attempt_ttl": "TD canceled the attempt at its 7-day limit: the run as a whole took longer "
-    "than TD allows one attempt",
-}
-
-
 def _as_killed(
     found: Classification, killed: KillInfo, task: Task, attempt: Attempt
 ) -> Classification:
@@ -321,15 +311,7 @@ def _as_killed(
     else:
         root = f"{task.full_name} was canceled{ran} when {killed.description}"
     retry = killed.category.default_retry
-    judged = judge(
-        killed.category,
-        retry,
-        _KILL_MEANING[killed.cause],
-        operator=task.operator,
-        job_id=None,
-        engine=None,
-        lines=(),
-    )
+    judged = judge_killed(killed.cause, killed.category, retry, operator=task.operator)
     return replace(
         found,
         category=killed.category,

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.diagnosis.categories import Category, RetryAdvice
+from bot.diagnosis.model import KillCause
 from bot.diagnosis.operators import TD_JOB_OPERATORS
 
 _C = Category
@@ -72,6 +73,25 @@ def judge(
         retry_line=retry_line,
         disagreement=_disagreement(category, retry, meaning, lines),
         certain=certain,
+    )
+
+
+_KILL_MEANING = {
+    "person": "the attempt was killed while this task ran, by a person or an API call (TD "
+    "does not record who): the task did not fail by itself",
+    "task_ttl": "TD canceled the task at its 24-hour limit: what it ran or waited for took "
+    "longer than TD allows one task",
+    "attempt_ttl": "TD canceled the attempt at its 7-day limit: the run as a whole took longer "
+    "than TD allows one attempt",
+}
+
+
+def judge_killed(
+    cause: KillCause, category: Category, retry: RetryAdvice, *, operator: str | None
+) -> Judgement:
+    """A task canceled by a kill: the kill is the verdict, whatever its own text says."""
+    return judge(
+        category, retry, _KILL_MEANING[cause], operator=operator, job_id=None, engine=None, lines=()
     )
 
 
