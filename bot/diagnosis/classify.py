@@ -118,6 +118,9 @@ def classify(text: FailureText) -> Classification:
         hit = _Hit(_C.JOB_KILLED, _C.JOB_KILLED.default_retry, None, None)
     if hit is None:
         hit = _fallback(text, ctx, sources)
+    earlier = _first_round_cause(text, ctx) if hit.retry is RetryAdvice.YES else None
+    if earlier is not None:
+        hit = earlier
     category, retry = hit.category, hit.retry
     retried = text.retry_count if text.operator not in TD_JOB_OPERATORS else None
     if retried and retry is RetryAdvice.YES:
@@ -144,17 +147,19 @@ def classify(text: FailureText) -> Classification:
         lines=(line for lines in sources for line in lines),
         retried=retried,
     )
+    note = advice.retry_note(
+        category, retry, operator=text.operator, job_id=text.job_id, retry_count=text.retry_count
+    )
+    if earlier is not None:
+        note = (
+            "The last execution failed on a passing condition, but the first one failed on "
+            "this, which a retry meets again. " + note
+        )
     return Classification(
         category=category,
         retry=retry,
         root_error=root_line,
-        retry_note=advice.retry_note(
-            category,
-            retry,
-            operator=text.operator,
-            job_id=text.job_id,
-            retry_count=text.retry_count,
-        ),
+        retry_note=note,
         next_step=advice.next_step(
             category, operator=text.operator, sql_line_hint=hint, upstream=upstream
         ),
@@ -202,6 +207,34 @@ def _scope(text: FailureText) -> list[list[str]]:
         [line for line in bounded_lines(source) if line.strip() and line.strip() not in echoed]
         for source in raw
     ]
+
+
+def _first_round_cause(text: FailureText, ctx: Context) -> _Hit | None:
+    """When the last execution failed on something passing, the first execution's
+    failure (its ``Task failed, retrying`` entry, in an earlier log file) may be the
+    real cause: a deterministic one there decides. TD-job operators re-poll the same
+    job on _retry, so their rounds cannot differ."""
+    if text.operator in TD_JOB_OPERATORS or not text.log:
+        return None
+    first = _first_retry_entry(text.log)
+    if not first:
+        return None
+    sources: list[list[str]] = [[], first, [], []]
+    found = _match_rules(sources, ctx) or _fallback(text, ctx, sources)
+    return found if found.retry in (RetryAdvice.NO, RetryAdvice.AFTER_FIX) else None
+
+
+def _first_retry_entry(log: str) -> list[str]:
+    lines: list[str] = []
+    for line in log.splitlines():
+        if is_log_line(line):
+            if lines:
+                break
+            if "[ERROR]" in line and "Task failed, retrying" in line:
+                lines.append(strip_log_prefix(line))
+        elif lines and line.strip():
+            lines.append(line)
+    return lines
 
 
 def _error_entries(log: str) -> str:

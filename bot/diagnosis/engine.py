@@ -46,9 +46,10 @@ __all__ = ["diagnose_attempt", "diagnose_job", "diagnose_session"]
 
 T = TypeVar("T")
 HISTORY_PAGE = 100  # attempts of the workflow looked at for the streak and last success
-# A task polled for hours may have many log files: the first holds the `Started
-# ... job id=` line, the last ones hold the failure.
-LOG_FILES_HEAD = 1
+# A task writes one log file per execution: the first holds the `Started ... job
+# id=` line, the second the first execution's failure (after a _retry the first
+# cause may differ from the last), the last ones hold the final failure.
+LOG_FILES_HEAD = 2
 LOG_FILES_TAIL = 3
 # Beyond this many failing tasks the rest are named in a note, not fetched: the
 # answer must stay readable and the burst of requests bounded.

@@ -166,6 +166,47 @@ def _retry_exhausted() -> FailureCase:
     )
 
 
+def _first_round_differs() -> FailureCase:
+    """The cause sits in an earlier execution's log file: the last round failed on a
+    container that never started, the rounds before on the script's own KeyError."""
+    key_error = (
+        "Python command failed with code 1\nError messages from python: 'PARTNER_TOKEN' "
+        "(KeyError)"
+    )
+    no_network = (
+        "Python command failed with code 1\nError messages from CommandExecutor: Timeout "
+        "waiting for network interface provisioning to complete."
+    )
+    config = {"py>": "scripts.partner_pull.main", "_retry": 2}
+    rounds = log_lines(
+        *(
+            log_lines(
+                raw_lines("Wait running a command task: status running"),
+                raw_lines("KeyError: 'PARTNER_TOKEN'"),
+                log_entry("ERROR", OPERATOR_MANAGER, f"Task failed, retrying\n{key_error}"),
+                operator_line(config),
+            )
+            for _ in range(2)
+        )
+    )
+    return FailureCase(
+        key="py_retry_last_round_differs",
+        title="py> with _retry: 2: two rounds hit a KeyError, the last a container that "
+        "never started",
+        path=("partner_pull",),
+        config=config,
+        error={"message": f"{no_network}\n (runtime)"},
+        log=log_lines(
+            operator_line(config),
+            rounds,
+            raw_lines("Wait running a command task: status provisioning"),
+            unexpected_entry(no_network, "java.lang.RuntimeException", ()),
+        ),
+        state_params={"retry_count": 2},
+        source=f"{_STD} one log file per execution; PyOperatorFactory reasons; ECS reason",
+    )
+
+
 def _require_attempt_limit() -> FailureCase:
     message = f"io.digdag.core.repository.ResourceLimitExceededException: {_ATTEMPTS}"
     return task_failure(
@@ -235,6 +276,7 @@ WORKFLOW_CASES: tuple[FailureCase, ...] = (
     _sla_fail(),
     _handler_fails_too(),
     _retry_exhausted(),
+    _first_round_differs(),
     _require_attempt_limit(),
     _py_attempt_limit_400(),
     _image_pull(),

@@ -32,7 +32,13 @@ from bot.sandbox.model import (
     compile_tree,
     with_leaf,
 )
-from bot.sandbox.realise import LogEvent, Placeholders, parse_case_log, split_at_failure
+from bot.sandbox.realise import (
+    LogEvent,
+    Placeholders,
+    parse_case_log,
+    split_at_failure,
+    split_executions,
+)
 from bot.sandbox.texts import OPERATOR_MANAGER, TD_JOB_STACKTRACE, uuid_text
 from bot.sandbox.timefmt import zone
 
@@ -374,7 +380,11 @@ class Engine:
         task.store_params = fill.fill(case.store_params)
         events = parse_case_log(case.log or ())
         failing = split_at_failure(events)[1] if self._failure(task) is case else events
-        tasklogs.write(task, [self._fill(task, e) for e in failing], now, self.rng)
+        # Each execution (a _retry round) writes a log file of its own.
+        rounds = split_executions([self._fill(task, e) for e in failing])
+        begun = task.started_at or now
+        for n, part in enumerate(rounds, start=1):
+            tasklogs.write(task, part, begun + (now - begun) * n / len(rounds), self.rng)
         task.updated_at = now
         if case.attempt_killed or case.state == "canceled":
             task.state = "canceled"

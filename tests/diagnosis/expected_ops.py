@@ -247,6 +247,12 @@ OPS: dict[str, E] = {
         "Read timed out. (read timeout=60)",
         says="already re-ran it 3 time(s)",
     ),
+    "py_retry_last_round_differs": E(
+        C.PYTHON_EXCEPTION,
+        R.NO,
+        "'PARTNER_TOKEN' (KeyError)",
+        says="raised an exception of its own",
+    ),
     "require_too_many_attempts": E(
         C.CONCURRENCY_LIMIT,
         R.YES,
