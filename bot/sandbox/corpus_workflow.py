@@ -14,6 +14,7 @@ passes them on (``Error messages from CommandExecutor: ...``).
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus_kit import RUNNER_CALL, py_case, py_failure, script
@@ -132,6 +133,21 @@ def _handler_fails_too() -> FailureCase:
     return dataclasses.replace(main, siblings=(handler,))
 
 
+def _retried(config: dict[str, Any], printed: str, reason: str, times: int) -> tuple[str, ...]:
+    """``times`` executions of a py> task that each failed and were retried."""
+    return log_lines(
+        *(
+            log_lines(
+                raw_lines("Wait running a command task: status running"),
+                raw_lines(printed),
+                log_entry("ERROR", OPERATOR_MANAGER, f"Task failed, retrying\n{reason}"),
+                operator_line(config),
+            )
+            for _ in range(times)
+        )
+    )
+
+
 def _retry_exhausted() -> FailureCase:
     url = "https://api.partner.example/v2/export"
     reason = (
@@ -139,17 +155,7 @@ def _retry_exhausted() -> FailureCase:
         "host='api.partner.example', port=443): Read timed out. (read timeout=60) (ReadTimeout)"
     )
     config = {"py>": "scripts.partner_sync.main", "_retry": 3}
-    rounds = log_lines(
-        *(
-            log_lines(
-                raw_lines("Wait running a command task: status running"),
-                raw_lines(f"requests.exceptions.ReadTimeout: {url}"),
-                log_entry("ERROR", OPERATOR_MANAGER, f"Task failed, retrying\n{reason}"),
-                operator_line(config),
-            )
-            for _ in range(3)
-        )
-    )
+    rounds = _retried(config, f"requests.exceptions.ReadTimeout: {url}", reason, 3)
     return FailureCase(
         key="py_retry_exhausted_timeout",
         title="py> with _retry: 3 times out against the partner API four times",
@@ -170,25 +176,14 @@ def _first_round_differs() -> FailureCase:
     """The cause sits in an earlier execution's log file: the last round failed on a
     container that never started, the rounds before on the script's own KeyError."""
     key_error = (
-        "Python command failed with code 1\nError messages from python: 'PARTNER_TOKEN' "
-        "(KeyError)"
+        "Python command failed with code 1\nError messages from python: 'PARTNER_TOKEN' (KeyError)"
     )
     no_network = (
         "Python command failed with code 1\nError messages from CommandExecutor: Timeout "
         "waiting for network interface provisioning to complete."
     )
     config = {"py>": "scripts.partner_pull.main", "_retry": 2}
-    rounds = log_lines(
-        *(
-            log_lines(
-                raw_lines("Wait running a command task: status running"),
-                raw_lines("KeyError: 'PARTNER_TOKEN'"),
-                log_entry("ERROR", OPERATOR_MANAGER, f"Task failed, retrying\n{key_error}"),
-                operator_line(config),
-            )
-            for _ in range(2)
-        )
-    )
+    rounds = _retried(config, "KeyError: 'PARTNER_TOKEN'", key_error, 2)
     return FailureCase(
         key="py_retry_last_round_differs",
         title="py> with _retry: 2: two rounds hit a KeyError, the last a container that "
