@@ -39,7 +39,7 @@ from bot.sandbox.realise import (
     split_at_failure,
     split_executions,
 )
-from bot.sandbox.texts import OPERATOR_MANAGER, TD_JOB_STACKTRACE, uuid_text
+from bot.sandbox.texts import OPERATOR_MANAGER, TD_JOB_STACKTRACE, stable_rng, uuid_text
 from bot.sandbox.timefmt import zone
 
 
@@ -381,10 +381,14 @@ class Engine:
         events = parse_case_log(case.log or ())
         failing = split_at_failure(events)[1] if self._failure(task) is case else events
         # Each execution (a _retry round) writes a log file of its own.
-        rounds = split_executions([self._fill(task, e) for e in failing])
+        *earlier, last = split_executions([self._fill(task, e) for e in failing]) or [[]]
         begun = task.started_at or now
-        for n, part in enumerate(rounds, start=1):
-            tasklogs.write(task, part, begun + (now - begun) * n / len(rounds), self.rng)
+        # Earlier rounds draw from their own generator: the engine's stream (and so
+        # every later duration) stays what it was without them.
+        rounds_rng = stable_rng("rounds", task.id)
+        for n, part in enumerate(earlier, start=1):
+            tasklogs.write(task, part, begun + (now - begun) * n / (len(earlier) + 1), rounds_rng)
+        tasklogs.write(task, last, now, self.rng)
         task.updated_at = now
         if case.attempt_killed or case.state == "canceled":
             task.state = "canceled"

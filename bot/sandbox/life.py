@@ -173,9 +173,11 @@ def case_outcome(case: FailureCase, *, time_scale: float = 1.0) -> Outcome:
 
 
 def fitted_outcome(tree: TaskNode, case: FailureCase) -> Outcome:
-    """``case`` on the first task of its operator kind, or grafted where it says."""
+    """``case`` on its own task when the workflow has it (the lab's workflows), else on
+    the first task of its operator kind, else grafted where it says."""
     operator = next((k for k in case.config if k.endswith(">")), None)
-    path = leaf_path(tree, operator) if operator else None
+    own = any(node.path == case.path and not node.children for node in tree.walk())
+    path = case.path if own else leaf_path(tree, operator) if operator else None
     failures: dict[Path, Failure] = {}
     if path is None:
         failures[case.path] = case
