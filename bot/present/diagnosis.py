@@ -38,10 +38,11 @@ _RETRY_EMOJI = {
 
 
 def retry_lines(retry: RetryAdvice, line: str, note: str, secrets: Sequence[str] = ()) -> list[str]:
-    """The advice in one line of tdbot's own; the note (which retry helps) when it adds to it."""
+    """The advice in one line of tdbot's own; the note when it says which retry helps."""
     advice = line or note or retry.label.capitalize() + "."
     lines = [f"{_RETRY_EMOJI[retry]} {md.bold('Retry:')} {md.text(advice, 600, secrets=secrets)}"]
-    if line and note and note != line:
+    # Only a retry that may help has a "which one" worth a second line.
+    if line and note and note != line and retry in (RetryAdvice.YES, RetryAdvice.DEPENDS):
         lines.append(f"_{md.text(note, 600, secrets=secrets)}_")
     return lines
 
