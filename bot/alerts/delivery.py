@@ -30,6 +30,7 @@ from bot.notify import Notifier, NotifyError, NotifyRateLimited
 from bot.ops.metrics import Metrics
 from bot.present.alerts import (
     Recovery,
+    alert_diagnosis,
     digest_messages,
     failure_parent,
     recovery_reply,
@@ -195,7 +196,7 @@ class Deliverer:
         for digest in digest_messages([o.attempt for o in ready], console=self._console):
             group = [by_id[a.id] for a in digest.attempts]
             try:
-                ts = await self._post(channel, digest.message, None, group)
+                ts = await self._post(channel, digest.message, None, [o.attempt.id for o in group])
             except NotifyError as exc:
                 for item in group:
                     await self._give_up_or_retry(item, exc)
@@ -240,7 +241,7 @@ class Deliverer:
             parent_status = ThreadStatus.FAILING if recovered is None else ThreadStatus.RECOVERED
         thread_ts = thread.parent_ts if thread is not None else None
         try:
-            ts = await self._post(channel, message, thread_ts, [item])
+            ts = await self._post(channel, message, thread_ts, [item.attempt.id])
         except NotifyError as exc:
             # Only this message was refused: the channel itself is fine.
             await self._give_up_or_retry(item, exc)
@@ -252,14 +253,13 @@ class Deliverer:
     # ------------------------------------------------------------ the steps
 
     async def _post(
-        self, channel: str, message: Message, thread_ts: str | None, items: list[Outgoing]
+        self, channel: str, message: Message, thread_ts: str | None, marks: list[str]
     ) -> str:
         """Post within the channel's pace; raises ``_ChannelStop`` when the surface says wait.
 
         A ``NotifyError`` that concerns only this message (content refused even
         as plain text) is raised as is.
         """
-        marks = [o.attempt.id for o in items]
         if thread_ts is not None and not self._notifier.capabilities.threads:
             thread_ts = None  # the surface has no threads: the reply stands alone
         for _ in range(self._config.rate_limit_rounds):
@@ -307,6 +307,8 @@ class Deliverer:
         except TDError as exc:
             await self._defer(item, f"posted, but the follow-up failed: {exc}")
             return False
+        if claim.kind is AlertKind.FAILURE and item.diagnosis is not None:
+            await self._follow_with_diagnosis(item, item.diagnosis, thread_ts or ts)
         await self._store.mark_delivered(claim, ts, thread_ts)
         report.delivered.append(claim)
         return True
@@ -367,13 +369,42 @@ class Deliverer:
             workflow=claim.workflow,
         )
 
+    async def _follow_with_diagnosis(self, item: Outgoing, found: Diagnosis, root: str) -> None:
+        """The full diagnosis as the first reply under the alert, once.
+
+        It carries its own mark, so a holder that takes the claim over after a
+        crash between the alert and this reply finds whether it went out.
+        """
+        channel, mark = item.claim.channel_id, diagnosis_mark(item.attempt.id)
+        if item.maybe_posted and await self._find_mark(channel, mark, root, item) is not None:
+            return
+        try:
+            await self._post(channel, alert_diagnosis(found), root, [mark])
+        except NotifyError as exc:  # refused even as plain text: Diagnose still shows it
+            log.error("the diagnosis of attempt %s was refused: %s", item.attempt.id, exc)
+            return
+        self._count("diagnosis")
+
     async def _find(self, channel: str, item: Outgoing) -> tuple[str, str | None] | None:
         """Where an earlier holder posted this claim's message, if it did."""
+        mark = item.attempt.id
+        thread = await self._store.get_thread(channel, item.claim.session_id)
+        if thread is not None and self._notifier.capabilities.findable:
+            ts = await self._find_mark(channel, mark, thread.parent_ts, item)
+            if ts is not None:
+                return (ts, None) if ts == thread.parent_ts else (ts, thread.parent_ts)
+        ts = await self._find_mark(channel, mark, None, item)
+        return (ts, None) if ts is not None else None
+
+    async def _find_mark(
+        self, channel: str, mark: str, thread: str | None, item: Outgoing
+    ) -> str | None:
         if not self._notifier.capabilities.findable:
             log.warning(
-                "%s cannot find earlier posts: the alert of attempt %s to %s is posted "
+                "%s cannot find earlier posts: %s of attempt %s to %s is posted "
                 "again and may be a repeat",
                 self._notifier.surface,
+                mark,
                 item.attempt.id,
                 channel,
             )
@@ -382,17 +413,10 @@ class Deliverer:
         since = (
             attempt.finished_at or attempt.created_at or item.claim.claimed_at - timedelta(days=1)
         )
-        oldest = since - LOOKUP_SKEW
-        mark = attempt.id
-        thread = await self._store.get_thread(channel, item.claim.session_id)
         try:
-            if thread is not None:
-                ts = await self._notifier.find_marked(
-                    channel, mark, thread=thread.parent_ts, oldest=oldest
-                )
-                if ts is not None:
-                    return (ts, None) if ts == thread.parent_ts else (ts, thread.parent_ts)
-            ts = await self._notifier.find_marked(channel, mark, thread=None, oldest=oldest)
+            return await self._notifier.find_marked(
+                channel, mark, thread=thread, oldest=since - LOOKUP_SKEW
+            )
         except NotifyRateLimited as exc:
             self._pacer.pause(channel, exc.retry_after)
             raise _rate_stop(exc) from exc
@@ -400,7 +424,6 @@ class Deliverer:
             # Unknown whether it was posted: posting now could repeat it.
             reason = f"cannot check for an earlier post: {exc}"
             raise _ChannelStop(reason, delay=self._config.retry_base) from exc
-        return (ts, None) if ts is not None else None
 
     async def _recovered_since(self, item: Outgoing) -> Recovery | None:
         """A later attempt of the session that succeeded (for alerts posted late)."""
@@ -463,6 +486,11 @@ class Deliverer:
     def _count(self, kind: str) -> None:
         if self._metrics is not None:
             self._metrics.alerts_posted.labels(kind).inc()
+
+
+def diagnosis_mark(attempt_id: str) -> str:
+    """The mark of the diagnosis reply that follows an attempt's alert."""
+    return f"{attempt_id}:diagnosis"
 
 
 def _rate_stop(exc: NotifyRateLimited) -> _ChannelStop:

@@ -14,7 +14,9 @@ from bot.diagnosis import Category, Diagnosis, Evidence, RetryAdvice, TaskFailur
 from bot.message import Message
 from bot.present.alerts import (
     DIGEST_ITEMS,
+    Ownership,
     Recovery,
+    alert_diagnosis,
     digest_messages,
     failure_parent,
     recovery_reply,
@@ -128,9 +130,13 @@ def test_failure_message_names_what_failed_and_offers_actions() -> None:
         f"{CONSOLE}/app/workflows/70/sessions/900/attempt/501",
         f"{CONSOLE}/app/workflows/sessions/900",
         "12m 30s",
-        "Check that the job creating db.orders ran.",
     ):
         assert expected in body, expected
+    # The next step and the evidence are the thread's first reply, not the parent's.
+    assert "Check that the job creating db.orders ran." not in body
+    assert "Check that the job creating db.orders ran." in all_text(
+        slack(alert_diagnosis(diagnosis(a))).blocks
+    )
     found = buttons(m.blocks)
     assert json.loads(found[ActionId.DIAGNOSE]["value"]) == {"attempt_id": "501"}
     assert json.loads(found[ActionId.RETRY_FAILED]["value"]) == {"attempt_id": "501"}
@@ -176,7 +182,7 @@ def test_recovered_parent_shows_the_recovery_and_drops_retry() -> None:
     body = all_text(m.blocks)
     assert "Recovered: sales_etl/daily" in body
     assert "recovered by attempt #2 at" in body
-    assert set(buttons(m.blocks)) == {ActionId.DIAGNOSE}
+    assert set(buttons(m.blocks)) == {ActionId.DIAGNOSE, "tdbot.link.0"}
     assert "recovered by attempt #2" in m.text
 
 

@@ -13,12 +13,17 @@ LAB = "diagnosis_lab"
 RECOVERS = "presto_cluster_out_of_memory"  # a lab workflow whose retries succeed
 
 
-def alerts(bot: Running) -> list[dict[str, object]]:
+def marked(bot: Running) -> list[dict[str, object]]:
+    """Every post the poller made: alerts and the diagnosis replies that follow them."""
     return [
         c.body
         for c in bot.slack.calls("/api/chat.postMessage")
         if (c.body.get("metadata") or {}).get("event_type") == "tdbot_alert"
     ]
+
+
+def alerts(bot: Running) -> list[dict[str, object]]:
+    return [m for m in marked(bot) if not str(m["metadata"]).count(":diagnosis")]
 
 
 async def failed_run(bot: Running, sandbox: Sandbox) -> str:
@@ -55,13 +60,17 @@ async def test_a_failed_run_is_alerted_once_with_confirmed_buttons(
         "tdbot.mute",
     }
     assert 'tdbot_alerts_posted_total{kind="failure"} 1.0' in await bot.metrics()
+    # The evidence is the thread's first reply, posted with the alert.
+    [_, diagnosis] = marked(bot)
+    assert diagnosis["thread_ts"] is not None
+    assert f"Diagnosis: {LAB}/{RECOVERS} attempt {failed}" in str(diagnosis["blocks"])
 
 
 async def test_alert_buttons_and_why_in_its_thread(
     bot: Running, sandbox: Sandbox, td: TDClient
 ) -> None:
     failed = await failed_run(bot, sandbox)
-    [call] = [c for c in bot.slack.calls("/api/chat.postMessage") if c.body.get("metadata")]
+    [call, _] = [c for c in bot.slack.calls("/api/chat.postMessage") if c.body.get("metadata")]
     # The ts Slack gave the alert, as the poller recorded it.
     thread = await bot.service.store.get_thread(CHANNEL, (await td.attempt(failed)).session_id)
     assert thread is not None and thread.attempt_id == failed
@@ -70,13 +79,13 @@ async def test_alert_buttons_and_why_in_its_thread(
 
     # "@tdbot why" in the alert's thread: the store knows which attempt it is about.
     await bot.mention("why?", thread_ts=ts)
-    [_, why] = await bot.slack.wait_for("/api/chat.postMessage", n=2, timeout=15)
+    [*_, why] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
     assert why.body["thread_ts"] == ts
     assert f"attempt {failed}" in texts(why)
 
     # Diagnose: the diagnosis goes into the thread, with its own confirmed Retry.
     await bot.click(by_id["tdbot.diagnose"], user=USER, message_ts=ts)
-    [*_, diagnosis] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
+    [*_, diagnosis] = await bot.slack.wait_for("/api/chat.postMessage", n=4, timeout=15)
     assert diagnosis.body["thread_ts"] == ts
     assert f"Diagnosis: {LAB}/{RECOVERS} attempt {failed}" in texts(diagnosis)
     [retry] = assert_confirmed(diagnosis)
@@ -84,7 +93,7 @@ async def test_alert_buttons_and_why_in_its_thread(
 
     # Mute 4h: anyone may, and the thread hears of it.
     hook = await bot.click(by_id["tdbot.mute"], user=USER, message_ts=ts)
-    [*_, muted] = await bot.slack.wait_for("/api/chat.postMessage", n=4, timeout=15)
+    [*_, muted] = await bot.slack.wait_for("/api/chat.postMessage", n=5, timeout=15)
     assert muted.body["thread_ts"] == ts
     assert f"Muted for 4h: {LAB}/{RECOVERS}" in texts(muted)
     [mute] = await bot.service.store.mutes(CHANNEL)
@@ -95,6 +104,6 @@ async def test_alert_buttons_and_why_in_its_thread(
     hook = await bot.click(by_id["tdbot.retry_failed"], user=ADMIN, message_ts=ts)
     [answer] = await bot.slack.wait_for(hook, timeout=15)
     assert answer.body["response_type"] == "ephemeral"
-    [*_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=5, timeout=15)
+    [*_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=6, timeout=15)
     assert audit.body["thread_ts"] == ts
     assert f"<@{ADMIN}> retried failed tasks of attempt {failed}" in texts(audit)
