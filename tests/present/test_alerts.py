@@ -14,6 +14,8 @@ from bot.diagnosis import Category, Diagnosis, Evidence, RetryAdvice, TaskFailur
 from bot.message import Message
 from bot.present.alerts import (
     DIGEST_ITEMS,
+    PARENT_VISIBLE,
+    OnIt,
     Ownership,
     Recovery,
     alert_diagnosis,
@@ -22,7 +24,7 @@ from bot.present.alerts import (
     recovery_reply,
     retry_failure_reply,
 )
-from bot.render import SlackMessage, limits, render_slack
+from bot.render import SlackMessage, limits, render_slack, visible_chars
 from bot.td.models import Attempt, AttemptStatus
 
 CONSOLE = "https://console.example.test"
@@ -204,6 +206,7 @@ def test_digest_splits_into_messages_within_limits() -> None:
         m = slack(d.message)
         assert len(m.blocks) <= limits.MAX_BLOCKS
         assert len(all_text(m.blocks)) <= limits.TOTAL_CHARS
+        assert visible_chars(m.blocks) <= PARENT_VISIBLE
         assert f"{len(d.attempts)} workflow runs failed" in m.text
         assert all(a.workflow.name in all_text(m.blocks) for a in d.attempts)
 
@@ -232,3 +235,36 @@ def test_times_render_in_every_reader_zone() -> None:
     m = failure_message(attempt(), None, console=None)
     stamp = int(datetime(2026, 3, 1, 0, 12, 35, tzinfo=UTC).timestamp())
     assert f"<!date^{stamp}^" in all_text(m.blocks)
+
+
+def test_the_parent_stays_short_at_its_longest() -> None:
+    long = "n" * 400
+    a = attempt(project="p_" + long, workflow="w_" + long)
+    d = diagnosis(a, root="error " * 2000)
+    failure = replace(
+        d.failures[0],
+        task_full_name="+" + "t" * 2000,
+        retry_note="note " * 500,
+        next_step="step " * 500,
+    )
+    d = replace(d, failures=(failure,) * 30)
+    owners = tuple(f"U{i:08d}" for i in range(30))
+    on_it = OnIt("U99999999", datetime(2026, 3, 1, tzinfo=UTC))
+    for m in (
+        failure_message(a, d, console=CONSOLE),
+        render_slack(failure_parent(a, d, console=CONSOLE, ownership=Ownership(owners, on_it))),
+        failure_message(a, d, console=CONSOLE, recovered=Recovery(attempt("503", index=2))),
+    ):
+        assert visible_chars(m.blocks) <= PARENT_VISIBLE
+
+
+def test_owners_are_mentioned_while_failing_and_never_on_recovery() -> None:
+    a = attempt()
+    ownership = Ownership(("U0OWNER1", "S0GROUP1"))
+    failing = render_slack(failure_parent(a, diagnosis(a), console=None, ownership=ownership))
+    assert "*Owners:* <@U0OWNER1> <!subteam^S0GROUP1>" in all_text(failing.blocks)
+    fixed = Recovery(attempt("503", index=2, status="success"))
+    recovered = render_slack(
+        failure_parent(a, diagnosis(a), console=None, recovered=fixed, ownership=ownership)
+    )
+    assert "<@" not in all_text(recovered.blocks) and "subteam" not in all_text(recovered.blocks)
