@@ -24,9 +24,9 @@ from bot.aio import bounded_map
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import ThreadStatus
+from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
 from bot.diagnosis import Diagnosis
-from bot.message import Message
-from bot.notify import Notifier, NotifyError, NotifyRateLimited
+from bot.notify import Notifier, NotifyError
 from bot.ops.metrics import Metrics
 from bot.present.alerts import (
     Recovery,
@@ -46,16 +46,6 @@ log = logging.getLogger(__name__)
 # Slack and TD clocks differ; a lost post is looked for from a little before
 # the attempt finished (an alert cannot be older than its failure).
 LOOKUP_SKEW = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class DeliveryConfig:
-    retry_base: float = 30.0  # seconds before the first retry of a failed post
-    retry_cap: float = 3600.0
-    max_tries: int = 20  # then the claim is given up (logged as an error)
-    max_tries_permanent: int = 5  # for errors such as channel_not_found
-    rate_limit_rounds: int = 3  # posts retried in the same poll after a 429
-    max_inline_wait: float = 5.0  # longer Retry-After: retry on a later poll
 
 
 @dataclass(frozen=True)
@@ -86,20 +76,6 @@ class _Unknown:
 UNKNOWN = _Unknown()
 
 
-class _ChannelStop(Exception):
-    """Nothing more goes to this channel in this poll.
-
-    The claims left are retried after ``delay`` seconds, or, when the surface
-    refused the channel (``error``), after each claim's own backoff.
-    """
-
-    def __init__(self, reason: str, *, delay: float, error: NotifyError | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-        self.error = error
-
-
 class Deliverer:
     def __init__(
         self,
@@ -116,13 +92,11 @@ class Deliverer:
     ) -> None:
         self._td = td
         self._store = store
-        self._notifier = notifier
+        self._send = Sender(notifier, pacer, config, metrics)
         self._diagnoser = diagnoser
-        self._pacer = pacer
         self._console = console
         self._clock = clock
         self._config = config
-        self._metrics = metrics
 
     async def taken_over(self, now: datetime, *, concurrency: int = 8) -> list[Outgoing]:
         """Lease the claims due for another try and load what their messages need."""
@@ -166,7 +140,7 @@ class Deliverer:
                     blocked.add(item.claim.session_id)
                     report.deferred += 1
                 done.add(item.claim.id)
-        except _ChannelStop as stop:
+        except ChannelStop as stop:
             log.warning("alerts to %s paused: %s", channel, stop.reason)
             for item in items:
                 if item.claim.id in done:
@@ -196,7 +170,9 @@ class Deliverer:
         for digest in digest_messages([o.attempt for o in ready], console=self._console):
             group = [by_id[a.id] for a in digest.attempts]
             try:
-                ts = await self._post(channel, digest.message, None, [o.attempt.id for o in group])
+                ts = await self._send.post(
+                    channel, digest.message, None, [o.attempt.id for o in group]
+                )
             except NotifyError as exc:
                 for item in group:
                     await self._give_up_or_retry(item, exc)
@@ -205,7 +181,7 @@ class Deliverer:
                     done.add(item.claim.id)
                 continue
             report.posted += 1
-            self._count("digest")
+            self._send.count("digest")
             for item in group:
                 # Planned as a new thread; a re-delivered one may have one by now.
                 known = UNKNOWN if item.maybe_posted else None
@@ -241,40 +217,16 @@ class Deliverer:
             parent_status = ThreadStatus.FAILING if recovered is None else ThreadStatus.RECOVERED
         thread_ts = thread.parent_ts if thread is not None else None
         try:
-            ts = await self._post(channel, message, thread_ts, [item.attempt.id])
+            ts = await self._send.post(channel, message, thread_ts, [item.attempt.id])
         except NotifyError as exc:
             # Only this message was refused: the channel itself is fine.
             await self._give_up_or_retry(item, exc)
             return False
         report.posted += 1
-        self._count(kind)
+        self._send.count(kind)
         return await self._record(item, ts, thread_ts, report, parent_status, thread)
 
     # ------------------------------------------------------------ the steps
-
-    async def _post(
-        self, channel: str, message: Message, thread_ts: str | None, marks: list[str]
-    ) -> str:
-        """Post within the channel's pace; raises ``_ChannelStop`` when the surface says wait.
-
-        A ``NotifyError`` that concerns only this message (content refused even
-        as plain text) is raised as is.
-        """
-        if thread_ts is not None and not self._notifier.capabilities.threads:
-            thread_ts = None  # the surface has no threads: the reply stands alone
-        for _ in range(self._config.rate_limit_rounds):
-            await self._pacer.acquire(channel)
-            try:
-                return await self._notifier.post(channel, message, thread=thread_ts, marks=marks)
-            except NotifyRateLimited as exc:
-                self._pacer.pause(channel, exc.retry_after)
-                if exc.retry_after > self._config.max_inline_wait:
-                    raise _rate_stop(exc) from exc
-            except NotifyError as exc:
-                if exc.content_rejected:
-                    raise
-                raise _ChannelStop(str(exc), delay=self._config.retry_base, error=exc) from exc
-        raise _ChannelStop("still rate limited", delay=self._config.max_inline_wait)
 
     async def _record(
         self,
@@ -315,7 +267,7 @@ class Deliverer:
 
     async def _mark_recovered(self, thread: ThreadRef, success: Attempt) -> None:
         status = ThreadStatus.of(thread)
-        if status is ThreadStatus.FAILING and self._notifier.capabilities.updates:
+        if status is ThreadStatus.FAILING and self._send.notifier.capabilities.updates:
             # The parent is rewritten before the status records it, so a crash
             # in between repeats the (idempotent) update rather than skipping it.
             failed = await self._td.attempt(thread.attempt_id)
@@ -323,7 +275,7 @@ class Deliverer:
             message = failure_parent(
                 failed, diagnosis, console=self._console, recovered=Recovery(success)
             )
-            await self._update(thread.channel_id, thread.parent_ts, message)
+            await self._send.update(thread.channel_id, thread.parent_ts, message)
         if status.failing:
             recovered = ThreadStatus.DIGEST_RECOVERED if status.digest else ThreadStatus.RECOVERED
             await self._store.set_thread(
@@ -335,21 +287,6 @@ class Deliverer:
                 project=thread.project,
                 workflow=thread.workflow,
             )
-
-    async def _update(self, channel: str, ts: str, message: Message) -> None:
-        for _ in range(self._config.rate_limit_rounds):
-            await self._pacer.acquire(channel)
-            try:
-                await self._notifier.update(channel, ts, message)
-                self._count("update")
-                return
-            except NotifyRateLimited as exc:
-                self._pacer.pause(channel, exc.retry_after)
-                if exc.retry_after > self._config.max_inline_wait:
-                    raise _rate_stop(exc) from exc
-            except NotifyError as exc:
-                raise _ChannelStop(str(exc), delay=self._config.retry_base, error=exc) from exc
-        raise _ChannelStop("still rate limited", delay=self._config.max_inline_wait)
 
     async def _thread(self, item: Outgoing) -> ThreadRef | None:
         if item.attempt.index == 1 and not item.maybe_posted:
@@ -379,17 +316,17 @@ class Deliverer:
         if item.maybe_posted and await self._find_mark(channel, mark, root, item) is not None:
             return
         try:
-            await self._post(channel, alert_diagnosis(found), root, [mark])
+            await self._send.post(channel, alert_diagnosis(found), root, [mark])
         except NotifyError as exc:  # refused even as plain text: Diagnose still shows it
             log.error("the diagnosis of attempt %s was refused: %s", item.attempt.id, exc)
             return
-        self._count("diagnosis")
+        self._send.count("diagnosis")
 
     async def _find(self, channel: str, item: Outgoing) -> tuple[str, str | None] | None:
         """Where an earlier holder posted this claim's message, if it did."""
         mark = item.attempt.id
         thread = await self._store.get_thread(channel, item.claim.session_id)
-        if thread is not None and self._notifier.capabilities.findable:
+        if thread is not None and self._send.notifier.capabilities.findable:
             ts = await self._find_mark(channel, mark, thread.parent_ts, item)
             if ts is not None:
                 return (ts, None) if ts == thread.parent_ts else (ts, thread.parent_ts)
@@ -399,31 +336,11 @@ class Deliverer:
     async def _find_mark(
         self, channel: str, mark: str, thread: str | None, item: Outgoing
     ) -> str | None:
-        if not self._notifier.capabilities.findable:
-            log.warning(
-                "%s cannot find earlier posts: %s of attempt %s to %s is posted "
-                "again and may be a repeat",
-                self._notifier.surface,
-                mark,
-                item.attempt.id,
-                channel,
-            )
-            return None
         attempt = item.attempt
         since = (
             attempt.finished_at or attempt.created_at or item.claim.claimed_at - timedelta(days=1)
         )
-        try:
-            return await self._notifier.find_marked(
-                channel, mark, thread=thread, oldest=since - LOOKUP_SKEW
-            )
-        except NotifyRateLimited as exc:
-            self._pacer.pause(channel, exc.retry_after)
-            raise _rate_stop(exc) from exc
-        except NotifyError as exc:
-            # Unknown whether it was posted: posting now could repeat it.
-            reason = f"cannot check for an earlier post: {exc}"
-            raise _ChannelStop(reason, delay=self._config.retry_base) from exc
+        return await self._send.find(channel, mark, thread, since - LOOKUP_SKEW)
 
     async def _recovered_since(self, item: Outgoing) -> Recovery | None:
         """A later attempt of the session that succeeded (for alerts posted late)."""
@@ -483,15 +400,7 @@ class Deliverer:
     def _at(self, delay: float | None) -> datetime | None:
         return None if delay is None else self._clock() + timedelta(seconds=delay)
 
-    def _count(self, kind: str) -> None:
-        if self._metrics is not None:
-            self._metrics.alerts_posted.labels(kind).inc()
-
 
 def diagnosis_mark(attempt_id: str) -> str:
     """The mark of the diagnosis reply that follows an attempt's alert."""
     return f"{attempt_id}:diagnosis"
-
-
-def _rate_stop(exc: NotifyRateLimited) -> _ChannelStop:
-    return _ChannelStop(f"rate limited for {exc.retry_after:g}s", delay=exc.retry_after)

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.alerts.delivery import Deliverer, DeliveryConfig, DeliveryReport, Outgoing
+from bot.alerts.delivery import Deliverer, DeliveryReport, Outgoing
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.feed import PAGE_SIZE, read_feed
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import Subscribers, plan_alerts
+from bot.alerts.sender import DeliveryConfig
 from bot.notify import Notifier
 from bot.ops.metrics import Metrics
 from bot.store import Store, wall_clock

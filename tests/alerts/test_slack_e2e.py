@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.alerts import Poller, PollerConfig
-from bot.alerts.delivery import DeliveryConfig, diagnosis_mark
+from bot.alerts.delivery import diagnosis_mark
+from bot.alerts.sender import DeliveryConfig
 from bot.notify import SlackNotifier, slack_client
 from bot.sandbox import Sandbox
 from bot.store import Store
