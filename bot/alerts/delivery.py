@@ -29,6 +29,7 @@ from bot.diagnosis import Diagnosis
 from bot.notify import Notifier, NotifyError
 from bot.ops.metrics import Metrics
 from bot.present.alerts import (
+    AlertOwnership,
     Recovery,
     alert_diagnosis,
     digest_messages,
@@ -210,8 +211,13 @@ class Deliverer:
             kind = "reply"
         else:
             recovered = await self._recovered_since(item) if item.maybe_posted else None
+            owners = await self._store.owners_for(item.claim.project, item.claim.workflow)
             message = failure_parent(
-                item.attempt, item.diagnosis, console=self._console, recovered=recovered
+                item.attempt,
+                item.diagnosis,
+                console=self._console,
+                recovered=recovered,
+                ownership=AlertOwnership(owners),
             )
             kind = "failure"
             parent_status = ThreadStatus.FAILING if recovered is None else ThreadStatus.RECOVERED

@@ -83,6 +83,14 @@ class SubscriptionService:
         self._store = store
         self._clock = clock
 
+    @property
+    def store(self) -> Store:
+        """The store the scope settings (owners) live in, next to subscriptions."""
+        return self._store
+
+    def now(self) -> datetime:
+        return self._clock()
+
     async def subscribe(
         self, channel: str, user: str, scope: Scope, *, threshold: int = 1
     ) -> Subscribed | UnknownScope:

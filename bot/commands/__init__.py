@@ -50,6 +50,7 @@ from bot.commands.lookups import (
     read_sessions,
     read_timeline,
 )
+from bot.commands.ownership import ListOwners, SetOwners, read_owner, read_owners
 from bot.commands.parser import Grammar
 from bot.commands.spec import Subcommand
 from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
@@ -70,12 +71,14 @@ __all__ = [
     "Kill",
     "KillJob",
     "ListJobs",
+    "ListOwners",
     "ListSessions",
     "ListSubscriptions",
     "Mute",
     "Retry",
     "Scope",
     "SessionTarget",
+    "SetOwners",
     "ShowAttempt",
     "ShowJob",
     "ShowSession",
@@ -96,6 +99,8 @@ __all__ = [
     "read_jobs",
     "read_kill",
     "read_mute",
+    "read_owner",
+    "read_owners",
     "read_retry",
     "read_session",
     "read_sessions",

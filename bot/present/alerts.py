@@ -58,7 +58,7 @@ class OnIt:
 
 
 @dataclass(frozen=True)
-class Ownership:
+class AlertOwnership:
     """Who an alert concerns: the scope's owners (mention ids) and who is on it."""
 
     owners: tuple[str, ...] = ()
@@ -77,7 +77,7 @@ def failure_parent(
     *,
     console: str | None,
     recovered: Recovery | None = None,
-    ownership: Ownership = Ownership(),
+    ownership: AlertOwnership = AlertOwnership(),
 ) -> Message:
     """The short parent of a session's alert thread (``recovered``: its edited form).
 
@@ -265,7 +265,7 @@ class _View:
             lines.append("_The full diagnosis is in the thread._")
         return ["\n".join(lines)] if lines else []
 
-    def ownership_lines(self, ownership: Ownership) -> list[str]:
+    def ownership_lines(self, ownership: AlertOwnership) -> list[str]:
         lines: list[str] = []
         if ownership.owners:
             shown = " ".join(md.mention(o) for o in ownership.owners[:_MAX_OWNERS])

@@ -11,6 +11,7 @@ from bot.store.audit import Audit
 from bot.store.database import Clock, Database, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.engine import async_url
+from bot.store.ownership import OnItHolder, Ownership, ScopeOwners
 from bot.store.poll_state import PollState
 from bot.store.scopes import Scopes
 from bot.store.store import Store
@@ -42,7 +43,10 @@ __all__ = [
     "Deliveries",
     "DeliveryState",
     "Mute",
+    "OnItHolder",
+    "Ownership",
     "PollState",
+    "ScopeOwners",
     "Scopes",
     "Store",
     "Subscription",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.audit import Audit
 from bot.store.database import Clock, Database, open_engine, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
+from bot.store.ownership import Ownership
 from bot.store.poll_state import PollState
 from bot.store.scopes import Scopes
 
@@ -37,6 +38,7 @@ class Store:
         self.deliveries = Deliveries(self.database, lease=lease)
         self.audit = Audit(self.database)
         self.poll_state = PollState(self.database)
+        self.ownership = Ownership(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -69,6 +71,13 @@ class Store:
         self.unwatch_attempt = self.poll_state.unwatch_attempt
         self.watched_attempts = self.poll_state.watched_attempts
         self.leader_lock = self.poll_state.leader_lock
+
+        self.set_owners = self.ownership.set_owners
+        self.all_owners = self.ownership.all_owners
+        self.owners_for = self.ownership.owners_for
+        self.take_alert = self.ownership.take
+        self.release_alert = self.ownership.release
+        self.on_it = self.ownership.on_it
 
     @classmethod
     async def open(

@@ -16,7 +16,7 @@ from bot.present.alerts import (
     DIGEST_ITEMS,
     PARENT_VISIBLE,
     OnIt,
-    Ownership,
+    AlertOwnership,
     Recovery,
     alert_diagnosis,
     digest_messages,
@@ -252,7 +252,9 @@ def test_the_parent_stays_short_at_its_longest() -> None:
     on_it = OnIt("U99999999", datetime(2026, 3, 1, tzinfo=UTC))
     for m in (
         failure_message(a, d, console=CONSOLE),
-        render_slack(failure_parent(a, d, console=CONSOLE, ownership=Ownership(owners, on_it))),
+        render_slack(
+            failure_parent(a, d, console=CONSOLE, ownership=AlertOwnership(owners, on_it))
+        ),
         failure_message(a, d, console=CONSOLE, recovered=Recovery(attempt("503", index=2))),
     ):
         assert visible_chars(m.blocks) <= PARENT_VISIBLE
@@ -260,7 +262,7 @@ def test_the_parent_stays_short_at_its_longest() -> None:
 
 def test_owners_are_mentioned_while_failing_and_never_on_recovery() -> None:
     a = attempt()
-    ownership = Ownership(("U0OWNER1", "S0GROUP1"))
+    ownership = AlertOwnership(("U0OWNER1", "S0GROUP1"))
     failing = render_slack(failure_parent(a, diagnosis(a), console=None, ownership=ownership))
     assert "*Owners:* <@U0OWNER1> <!subteam^S0GROUP1>" in all_text(failing.blocks)
     fixed = Recovery(attempt("503", index=2, status="success"))
