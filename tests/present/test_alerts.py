@@ -15,8 +15,8 @@ from bot.message import Message
 from bot.present.alerts import (
     DIGEST_ITEMS,
     PARENT_VISIBLE,
-    OnIt,
     AlertOwnership,
+    OnIt,
     Recovery,
     alert_diagnosis,
     digest_messages,
