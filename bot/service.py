@@ -31,6 +31,8 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.actions import ActionService, RateLimiter
 from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
+from bot.alerts.diagnoser import Diagnoser
+from bot.alerts.on_it import OnItService
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
@@ -180,6 +182,13 @@ async def _assemble(
         metrics=metrics,
     )
     scheduler = AlertScheduler(poller, interval=settings.poll_seconds)
+    on_it = OnItService(
+        td,
+        store,
+        Diagnoser(td, console=settings.td.console),
+        console=settings.td.console,
+        clock=wall_clock,
+    )
     service = Service(
         settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources
     )
@@ -199,6 +208,7 @@ async def _assemble(
         subscriptions=subscriptions,
         action_service=actions,
         limiter=limiter or RateLimiter(),
+        on_it=on_it,
         on_shutdown=service.aclose,
     )
     resources.push_async_callback(service.bot.tasks.drain, SHUTDOWN_GRACE)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.actions import Target
-from bot.buttons import action_button, diagnose_button, mute_button
+from bot.buttons import action_button, diagnose_button, mute_button, on_it_button
 from bot.diagnosis.model import Diagnosis, TaskFailure
 from bot.message import Button, Link, Message
 from bot.message import mrkdwn as md
@@ -320,6 +320,7 @@ class _View:
         if live:
             buttons += [
                 action_button(ActionKind.RETRY, self.target),
+                on_it_button(a.id, taken=on_it is not None),
                 mute_button(a.project.name, a.workflow.name),
             ]
         return tuple(buttons)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.actions import ActionService, RateLimiter
+from bot.alerts.on_it import OnItService
 from bot.answers import Answerer, RequestContext
 from bot.commands import Command, CommandError, command_text
 from bot.message import Message
@@ -32,6 +33,8 @@ class SlackDeps:
     # Retry and kill buttons act through it; without it they answer "not available".
     actions: ActionService | None = None
     limiter: RateLimiter | None = None
+    # I'm on it, Release and Take it over act through it; without it they say "not available".
+    on_it: OnItService | None = None
     seen_events: RecentKeys = field(default_factory=RecentKeys)
 
     def allowed(self, user_id: str, request: Command) -> str | None:

@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 
 from bot.actions import ActionService, RateLimiter
 from bot.alerts import SubscriptionService
+from bot.alerts.on_it import OnItService
 from bot.answers import SUBCOMMANDS, Answerer
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
@@ -96,6 +97,7 @@ def build_bot(
     subscriptions: SubscriptionService | None = None,
     action_service: ActionService | None = None,
     limiter: RateLimiter | None = None,
+    on_it: OnItService | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
@@ -104,7 +106,8 @@ def build_bot(
     commands and ``action_service`` the admin ones (without them those answer
     "not available"). ``thread_attempts`` maps an alert thread to its attempt,
     for "@tdbot why". ``action_service`` acts on Retry and Kill buttons,
-    ``limiter`` holds each user to a rate of expensive commands, and
+    ``limiter`` holds each user to a rate of expensive commands, ``on_it``
+    answers I'm on it, Release and Take it over, and
     ``on_shutdown`` replaces ``Bot.aclose`` when the server stops.
     """
     metrics = metrics or Metrics()
@@ -125,6 +128,7 @@ def build_bot(
         metrics=metrics,
         action_service=action_service,
         limiter=limiter,
+        on_it=on_it,
     )
     bot: Bot
 

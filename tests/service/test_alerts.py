@@ -57,6 +57,7 @@ async def test_a_failed_run_is_alerted_once_with_confirmed_buttons(
     assert {b["action_id"] for b in buttons(call)} == {
         "tdbot.diagnose",
         "tdbot.retry_failed",
+        "tdbot.on_it",
         "tdbot.mute",
     }
     assert 'tdbot_alerts_posted_total{kind="failure"} 1.0' in await bot.metrics()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from bot.sandbox import Sandbox
 from bot.td import TDClient
 from tests.fakes import slack_requests
-from tests.service.harness import CHANNEL, USER, Running, texts
+from tests.service.harness import ADMIN, CHANNEL, USER, Running, texts
 from tests.service.test_alerts import LAB, RECOVERS, alerts, failed_run
 
 OWNER = "U0OWNER001"
@@ -64,3 +65,50 @@ async def test_an_owner_typed_without_slack_markup_is_refused(bot: Running) -> N
     assert "not a mention Slack sent" in str(ack["blocks"])
     unknown = await bot.ask(f"owner no_such_project <@{OWNER}>")
     assert "There is no project" in texts(unknown)
+
+
+def _button(blocks: Any, action_id: str) -> dict[str, Any]:
+    for block in blocks:
+        for element in block.get("elements", ()) if block["type"] == "actions" else ():
+            if element["action_id"] == action_id:
+                return dict(element)
+    raise AssertionError(f"no {action_id} button")
+
+
+async def test_on_it_edits_the_parent_and_a_takeover_is_recorded(
+    bot: Running, sandbox: Sandbox, td: TDClient
+) -> None:
+    failed = await failed_run(bot, sandbox)
+    [alert] = alerts(bot)
+    thread = await bot.service.store.get_thread(CHANNEL, (await td.attempt(failed)).session_id)
+    assert thread is not None
+    ts = thread.parent_ts
+    on_it = _button(alert["blocks"], "tdbot.on_it")
+    assert on_it["text"]["text"] == "I'm on it"
+
+    await bot.click(on_it, user=USER, message_ts=ts)
+    [taken] = await bot.slack.wait_for("/api/chat.update", timeout=15)
+    assert taken.body["ts"] == ts
+    assert f"<@{USER}> is on it since" in str(taken.body["blocks"])
+    release = _button(taken.body["blocks"], "tdbot.release")
+    holder = await bot.service.store.on_it(CHANNEL, thread.session_id)
+    assert holder is not None and holder.user_id == USER
+
+    # A second person sees who has it, privately, and may take it over.
+    hook = await bot.click(release, user=ADMIN, message_ts=ts)
+    [note] = await bot.slack.wait_for(hook, timeout=15)
+    assert note.body["response_type"] == "ephemeral"
+    assert f"<@{USER}> is on it since" in texts(note)
+    take_over = _button(note.body["blocks"], "tdbot.take_over")
+    await bot.click(take_over, user=ADMIN, ephemeral=True)
+    [_, moved] = await bot.slack.wait_for("/api/chat.update", n=2, timeout=15)
+    assert f"<@{ADMIN}> is on it since" in str(moved.body["blocks"])
+    [*_, record] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
+    assert record.body["thread_ts"] == ts
+    assert f"<@{ADMIN}> took this over from <@{USER}>" in texts(record)
+
+    # The holder releases it: the button is I'm on it again.
+    await bot.click(_button(moved.body["blocks"], "tdbot.release"), user=ADMIN, message_ts=ts)
+    [*_, freed] = await bot.slack.wait_for("/api/chat.update", n=3, timeout=15)
+    assert _button(freed.body["blocks"], "tdbot.on_it")["text"]["text"] == "I'm on it"
+    assert await bot.service.store.on_it(CHANNEL, thread.session_id) is None
