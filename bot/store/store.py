@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.audit import Audit
 from bot.store.database import Clock, Database, open_engine, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
+from bot.store.escalations import Escalations
 from bot.store.ownership import Ownership
 from bot.store.poll_state import PollState
 from bot.store.scopes import Scopes
@@ -39,6 +40,7 @@ class Store:
         self.audit = Audit(self.database)
         self.poll_state = PollState(self.database)
         self.ownership = Ownership(self.database)
+        self.escalations = Escalations(self.database, lease=lease)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -78,6 +80,13 @@ class Store:
         self.take_alert = self.ownership.take
         self.release_alert = self.ownership.release
         self.on_it = self.ownership.on_it
+
+        self.set_escalation = self.escalations.set_rule
+        self.escalation_rules = self.escalations.rules
+        self.due_escalations = self.escalations.due
+        self.claim_escalation = self.escalations.claim
+        self.mark_escalated = self.escalations.mark_sent
+        self.escalated_to = self.escalations.sent_to
 
     @classmethod
     async def open(
