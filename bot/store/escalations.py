@@ -150,14 +150,10 @@ class Escalations(Repository):
                     d.c.delivered_at.is_not(None),
                 ),
             )
-            .outerjoin(
-                e, and_(e.c.channel_id == th.c.channel_id, e.c.session_id == th.c.session_id)
-            )
-            .outerjoin(
-                o, and_(o.c.channel_id == th.c.channel_id, o.c.session_id == th.c.session_id)
-            )
-            .where(th.c.status == "failing", o.c.user_id.is_(None))
-            .where(or_(e.c.sent_at.is_(None), e.c.channel_id.is_(None)))
+            .outerjoin(e, _same_thread(e, th))
+            .outerjoin(o, _same_thread(o, th))
+            # Outer-joined: no escalation row and nobody on it read as NULL too.
+            .where(th.c.status == "failing", o.c.user_id.is_(None), e.c.sent_at.is_(None))
         )
         rows = await self._db.rows(statement)
         if not rows:
