@@ -166,7 +166,9 @@ async def _assemble(
     resources.push_async_callback(td.aclose)
     store = await Store.open(settings.database_url)
     resources.push_async_callback(store.close)
-    subscriptions = SubscriptionService(td, store)
+    subscriptions = SubscriptionService(
+        td, store, pagerduty=settings.pagerduty_routing_key is not None
+    )
     actions = ActionService(td, store, settings.admins)
     poller = Poller(
         td,
@@ -224,6 +226,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_signing_secret,
         settings.slack_app_token or "",
+        settings.pagerduty_routing_key or "",
     ]
     with suppress(ArgumentError):  # a malformed URL fails Store.open, with its own message
         found.append(make_url(settings.database_url).password or "")

@@ -18,6 +18,8 @@ _API_KEY = re.compile(r"^(?:[1-9][0-9]*/)?[a-f0-9]{40}$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 DEFAULT_API_SERVER = "https://api.treasuredata.com"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
+_ROUTING_KEY = re.compile(r"[A-Za-z0-9]{32}")
 
 
 class SettingsError(ValueError):
@@ -39,6 +41,9 @@ class Settings:
     database_url: str
     poll_seconds: float
     admins: frozenset[str]
+    # PagerDuty Events API v2: without a routing key `escalate ... to pagerduty` is refused.
+    pagerduty_routing_key: str | None = field(default=None, repr=False)
+    pagerduty_url: str = DEFAULT_PAGERDUTY_URL
 
     @property
     def socket_mode(self) -> bool:
@@ -122,6 +127,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
             problems.append(f"TDBOT_ADMINS: {user!r} is not a Slack user ID (like U012ABCDEF)")
         admins.add(user)
 
+    routing_key = get("TDBOT_PAGERDUTY_ROUTING_KEY")
+    if routing_key is not None and not _ROUTING_KEY.fullmatch(routing_key):
+        problems.append(
+            "TDBOT_PAGERDUTY_ROUTING_KEY must be a PagerDuty Events API v2 integration key "
+            "(32 letters and digits)"
+        )
+    pagerduty_url = get("TDBOT_PAGERDUTY_URL") or DEFAULT_PAGERDUTY_URL
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", pagerduty_url):
+        problems.append(f"TDBOT_PAGERDUTY_URL must be an http(s) URL, got {pagerduty_url!r}")
+
     if problems:
         raise SettingsError(problems)
     assert api_key and endpoints and bot_token  # narrowed by the checks above
@@ -135,4 +150,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         database_url=get("TDBOT_DATABASE_URL") or default_database_url(),
         poll_seconds=poll_seconds,
         admins=frozenset(admins),
+        pagerduty_routing_key=routing_key,
+        pagerduty_url=pagerduty_url,
     )

@@ -1,4 +1,4 @@
-"""`/td owner | owners`: who a scope's alerts mention.
+"""`/td owner | owners | escalate`: who a scope's alerts mention, and where they escalate.
 
 Owners belong to the scope, not to the channel: they are stored once (the
 store the subscriptions live in) and every channel subscribed to the scope
@@ -13,10 +13,19 @@ from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
 from bot.answers.services import Services, Unavailable
 from bot.answers.subscriptions import subscription_reply
-from bot.commands import ListOwners, SetOwners, Subcommand, read_owner, read_owners
-from bot.message import Message
+from bot.commands import (
+    Escalate,
+    ListOwners,
+    SetOwners,
+    Subcommand,
+    read_escalate,
+    read_owner,
+    read_owners,
+)
+from bot.commands.durations import format_duration
+from bot.message import Message, Outcome
 from bot.message import mrkdwn as md
-from bot.store import ScopeOwners
+from bot.store import PAGERDUTY, ScopeOwners
 
 
 def _service(services: Services) -> SubscriptionService:
@@ -77,6 +86,56 @@ async def list_owners(_command: ListOwners, _ctx: RequestContext, services: Serv
     )
 
 
+NO_ROUTING_KEY = Message(
+    title="PagerDuty is not set up",
+    text="Escalating to PagerDuty needs TDBOT_PAGERDUTY_ROUTING_KEY; nothing was changed.",
+    emoji=":warning:",
+    sections=(
+        "Escalating to PagerDuty needs an Events API v2 integration key in "
+        "`TDBOT_PAGERDUTY_ROUTING_KEY`, and this tdbot has none: nothing was changed. "
+        "Escalate to a person or a group instead, or ask whoever runs tdbot to set it.",
+    ),
+    outcome=Outcome.REFUSED,
+    private=True,
+)
+
+
+def _target(target: str) -> str:
+    return "PagerDuty" if target == PAGERDUTY else md.mention(target)
+
+
+async def escalate(command: Escalate, ctx: RequestContext, services: Services) -> Message:
+    service = _service(services)
+    scope = command.scope
+    if command.rule is not None and command.rule[1] == PAGERDUTY and not service.pagerduty:
+        return NO_ROUTING_KEY
+    if (unknown := await service.check_scope(scope)) is not None:
+        return subscription_reply(unknown)
+    assert scope.project is not None  # Escalate refuses `*`
+    had = await service.store.set_escalation(
+        scope.project, scope.workflow, command.rule, set_by=ctx.user_id, now=service.now()
+    )
+    where = md.code(str(scope), 300)
+    if command.rule is None:
+        title = f"No escalation for {scope}" if had else f"{scope} had no escalation"
+        return Message(
+            title=title,
+            text=title,
+            emoji=":bell:",
+            sections=(f"Alerts of {where} are not escalated.",),
+        )
+    after, target = command.rule
+    return Message(
+        title=f"Escalation for {scope}",
+        text=f"Alerts of {scope} nobody is on after {format_duration(after)} escalate",
+        emoji=":rotating_light:",
+        sections=(
+            f"An alert of {where} that nobody is on and that has not recovered "
+            f"{format_duration(after)} after it was posted is escalated to {_target(target)}.",
+        ),
+    )
+
+
 SUBCOMMANDS: tuple[Declared, ...] = (
     Subcommand(
         "owner",
@@ -93,5 +152,13 @@ SUBCOMMANDS: tuple[Declared, ...] = (
         "/td owners",
         read_owners,
         list_owners,
+    ),
+    Subcommand(
+        "escalate",
+        "/td escalate <project>[/<workflow>] after <duration> to <@person|@group|pagerduty> | off",
+        "what happens to an alert that is neither claimed nor recovered after that long",
+        "/td escalate sales_etl after 30m to pagerduty",
+        read_escalate,
+        escalate,
     ),
 )

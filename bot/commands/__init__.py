@@ -50,7 +50,14 @@ from bot.commands.lookups import (
     read_sessions,
     read_timeline,
 )
-from bot.commands.ownership import ListOwners, SetOwners, read_owner, read_owners
+from bot.commands.ownership import (
+    Escalate,
+    ListOwners,
+    SetOwners,
+    read_escalate,
+    read_owner,
+    read_owners,
+)
 from bot.commands.parser import Grammar
 from bot.commands.spec import Subcommand
 from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
@@ -65,6 +72,7 @@ __all__ = [
     "ConsoleLink",
     "Diagnose",
     "DiagnoseTarget",
+    "Escalate",
     "Grammar",
     "Help",
     "JobTarget",
@@ -94,6 +102,7 @@ __all__ = [
     "parse_duration",
     "read_attempt",
     "read_diagnose",
+    "read_escalate",
     "read_help",
     "read_job",
     "read_jobs",

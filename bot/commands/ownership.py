@@ -1,4 +1,4 @@
-"""Who owns a scope's alerts: `owner`, `owners`.
+"""Who owns a scope's alerts and where they escalate: `owner`, `owners`, `escalate`.
 
 Owners are Slack users and user groups, stored by id. Slack sends them in a
 slash command as `<@U…|name>` and `<!subteam^S…|@group>` (the manifest sets
@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.commands.base import Command, CommandError, Scope
+from bot.commands.durations import format_duration
 from bot.commands.reader import Reader, fold, frag
+from bot.store import PAGERDUTY
 
 MAX_OWNERS = 10
+MIN_ESCALATION = timedelta(seconds=1)
+MAX_ESCALATION = timedelta(days=30)
 _USER = re.compile(r"@([UW][A-Z0-9]{2,20})")
 _GROUP = re.compile(r"!subteam\^(S[A-Z0-9]{2,20})")
 _BROADCASTS = frozenset({"@channel", "@here", "@everyone"})
@@ -57,6 +62,36 @@ class ListOwners(Command):
 
     def text(self) -> str:
         return "owners"
+
+
+@dataclass(frozen=True)
+class Escalate(Command):
+    """Escalate the scope's unclaimed, unrecovered alerts ``after`` that long to ``target``.
+
+    ``rule`` None: stop escalating. A target is a Slack user or user group id, or
+    ``pagerduty``.
+    """
+
+    subcommand = "escalate"
+    scope: Scope
+    rule: tuple[timedelta, str] | None
+
+    def __post_init__(self) -> None:
+        if self.scope.everything:
+            raise ValueError("escalation belongs to a project or workflow, not to every project")
+        if self.rule is not None:
+            after, target = self.rule
+            if not MIN_ESCALATION <= after <= MAX_ESCALATION:
+                raise ValueError(f"escalation delay must be 1 second to 30 days, got {after}")
+            if target != PAGERDUTY:
+                check_owner_id(target)
+
+    def text(self) -> str:
+        if self.rule is None:
+            return f"escalate {self.scope.arg()} off"
+        after, target = self.rule
+        to = target if target == PAGERDUTY else owner_arg(target)
+        return f"escalate {self.scope.arg()} after {format_duration(after)} to {to}"
 
 
 def read_mention(r: Reader, word: str, name: str) -> str | CommandError:
@@ -103,3 +138,30 @@ def read_owner(r: Reader, args: list[str]) -> Command | CommandError:
 
 def read_owners(r: Reader, args: list[str]) -> Command | CommandError:
     return r.arity("owners", args, 0) or ListOwners()
+
+
+def read_escalate(r: Reader, args: list[str]) -> Command | CommandError:
+    fix = r.usage("escalate")
+    words = [fold(w) for w in args]
+    if len(args) < 2:
+        return CommandError(
+            "`escalate` needs a project (optionally /workflow) and a rule, like "
+            "`escalate sales_etl after 30m to pagerduty` or `escalate sales_etl off`",
+            fix,
+        )
+    scope = r.scope(args[0], "escalate", everything=False)
+    if isinstance(scope, CommandError):
+        return scope
+    if words[1:] == ["off"]:
+        return Escalate(scope, None)
+    if len(args) != 5 or words[1] != "after" or words[3] != "to":
+        return CommandError("write `escalate <scope> after <duration> to <target>`", fix)
+    after = r.duration(args[2], "escalate")
+    if isinstance(after, CommandError):
+        return after
+    if not MIN_ESCALATION <= after <= MAX_ESCALATION:
+        return CommandError("the delay must be 1 second to 30 days", fix)
+    target = PAGERDUTY if words[4] == PAGERDUTY else read_mention(r, args[4], "escalate")
+    if isinstance(target, CommandError):
+        return target
+    return Escalate(scope, (after, target))
