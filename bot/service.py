@@ -32,8 +32,9 @@ from sqlalchemy.exc import ArgumentError
 from bot.actions import ActionService, RateLimiter
 from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
 from bot.alerts.diagnoser import Diagnoser
+from bot.alerts.escalation import Escalator
 from bot.alerts.on_it import OnItService
-from bot.notify import SlackNotifier, slack_client
+from bot.notify import PagerDutyNotifier, SlackNotifier, slack_client
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
@@ -170,6 +171,11 @@ async def _assemble(
         td, store, pagerduty=settings.pagerduty_routing_key is not None
     )
     actions = ActionService(td, store, settings.admins)
+    pagerduty = None
+    if settings.pagerduty_routing_key is not None:
+        pagerduty = PagerDutyNotifier(settings.pagerduty_routing_key, settings.pagerduty_url)
+        resources.push_async_callback(pagerduty.aclose)
+    escalator = Escalator(store, console=settings.td.console, clock=wall_clock, pagerduty=pagerduty)
     poller = Poller(
         td,
         store,
@@ -182,6 +188,7 @@ async def _assemble(
         console=settings.td.console,
         config=poller_config or PollerConfig(poll_seconds=settings.poll_seconds),
         metrics=metrics,
+        escalator=escalator,
     )
     scheduler = AlertScheduler(poller, interval=settings.poll_seconds)
     on_it = OnItService(
@@ -190,6 +197,7 @@ async def _assemble(
         Diagnoser(td, console=settings.td.console),
         console=settings.td.console,
         clock=wall_clock,
+        on_taken=escalator.taken,
     )
     service = Service(
         settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources

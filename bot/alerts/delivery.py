@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -67,6 +67,7 @@ class DeliveryReport:
     posted: int = 0  # messages posted (a digest counts once)
     found: int = 0  # claims found already posted by an earlier holder
     deferred: int = 0  # claims left for a later poll
+    escalated: int = 0  # alerts escalated (bot.alerts.escalation)
     delivered: list[Claim] = field(default_factory=list)
 
 
@@ -90,10 +91,12 @@ class Deliverer:
         clock: Callable[[], datetime],
         config: DeliveryConfig,
         metrics: Metrics | None = None,
+        on_recovered: Callable[[ThreadRef], Awaitable[None]] | None = None,
     ) -> None:
         self._td = td
+        self._on_recovered = on_recovered
         self._store = store
-        self._send = Sender(notifier, pacer, config, metrics)
+        self.sender = Sender(notifier, pacer, config, metrics)
         self._diagnoser = diagnoser
         self._console = console
         self._clock = clock
@@ -171,7 +174,7 @@ class Deliverer:
         for digest in digest_messages([o.attempt for o in ready], console=self._console):
             group = [by_id[a.id] for a in digest.attempts]
             try:
-                ts = await self._send.post(
+                ts = await self.sender.post(
                     channel, digest.message, None, [o.attempt.id for o in group]
                 )
             except NotifyError as exc:
@@ -182,7 +185,7 @@ class Deliverer:
                     done.add(item.claim.id)
                 continue
             report.posted += 1
-            self._send.count("digest")
+            self.sender.count("digest")
             for item in group:
                 # Planned as a new thread; a re-delivered one may have one by now.
                 known = UNKNOWN if item.maybe_posted else None
@@ -223,13 +226,13 @@ class Deliverer:
             parent_status = ThreadStatus.FAILING if recovered is None else ThreadStatus.RECOVERED
         thread_ts = thread.parent_ts if thread is not None else None
         try:
-            ts = await self._send.post(channel, message, thread_ts, [item.attempt.id])
+            ts = await self.sender.post(channel, message, thread_ts, [item.attempt.id])
         except NotifyError as exc:
             # Only this message was refused: the channel itself is fine.
             await self._give_up_or_retry(item, exc)
             return False
         report.posted += 1
-        self._send.count(kind)
+        self.sender.count(kind)
         return await self._record(item, ts, thread_ts, report, parent_status, thread)
 
     # ------------------------------------------------------------ the steps
@@ -273,7 +276,7 @@ class Deliverer:
 
     async def _mark_recovered(self, thread: ThreadRef, success: Attempt) -> None:
         status = ThreadStatus.of(thread)
-        if status is ThreadStatus.FAILING and self._send.notifier.capabilities.updates:
+        if status is ThreadStatus.FAILING and self.sender.notifier.capabilities.updates:
             # The parent is rewritten before the status records it, so a crash
             # in between repeats the (idempotent) update rather than skipping it.
             failed = await self._td.attempt(thread.attempt_id)
@@ -281,8 +284,10 @@ class Deliverer:
             message = failure_parent(
                 failed, diagnosis, console=self._console, recovered=Recovery(success)
             )
-            await self._send.update(thread.channel_id, thread.parent_ts, message)
+            await self.sender.update(thread.channel_id, thread.parent_ts, message)
         if status.failing:
+            if self._on_recovered is not None:
+                await self._on_recovered(thread)  # e.g. resolve its PagerDuty incident
             recovered = ThreadStatus.DIGEST_RECOVERED if status.digest else ThreadStatus.RECOVERED
             await self._store.set_thread(
                 thread.channel_id,
@@ -322,17 +327,17 @@ class Deliverer:
         if item.maybe_posted and await self._find_mark(channel, mark, root, item) is not None:
             return
         try:
-            await self._send.post(channel, alert_diagnosis(found), root, [mark])
+            await self.sender.post(channel, alert_diagnosis(found), root, [mark])
         except NotifyError as exc:  # refused even as plain text: Diagnose still shows it
             log.error("the diagnosis of attempt %s was refused: %s", item.attempt.id, exc)
             return
-        self._send.count("diagnosis")
+        self.sender.count("diagnosis")
 
     async def _find(self, channel: str, item: Outgoing) -> tuple[str, str | None] | None:
         """Where an earlier holder posted this claim's message, if it did."""
         mark = item.attempt.id
         thread = await self._store.get_thread(channel, item.claim.session_id)
-        if thread is not None and self._send.notifier.capabilities.findable:
+        if thread is not None and self.sender.notifier.capabilities.findable:
             ts = await self._find_mark(channel, mark, thread.parent_ts, item)
             if ts is not None:
                 return (ts, None) if ts == thread.parent_ts else (ts, thread.parent_ts)
@@ -346,7 +351,7 @@ class Deliverer:
         since = (
             attempt.finished_at or attempt.created_at or item.claim.claimed_at - timedelta(days=1)
         )
-        return await self._send.find(channel, mark, thread, since - LOOKUP_SKEW)
+        return await self.sender.find(channel, mark, thread, since - LOOKUP_SKEW)
 
     async def _recovered_since(self, item: Outgoing) -> Recovery | None:
         """A later attempt of the session that succeeded (for alerts posted late)."""
