@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.commands.base import Command, CommandError, Scope
-from bot.commands.durations import format_duration
+from bot.commands.durations import format_duration, parse_duration
 from bot.commands.reader import Reader, fold, frag
 from bot.store import PAGERDUTY
 
@@ -156,9 +156,10 @@ def read_escalate(r: Reader, args: list[str]) -> Command | CommandError:
         return Escalate(scope, None)
     if len(args) != 5 or words[1] != "after" or words[3] != "to":
         return CommandError("write `escalate <scope> after <duration> to <target>`", fix)
-    after = r.duration(args[2], "escalate")
-    if isinstance(after, CommandError):
-        return after
+    # Not Reader.duration: its limits are a mute's, and a delay may be seconds.
+    after = parse_duration(words[2])
+    if after is None:
+        return CommandError(f"{frag(args[2])} is not a duration: use 30m, 1h or 90s", fix)
     if not MIN_ESCALATION <= after <= MAX_ESCALATION:
         return CommandError("the delay must be 1 second to 30 days", fix)
     target = PAGERDUTY if words[4] == PAGERDUTY else read_mention(r, args[4], "escalate")

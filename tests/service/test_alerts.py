@@ -6,6 +6,7 @@ import json
 
 from bot.sandbox import Sandbox
 from bot.td import TDClient
+from tests.alerts.chat_fakes import marks_of
 from tests.service.harness import ADMIN, CHANNEL, USER, Running, buttons, texts
 from tests.service.test_actions import assert_confirmed
 
@@ -14,7 +15,7 @@ RECOVERS = "presto_cluster_out_of_memory"  # a lab workflow whose retries succee
 
 
 def marked(bot: Running) -> list[dict[str, object]]:
-    """Every post the poller made: alerts and the diagnosis replies that follow them."""
+    """Every post the poller made: alerts and the replies marked after them ("<id>:<what>")."""
     return [
         c.body
         for c in bot.slack.calls("/api/chat.postMessage")
@@ -23,7 +24,8 @@ def marked(bot: Running) -> list[dict[str, object]]:
 
 
 def alerts(bot: Running) -> list[dict[str, object]]:
-    return [m for m in marked(bot) if not str(m["metadata"]).count(":diagnosis")]
+    """The alerts themselves: not the replies that follow them (diagnosis, escalation)."""
+    return [m for m in marked(bot) if not any(":" in mark for mark in marks_of(m))]
 
 
 async def failed_run(bot: Running, sandbox: Sandbox) -> str:
