@@ -126,3 +126,16 @@ async def test_pagerduty_trigger_acknowledge_resolve_once_each_with_one_key(
     await bot.service.poller.poll_once()
     await bot.service.poller.poll_once()
     assert pagerduty.actions() == [("trigger", key), ("acknowledge", key), ("resolve", key)]
+
+
+async def test_a_refused_pagerduty_event_is_said_in_the_thread(
+    paging_bot: Running, sandbox: Sandbox, pagerduty: FakePagerDuty
+) -> None:
+    bot = paging_bot
+    await bot.ask(f"escalate {LAB}/{RECOVERS} after 1s to pagerduty")
+    await failed_run(bot, sandbox)
+    pagerduty.fail_next(400)
+    await past_the_delay(bot)
+    [escalation] = escalations(bot)
+    assert "PagerDuty refused the escalation: PagerDuty answered 400" in str(escalation["blocks"])
+    assert pagerduty.events == [] and len(pagerduty.attempts) == 1  # no retry of a 400
