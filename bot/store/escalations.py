@@ -29,7 +29,8 @@ from sqlalchemy import (
 
 from bot.store import tables
 from bot.store.database import Database, Repository
-from bot.store.ownership import on_it
+from bot.store.deliveries import thread_ref
+from bot.store.ownership import on_it, set_scoped
 from bot.store.tables import ANY_WORKFLOW, UTCDateTime, metadata
 from bot.store.values import AlertKind, ThreadRef
 
@@ -107,24 +108,11 @@ class Escalations(Repository):
         now: datetime | None = None,
     ) -> bool:
         """Set (``(after, target)``) or remove (None) the scope's rule; False: none to remove."""
-        key = workflow or ANY_WORKFLOW
-        t = escalation_rules
-        if rule is None:
-            return await self._db.delete(t, t.c.project == project, t.c.workflow == key)
-        after, target = rule
-        values = {
-            "after_seconds": int(after.total_seconds()),
-            "target": target,
-            "set_by": set_by,
-            "set_at": self._db.at(now),
-        }
-        statement = (
-            self._db.insert(t)
-            .values(project=project, workflow=key, **values)
-            .on_conflict_do_update(index_elements=[t.c.project, t.c.workflow], set_=values)
-        )
-        await self._db.execute(statement)
-        return True
+        values = None
+        if rule is not None:
+            after, target = rule
+            values = {"after_seconds": int(after.total_seconds()), "target": target}
+        return await set_scoped(self._db, escalation_rules, project, workflow, values, set_by, now)
 
     async def rules(self) -> list[EscalationRule]:
         t = escalation_rules
@@ -163,7 +151,7 @@ class Escalations(Repository):
         for row in rows:
             rule = rules.get((row.project, row.workflow)) or rules.get((row.project, ANY_WORKFLOW))
             if rule is not None and row.delivered_at + rule.after <= at:
-                found.append(Due(_thread(row), rule, row.delivered_at))
+                found.append(Due(thread_ref(row), rule, row.delivered_at))
         return found
 
     async def claim(
@@ -221,17 +209,4 @@ def _same_thread(t: Table, th: Table) -> ColumnElement[bool]:
 def _rule(row: Row[Any]) -> EscalationRule:
     return EscalationRule(
         row.project, row.workflow or None, timedelta(seconds=row.after_seconds), row.target
-    )
-
-
-def _thread(row: Row[Any]) -> ThreadRef:
-    return ThreadRef(
-        channel_id=row.channel_id,
-        session_id=row.session_id,
-        parent_ts=row.parent_ts,
-        status=row.status,
-        attempt_id=row.attempt_id,
-        project=row.project,
-        workflow=row.workflow,
-        updated_at=row.updated_at,
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Column, PrimaryKeyConstraint, Row, String, Table, Text, or_, select
 
-from bot.store.database import Repository
+from bot.store.database import Database, Repository
 from bot.store.tables import ANY_WORKFLOW, UTCDateTime, metadata
 
 _ID = 64
@@ -74,18 +74,8 @@ class Ownership(Repository):
         now: datetime | None = None,
     ) -> bool:
         """Replace the scope's owners (none: remove them); False when it had none to remove."""
-        key = workflow or ANY_WORKFLOW
-        t = scope_owners
-        if not owners:
-            return await self._db.delete(t, t.c.project == project, t.c.workflow == key)
-        values = {"owners": " ".join(owners), "set_by": set_by, "set_at": self._db.at(now)}
-        statement = (
-            self._db.insert(t)
-            .values(project=project, workflow=key, **values)
-            .on_conflict_do_update(index_elements=[t.c.project, t.c.workflow], set_=values)
-        )
-        await self._db.execute(statement)
-        return True
+        values = {"owners": " ".join(owners)} if owners else None
+        return await set_scoped(self._db, scope_owners, project, workflow, values, set_by, now)
 
     async def all_owners(self) -> list[ScopeOwners]:
         t = scope_owners
@@ -141,3 +131,30 @@ def _owners(row: Row[Any]) -> ScopeOwners:
         set_by=row.set_by,
         set_at=row.set_at,
     )
+
+
+async def set_scoped(
+    db: Database,
+    table: Table,
+    project: str,
+    workflow: str | None,
+    values: dict[str, Any] | None,
+    set_by: str,
+    now: datetime | None,
+) -> bool:
+    """Set a scope's row of ``table`` (keyed by project and workflow), or remove it (None).
+
+    False when there was nothing to remove.
+    """
+    key = workflow or ANY_WORKFLOW
+    t = table
+    if values is None:
+        return await db.delete(t, t.c.project == project, t.c.workflow == key)
+    values = {**values, "set_by": set_by, "set_at": db.at(now)}
+    statement = (
+        db.insert(t)
+        .values(project=project, workflow=key, **values)
+        .on_conflict_do_update(index_elements=[t.c.project, t.c.workflow], set_=values)
+    )
+    await db.execute(statement)
+    return True

@@ -19,15 +19,21 @@ def pagerduty() -> Iterator[FakePagerDuty]:
         yield fake
 
 
+class Waits(list[float]):
+    """The backoff waits the notifier asked for, instead of sleeping them."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 @pytest.fixture
-async def notifier(pagerduty: FakePagerDuty) -> AsyncIterator[PagerDutyNotifier]:
-    waits: list[float] = []
+def waits() -> Waits:
+    return Waits()
 
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
 
-    sent = PagerDutyNotifier(ROUTING_KEY, pagerduty.url, tries=4, backoff=0.5, sleep=sleep)
-    sent.waits = waits  # type: ignore[attr-defined]
+@pytest.fixture
+async def notifier(pagerduty: FakePagerDuty, waits: Waits) -> AsyncIterator[PagerDutyNotifier]:
+    sent = PagerDutyNotifier(ROUTING_KEY, pagerduty.url, tries=4, backoff=0.5, sleep=waits)
     yield sent
     await sent.aclose()
 
@@ -60,12 +66,12 @@ async def test_trigger_acknowledge_resolve_share_one_dedup_key(
 
 
 async def test_429_and_500_are_retried_with_backoff(
-    pagerduty: FakePagerDuty, notifier: PagerDutyNotifier
+    pagerduty: FakePagerDuty, notifier: PagerDutyNotifier, waits: Waits
 ) -> None:
     pagerduty.fail_next(429, 500, 503)
     await notifier.post("tdbot", ALERT, marks=["k1"])
     assert pagerduty.actions() == [("trigger", "k1")] and len(pagerduty.attempts) == 4
-    assert notifier.waits == [0.5, 1.0, 2.0]  # type: ignore[attr-defined]
+    assert waits == [0.5, 1.0, 2.0]
 
 
 async def test_a_bad_event_is_a_clear_permanent_error(

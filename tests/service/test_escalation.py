@@ -7,7 +7,6 @@ The delay is a second of real time: the served bot's store runs on the wall cloc
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.service.harness import CHANNEL, USER, Running, running_service, texts
 from tests.service.test_alerts import LAB, RECOVERS, alerts, failed_run
-from tests.service.test_ownership import _button
+from tests.service.test_ownership import button_of, retry_in_td
 
 ONCALL = "S0ONCALL01"
 DELAY = 1.0  # seconds, as `after 1s`
@@ -63,7 +62,9 @@ async def test_a_claimed_alert_does_not_escalate(
     [alert] = alerts(bot)
     thread = await bot.service.store.get_thread(CHANNEL, (await td.attempt(failed)).session_id)
     assert thread is not None
-    await bot.click(_button(alert["blocks"], "tdbot.on_it"), user=USER, message_ts=thread.parent_ts)
+    await bot.click(
+        button_of(alert["blocks"], "tdbot.on_it"), user=USER, message_ts=thread.parent_ts
+    )
     await bot.slack.wait_for("/api/chat.update", timeout=15)
     await past_the_delay(bot)
     assert escalations(bot) == []
@@ -112,16 +113,11 @@ async def test_pagerduty_trigger_acknowledge_resolve_once_each_with_one_key(
     [alert] = alerts(bot)
     thread = await bot.service.store.get_thread(CHANNEL, attempt.session_id)
     assert thread is not None
-    await bot.click(_button(alert["blocks"], "tdbot.on_it"), user=USER, message_ts=thread.parent_ts)
-    await bot.slack.wait_for("/api/chat.update", timeout=15)
-    assert attempt.workflow.id is not None
-    await td.start_attempt(
-        attempt.workflow.id,
-        attempt.session_time_text,
-        attempt.params,
-        retry_attempt_name=f"retry-{uuid.uuid4().hex[:8]}",
-        resume_failed_attempt_id=attempt.id,
+    await bot.click(
+        button_of(alert["blocks"], "tdbot.on_it"), user=USER, message_ts=thread.parent_ts
     )
+    await bot.slack.wait_for("/api/chat.update", timeout=15)
+    await retry_in_td(td, failed)
     sandbox.advance(600)
     await bot.service.poller.poll_once()
     await bot.service.poller.poll_once()

@@ -30,15 +30,7 @@ async def test_owners_are_mentioned_on_failure_and_not_on_recovery(
     assert f"*Owners:* <@{OWNER}> <!subteam^{GROUP}>" in str(alert["blocks"])
     assert "<!channel>" not in str(alert) and "<!here>" not in str(alert)
 
-    attempt = await td.attempt(failed)
-    assert attempt.workflow.id is not None
-    await td.start_attempt(
-        attempt.workflow.id,
-        attempt.session_time_text,
-        attempt.params,
-        retry_attempt_name=f"retry-{uuid.uuid4().hex[:8]}",
-        resume_failed_attempt_id=attempt.id,
-    )
+    await retry_in_td(td, failed)
     sandbox.advance(600)
     await bot.service.poller.poll_once()
     await bot.service.poller.poll_once()
@@ -48,6 +40,19 @@ async def test_owners_are_mentioned_on_failure_and_not_on_recovery(
     for sent in (update.body, recovery):
         assert OWNER not in str(sent) and GROUP not in str(sent)
     assert recovery["channel"] == CHANNEL and recovery["thread_ts"] == alert_ts(bot)
+
+
+async def retry_in_td(td: TDClient, attempt_id: str) -> None:
+    """Retry the failed tasks at TD, as the Retry button would."""
+    attempt = await td.attempt(attempt_id)
+    assert attempt.workflow.id is not None
+    await td.start_attempt(
+        attempt.workflow.id,
+        attempt.session_time_text,
+        attempt.params,
+        retry_attempt_name=f"retry-{uuid.uuid4().hex[:8]}",
+        resume_failed_attempt_id=attempt.id,
+    )
 
 
 def alert_ts(bot: Running) -> str:
@@ -67,7 +72,7 @@ async def test_an_owner_typed_without_slack_markup_is_refused(bot: Running) -> N
     assert "There is no project" in texts(unknown)
 
 
-def _button(blocks: Any, action_id: str) -> dict[str, Any]:
+def button_of(blocks: Any, action_id: str) -> dict[str, Any]:
     for block in blocks:
         for element in block.get("elements", ()) if block["type"] == "actions" else ():
             if element["action_id"] == action_id:
@@ -83,14 +88,14 @@ async def test_on_it_edits_the_parent_and_a_takeover_is_recorded(
     thread = await bot.service.store.get_thread(CHANNEL, (await td.attempt(failed)).session_id)
     assert thread is not None
     ts = thread.parent_ts
-    on_it = _button(alert["blocks"], "tdbot.on_it")
+    on_it = button_of(alert["blocks"], "tdbot.on_it")
     assert on_it["text"]["text"] == "I'm on it"
 
     await bot.click(on_it, user=USER, message_ts=ts)
     [taken] = await bot.slack.wait_for("/api/chat.update", timeout=15)
     assert taken.body["ts"] == ts
     assert f"<@{USER}> is on it since" in str(taken.body["blocks"])
-    release = _button(taken.body["blocks"], "tdbot.release")
+    release = button_of(taken.body["blocks"], "tdbot.release")
     holder = await bot.service.store.on_it(CHANNEL, thread.session_id)
     assert holder is not None and holder.user_id == USER
 
@@ -99,7 +104,7 @@ async def test_on_it_edits_the_parent_and_a_takeover_is_recorded(
     [note] = await bot.slack.wait_for(hook, timeout=15)
     assert note.body["response_type"] == "ephemeral"
     assert f"<@{USER}> is on it since" in texts(note)
-    take_over = _button(note.body["blocks"], "tdbot.take_over")
+    take_over = button_of(note.body["blocks"], "tdbot.take_over")
     await bot.click(take_over, user=ADMIN, ephemeral=True)
     [_, moved] = await bot.slack.wait_for("/api/chat.update", n=2, timeout=15)
     assert f"<@{ADMIN}> is on it since" in str(moved.body["blocks"])
@@ -108,7 +113,7 @@ async def test_on_it_edits_the_parent_and_a_takeover_is_recorded(
     assert f"<@{ADMIN}> took this over from <@{USER}>" in texts(record)
 
     # The holder releases it: the button is I'm on it again.
-    await bot.click(_button(moved.body["blocks"], "tdbot.release"), user=ADMIN, message_ts=ts)
+    await bot.click(button_of(moved.body["blocks"], "tdbot.release"), user=ADMIN, message_ts=ts)
     [*_, freed] = await bot.slack.wait_for("/api/chat.update", n=3, timeout=15)
-    assert _button(freed.body["blocks"], "tdbot.on_it")["text"]["text"] == "I'm on it"
+    assert button_of(freed.body["blocks"], "tdbot.on_it")["text"]["text"] == "I'm on it"
     assert await bot.service.store.on_it(CHANNEL, thread.session_id) is None
