@@ -171,7 +171,11 @@ class Deliverer:
             else:
                 ready.append(item)
         by_id = {o.attempt.id: o for o in ready}
-        for digest in digest_messages([o.attempt for o in ready], console=self._console):
+        owners: dict[str, None] = {}
+        for scope in sorted({(o.claim.project, o.claim.workflow) for o in ready}):
+            owners.update(dict.fromkeys(await self._store.owners_for(*scope)))
+        attempts = [o.attempt for o in ready]
+        for digest in digest_messages(attempts, console=self._console, owners=list(owners)):
             group = [by_id[a.id] for a in digest.attempts]
             try:
                 ts = await self.sender.post(

@@ -142,31 +142,39 @@ def recovery_reply(attempt: Attempt, *, console: str | None) -> Message:
     )
 
 
-def digest_messages(attempts: Sequence[Attempt], *, console: str | None) -> list[Digest]:
-    """Many failures for one channel in one poll: a line each, as few short messages as fit."""
+def digest_messages(
+    attempts: Sequence[Attempt], *, console: str | None, owners: Sequence[str] = ()
+) -> list[Digest]:
+    """Many failures for one channel in one poll: a line each, as few short messages as fit.
+
+    ``owners``: of the scopes listed, mentioned once in each message.
+    """
     digests: list[Digest] = []
     batch: list[_View] = []
     size = 0
     for view in (_View(a, None, console) for a in attempts):
         seen = md.visible(view.digest_line())
         if batch and (len(batch) >= DIGEST_ITEMS or size + seen > _DIGEST_VISIBLE):
-            digests.append(_digest(batch))
+            digests.append(_digest(batch, owners))
             batch, size = [], 0
         batch.append(view)
         size += seen + 1
     if batch:
-        digests.append(_digest(batch))
+        digests.append(_digest(batch, owners))
     return digests
 
 
-def _digest(views: Sequence[_View]) -> Digest:
+def _digest(views: Sequence[_View], owners: Sequence[str]) -> Digest:
     title = f"{len(views)} workflow runs failed"
     names = ", ".join(sorted({v.where for v in views}))
     message = Message(
         title=title,
         text=f"{title}: {names}",
         emoji=":x:",
-        sections=md.pack(v.digest_line() for v in views),
+        sections=(
+            *md.pack(v.digest_line() for v in views),
+            *views[0].ownership_lines(AlertOwnership(tuple(owners))),
+        ),
         context=("Later attempts of these sessions are posted in this thread.",),
         secrets=tuple(s for v in views for s in v.secrets),
     )

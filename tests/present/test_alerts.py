@@ -199,7 +199,8 @@ def test_thread_replies() -> None:
 
 def test_digest_splits_into_messages_within_limits() -> None:
     many = [attempt(str(1000 + i), workflow=f"wf_{i:03d}" + "x" * 60) for i in range(95)]
-    digests = digest_messages(many, console=CONSOLE)
+    owners = tuple(f"U{i:08d}" for i in range(30))
+    digests = digest_messages(many, console=CONSOLE, owners=owners)
     assert [a.id for d in digests for a in d.attempts] == [a.id for a in many]
     for d in digests:
         assert len(d.attempts) <= DIGEST_ITEMS
@@ -207,6 +208,7 @@ def test_digest_splits_into_messages_within_limits() -> None:
         assert len(m.blocks) <= limits.MAX_BLOCKS
         assert len(all_text(m.blocks)) <= limits.TOTAL_CHARS
         assert visible_chars(m.blocks) <= PARENT_VISIBLE
+        assert "*Owners:* <@U00000000>" in all_text(m.blocks)
         assert f"{len(d.attempts)} workflow runs failed" in m.text
         assert all(a.workflow.name in all_text(m.blocks) for a in d.attempts)
 
