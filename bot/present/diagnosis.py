@@ -28,7 +28,7 @@ SOURCE_LABEL: dict[EvidenceSource, str] = {
     "job_cmdout": "TD job output",
     "task_log": "task log",
 }
-_RETRY_EMOJI = {
+RETRY_EMOJI = {
     RetryAdvice.YES: ":repeat:",
     RetryAdvice.NO: ":no_entry:",
     RetryAdvice.AFTER_FIX: ":wrench:",
@@ -40,7 +40,7 @@ _RETRY_EMOJI = {
 def retry_lines(retry: RetryAdvice, line: str, note: str, secrets: Sequence[str] = ()) -> list[str]:
     """The advice in one line of tdbot's own; the note when it says which retry helps."""
     advice = line or note or retry.label.capitalize() + "."
-    lines = [f"{_RETRY_EMOJI[retry]} {md.bold('Retry:')} {md.text(advice, 600, secrets=secrets)}"]
+    lines = [f"{RETRY_EMOJI[retry]} {md.bold('Retry:')} {md.text(advice, 600, secrets=secrets)}"]
     # Only a retry that may help has a "which one" worth a second line.
     if line and note and note != line and retry in (RetryAdvice.YES, RetryAdvice.DEPENDS):
         lines.append(f"_{md.text(note, 600, secrets=secrets)}_")
