@@ -43,7 +43,7 @@ def retry_lines(retry: RetryAdvice, line: str, note: str, secrets: Sequence[str]
     lines = [f"{RETRY_EMOJI[retry]} {md.bold('Retry:')} {md.text(advice, 600, secrets=secrets)}"]
     # Only a retry that may help has a "which one" worth a second line.
     if line and note and note != line and retry in (RetryAdvice.YES, RetryAdvice.DEPENDS):
-        lines.append(f"_{md.text(note, 600, secrets=secrets)}_")
+        lines.append(f"{md.bold('Which retry:')} {md.text(note, 600, secrets=secrets)}")
     return lines
 
 
