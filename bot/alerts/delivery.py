@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.aio import bounded_map
 from bot.alerts.diagnoser import Diagnoser
-from bot.alerts.pacing import ChannelPacer, backoff_seconds
+from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer
+from bot.alerts.pacing import ChannelPacer
 from bot.alerts.plan import ThreadStatus
 from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
 from bot.diagnosis import Diagnosis
@@ -47,28 +47,6 @@ log = logging.getLogger(__name__)
 # Slack and TD clocks differ; a lost post is looked for from a little before
 # the attempt finished (an alert cannot be older than its failure).
 LOOKUP_SKEW = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A leased claim and what is needed to write its message."""
-
-    claim: Claim
-    attempt: Attempt
-    diagnosis: Diagnosis | None
-
-    @property
-    def maybe_posted(self) -> bool:
-        return self.claim.tries > 1
-
-
-@dataclass
-class DeliveryReport:
-    posted: int = 0  # messages posted (a digest counts once)
-    found: int = 0  # claims found already posted by an earlier holder
-    deferred: int = 0  # claims left for a later poll
-    escalated: int = 0  # alerts escalated (bot.alerts.escalation)
-    delivered: list[Claim] = field(default_factory=list)
 
 
 class _Unknown:
@@ -101,6 +79,7 @@ class Deliverer:
         self._console = console
         self._clock = clock
         self._config = config
+        self._later = Postponer(store, config, clock)
 
     async def taken_over(self, now: datetime, *, concurrency: int = 8) -> list[Outgoing]:
         """Lease the claims due for another try and load what their messages need."""
@@ -136,7 +115,9 @@ class Deliverer:
                 blocked |= await self._digests(channel, digests, report, done)
             for item in singles:
                 if item.claim.session_id in blocked:
-                    await self._defer(item, "an earlier alert of this session is not posted yet")
+                    await self._later.defer(
+                        item, "an earlier alert of this session is not posted yet"
+                    )
                     report.deferred += 1
                     done.add(item.claim.id)
                     continue
@@ -150,9 +131,11 @@ class Deliverer:
                 if item.claim.id in done:
                     continue
                 if stop.error is not None:
-                    await self._give_up_or_retry(item, stop.error)
+                    await self._later.give_up_or_retry(item, stop.error)
                 else:
-                    await self._store.mark_failed(item.claim, stop.reason, self._at(stop.delay))
+                    await self._store.mark_failed(
+                        item.claim, stop.reason, self._later.at(stop.delay)
+                    )
                 report.deferred += 1
 
     async def _digests(
@@ -183,7 +166,7 @@ class Deliverer:
                 )
             except NotifyError as exc:
                 for item in group:
-                    await self._give_up_or_retry(item, exc)
+                    await self._later.give_up_or_retry(item, exc)
                     blocked.add(item.claim.session_id)
                     report.deferred += 1
                     done.add(item.claim.id)
@@ -209,7 +192,7 @@ class Deliverer:
         parent_status = ThreadStatus.FAILING
         if item.claim.kind is AlertKind.RECOVERY:
             if thread is None:
-                await self._defer(item, "the session's alert thread does not exist yet")
+                await self._later.defer(item, "the session's alert thread does not exist yet")
                 return False
             message = recovery_reply(item.attempt, console=self._console)
             kind = "recovery"
@@ -233,7 +216,7 @@ class Deliverer:
             ts = await self.sender.post(channel, message, thread_ts, [item.attempt.id])
         except NotifyError as exc:
             # Only this message was refused: the channel itself is fine.
-            await self._give_up_or_retry(item, exc)
+            await self._later.give_up_or_retry(item, exc)
             return False
         report.posted += 1
         self.sender.count(kind)
@@ -270,7 +253,7 @@ class Deliverer:
                 status = ThreadStatus.DIGEST if digest else ThreadStatus.FAILING
                 await self._set_thread(claim, thread_ts, status, item.attempt.id)
         except TDError as exc:
-            await self._defer(item, f"posted, but the follow-up failed: {exc}")
+            await self._later.defer(item, f"posted, but the follow-up failed: {exc}")
             return False
         if claim.kind is AlertKind.FAILURE and item.diagnosis is not None:
             await self._follow_with_diagnosis(item, item.diagnosis, thread_ts or ts)
@@ -382,38 +365,13 @@ class Deliverer:
             return None
         except TDError as exc:
             await self._store.mark_failed(
-                claim, f"TD: {exc}", self._at(self._retry_seconds(claim.tries))
+                claim, f"TD: {exc}", self._later.at(self._later.retry_seconds(claim.tries))
             )
             return None
         diagnosis = (
             await self._diagnoser.one(attempt.id) if claim.kind is AlertKind.FAILURE else None
         )
         return Outgoing(claim, attempt, diagnosis)
-
-    # ------------------------------------------------------------ bookkeeping
-
-    async def _defer(self, item: Outgoing, reason: str, *, permanent: bool = False) -> None:
-        """Leave the claim for a later poll, with backoff; give up after too many tries."""
-        limit = self._config.max_tries_permanent if permanent else self._config.max_tries
-        delay = None if item.claim.tries >= limit else self._retry_seconds(item.claim.tries)
-        if delay is None:
-            log.error(
-                "giving up the alert of attempt %s to %s after %d tries: %s",
-                item.attempt.id,
-                item.claim.channel_id,
-                item.claim.tries,
-                reason,
-            )
-        await self._store.mark_failed(item.claim, reason, self._at(delay))
-
-    async def _give_up_or_retry(self, item: Outgoing, exc: NotifyError) -> None:
-        await self._defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)
-
-    def _retry_seconds(self, tries: int) -> float:
-        return backoff_seconds(tries, base=self._config.retry_base, cap=self._config.retry_cap)
-
-    def _at(self, delay: float | None) -> datetime | None:
-        return None if delay is None else self._clock() + timedelta(seconds=delay)
 
 
 def diagnosis_mark(attempt_id: str) -> str:

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.alerts.delivery import Deliverer, DeliveryReport, Outgoing
+from bot.alerts.delivery import Deliverer
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.escalation import Escalator
 from bot.alerts.feed import PAGE_SIZE, read_feed
 from bot.alerts.ops import AlertPathWatch
+from bot.alerts.outgoing import DeliveryReport, Outgoing
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import Subscribers, plan_alerts
 from bot.alerts.sender import DeliveryConfig
