@@ -60,13 +60,15 @@ SUBCOMMANDS: tuple[Declared, ...] = (
         "/td retry 98765",
         read_retry,
         confirm,
+        names=True,
     ),
     Subcommand(
         "kill",
-        "/td kill <attempt_id | attempt URL> | kill job <job_id | job URL>",
+        "/td kill <attempt_id | attempt URL | project/workflow> | kill job <job_id | job URL>",
         "admins: kill a running attempt or job",
         "/td kill job 12345",
         read_kill,
         confirm,
+        names=True,
     ),
 )

@@ -50,6 +50,7 @@ from bot.commands.lookups import (
     read_sessions,
     read_timeline,
 )
+from bot.commands.names import ByName
 from bot.commands.parser import Grammar
 from bot.commands.spec import Subcommand
 from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
@@ -59,6 +60,7 @@ __all__ = [
     "JOB_STATUSES",
     "MAX_LIMIT",
     "AttemptTarget",
+    "ByName",
     "Command",
     "CommandError",
     "ConsoleLink",
