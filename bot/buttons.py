@@ -5,7 +5,8 @@ Slack layer (``bot/slack/actions.py``) registers one listener per id and reads
 one value format with ``command_of``. A button's ``value`` is compact JSON:
 
 - ``tdbot.diagnose``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
-- ``tdbot.retry_failed``: ``{"attempt_id": "123"}``, resuming the failed tasks
+- ``tdbot.retry_failed``: ``{"attempt_id": "123"}``, resuming the failed tasks, plus
+  ``"from": "+wf+task"`` to rerun from a task and ``"params": {"k": "v"}`` to override params
 - ``tdbot.retry_queued``: ``{"attempt_id": "123"}``, the same with TD's ``allowQueueing``
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
-from bot.actions import Target, confirm_prompt
+from bot.actions import RetryPlan, Target, confirm_prompt
 from bot.commands import (
     AttemptTarget,
     Command,
@@ -57,7 +58,7 @@ class ActionId(StrEnum):
 def _button(
     action_id: ActionId,
     label: str,
-    payload: dict[str, str | None],
+    payload: dict[str, Any],
     *,
     style: Literal["primary", "danger"] | None = None,
     confirm: Confirm | None = None,
@@ -84,15 +85,21 @@ def diagnose_job_button(job_id: str) -> Button:
     return _button(ActionId.DIAGNOSE, "Diagnose", {"job_id": job_id})
 
 
-def action_button(kind: ActionKind, target: Target) -> Button:
-    """The button that retries or kills ``target``, behind its confirmation dialog."""
-    prompt = confirm_prompt(kind, target)
+def action_button(kind: ActionKind, target: Target, plan: RetryPlan | None = None) -> Button:
+    """The button that retries or kills ``target``, behind its confirmation dialog; a
+    retry's ``plan`` (from a task, with params) travels in the value."""
+    prompt = confirm_prompt(kind, target, plan)
     action_id, style = _ACTING[ActionKind(kind)]
     key = "job_id" if kind is ActionKind.KILL_JOB else "attempt_id"
+    payload: dict[str, Any] = {key: target.id}
+    if plan is not None and plan.from_task is not None:
+        payload["from"] = plan.from_task
+    if plan is not None and plan.changes:
+        payload["params"] = {change.key: change.text for change in plan.changes}
     return _button(
         action_id,
         prompt.confirm,
-        {key: target.id},
+        payload,
         style=style,
         confirm=Confirm(prompt.title, prompt.text, prompt.confirm, prompt.deny),
     )
@@ -173,7 +180,15 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
         case ActionId.DIAGNOSE:
             return Diagnose(AttemptTarget(str(payload["attempt_id"])))
         case ActionId.RETRY_FAILED:
-            return Retry(str(payload["attempt_id"]))
+            params = payload.get("params") or {}
+            from_task = payload.get("from")
+            if not isinstance(params, dict) or not isinstance(from_task, str | None):
+                return None
+            return Retry(
+                str(payload["attempt_id"]),
+                from_task=from_task,
+                params=tuple((str(k), str(v)) for k, v in params.items()),
+            )
         case ActionId.RETRY_QUEUED:
             return Retry(str(payload["attempt_id"]), queue=True)
         case ActionId.KILL if job_id:

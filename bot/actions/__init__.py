@@ -10,7 +10,9 @@ from bot.actions.keys import COMMAND_WINDOW, action_key_for_button, action_key_f
 from bot.actions.outcome import ActionOutcome, OutcomeKind, mention
 from bot.actions.prompts import ConfirmPrompt, Target, confirm_prompt, session_time_text
 from bot.actions.ratelimit import EXPENSIVE, RateDecision, RateLimiter
-from bot.actions.service import RETRY_NAME_PREFIX, ActionService
+from bot.actions.retry import RetryPreview
+from bot.actions.retry_plan import RETRY_NAME_PREFIX, NoSuchTask, ParamChange, RetryPlan
+from bot.actions.service import ActionService
 
 __all__ = [
     "COMMAND_WINDOW",
@@ -21,9 +23,13 @@ __all__ = [
     "ActionOutcome",
     "ActionService",
     "ConfirmPrompt",
+    "NoSuchTask",
     "OutcomeKind",
+    "ParamChange",
     "RateDecision",
     "RateLimiter",
+    "RetryPlan",
+    "RetryPreview",
     "Target",
     "action_key_for_button",
     "action_key_for_command",

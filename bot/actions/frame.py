@@ -48,6 +48,8 @@ class ActionRequest:
     thread_ts: str | None
     key: str
     allow_queueing: bool = False  # a retry: let TD queue it when at the attempt limit
+    from_task: str | None = None  # a retry: rerun from this task (resume mode from)
+    params: tuple[tuple[str, str], ...] = ()  # a retry: params overriding the attempt's
 
     @property
     def what(self) -> str:

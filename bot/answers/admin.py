@@ -9,13 +9,13 @@ record and nothing sent to TD. What an action came to is worded by
 
 from __future__ import annotations
 
-from bot.actions import action_key_for_command
+from bot.actions import NoSuchTask, action_key_for_command
 from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
 from bot.answers.services import Services, Unavailable
 from bot.commands import Kill, KillJob, Retry, Subcommand, read_kill, read_retry
 from bot.message import Message
-from bot.present.actions import confirmation, outcome_reply
+from bot.present.actions import confirmation, no_such_task, outcome_reply
 from bot.store import ActionKind
 
 
@@ -49,14 +49,20 @@ async def confirm(
             action_key=key,
         )
         return outcome_reply(refused)
+    if isinstance(command, Retry) and (command.from_task or command.params):
+        preview = await actions.preview_retry(command)
+        if isinstance(preview, NoSuchTask):
+            return no_such_task(target_id, preview)
+        return confirmation(kind, preview.target, preview.plan)
     return confirmation(kind, await actions.describe_target(kind, target_id))
 
 
 SUBCOMMANDS: tuple[Declared, ...] = (
     Subcommand(
         "retry",
-        "/td retry <attempt_id | attempt URL>",
-        "admins: retry the failed tasks of an attempt",
+        "/td retry <attempt_id | attempt URL | project/workflow> [from <+task>] "
+        "[with <key>=<value> ...]",
+        "admins: retry the failed tasks of an attempt, or rerun from a task, with params changed",
         "/td retry 98765",
         read_retry,
         confirm,

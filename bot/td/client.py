@@ -272,12 +272,15 @@ class TDClient(V3Api):
         *,
         retry_attempt_name: str | None = None,
         resume_failed_attempt_id: int | str | None = None,
+        resume_from_task: str | None = None,
         allow_queueing: bool = False,
     ) -> Attempt:
         """Start a session, or retry one (same ``session_time``, a new attempt name).
 
         With ``resume_failed_attempt_id`` only the tasks that did not succeed run
-        again. A named attempt is idempotent on TD (one per session and name), so
+        again (resume mode ``failed``); with ``resume_from_task`` too, everything
+        from that task (its full name, ``+wf+task``) on runs again (mode ``from``).
+        A named attempt is idempotent on TD (one per session and name), so
         it is sent again after a timeout or a 5xx, and a 409 whose attempt carries
         our name is that attempt: it is returned. Raises ``AttemptConflict`` with
         the existing attempt when the session time is taken under another name
@@ -302,7 +305,15 @@ class TDClient(V3Api):
                     "a retry of an existing session must have a new attempt name"
                 )
             resumed = check.entity_id(resume_failed_attempt_id, "resume_failed_attempt_id")
-            body["resume"] = {"mode": "failed", "attemptId": resumed}
+            if resume_from_task is None:
+                body["resume"] = {"mode": "failed", "attemptId": resumed}
+            else:
+                start = check.name(resume_from_task, "resume_from_task")
+                body["resume"] = {"mode": "from", "attemptId": resumed, "from": start}
+        elif resume_from_task is not None:
+            raise ValueError(
+                "resume_from_task needs resume_failed_attempt_id: the attempt it is in"
+            )
         if not isinstance(allow_queueing, bool):
             raise ValueError(f"allow_queueing must be a bool, got {allow_queueing!r}")
         if allow_queueing:
