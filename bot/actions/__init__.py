@@ -5,7 +5,13 @@ Plain domain code (no Slack): the Slack layer derives an action key
 ``RateLimiter``, shows ``confirm_prompt`` and posts the ``ActionOutcome``.
 """
 
-from bot.actions.follow import FOLLOW_INTERVAL, FOLLOW_TIMEOUT, end_message, follow_attempt
+from bot.actions.follow import (
+    FOLLOW_INTERVAL,
+    FOLLOW_TIMEOUT,
+    describe_attempt,
+    end_message,
+    follow_attempt,
+)
 from bot.actions.keys import COMMAND_WINDOW, action_key_for_button, action_key_for_command
 from bot.actions.outcome import ActionOutcome, OutcomeKind, mention
 from bot.actions.prompts import ConfirmPrompt, Target, confirm_prompt, session_time_text
@@ -34,6 +40,7 @@ __all__ = [
     "action_key_for_button",
     "action_key_for_command",
     "confirm_prompt",
+    "describe_attempt",
     "end_message",
     "follow_attempt",
     "mention",

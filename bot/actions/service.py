@@ -153,6 +153,18 @@ class ActionService(RetryActions):
             ActionRequest(kind, user_id, target, channel_id, thread_ts, action_key), body
         )
 
+    async def watch(
+        self, attempt_id: str, *, channel_id: str, thread_ts: str | None, user_id: str
+    ) -> None:
+        """Have the end of ``attempt_id`` (started from chat) posted in that thread
+        (``bot.watch``); a failure to record it costs only that post."""
+        try:
+            await self._store.add_watch(
+                attempt_id, channel_id=channel_id, thread_ts=thread_ts, started_by=user_id
+            )
+        except Exception:
+            log.exception("could not record the watch of attempt %s", attempt_id)
+
     async def follow_attempt(
         self,
         attempt_id: str,

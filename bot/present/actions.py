@@ -16,6 +16,7 @@ from bot.actions import (
     RetryPlan,
     Target,
     confirm_prompt,
+    describe_attempt,
     end_message,
 )
 from bot.buttons import action_button, queue_button
@@ -132,4 +133,18 @@ def followed_end(attempt: Attempt) -> Message:
         emoji=fmt.ATTEMPT_EMOJI[attempt.status],
         header=False,
         sections=(end_message(attempt),),
+    )
+
+
+def watched_success(attempt: Attempt) -> Message:
+    """A rerun started from Slack succeeded: said in the thread it was started from."""
+    end = attempt.finished_at
+    took = fmt.duration(fmt.span(attempt.created_at, end, end) if end else None)
+    title = f"Attempt {attempt.id} (#{attempt.index}) succeeded in {took}"
+    return Message(
+        title=title,
+        text=title,
+        emoji=fmt.ATTEMPT_EMOJI[attempt.status],
+        header=False,
+        sections=(f"{describe_attempt(attempt)}: attempt {attempt.id} succeeded in {took}.",),
     )

@@ -177,9 +177,21 @@ async def _act(deps: SlackDeps, click: Click) -> None:
     )
     # An ephemeral confirmation has done its job: the outcome takes its place.
     await _tell(deps, click, outcome_reply(outcome), replace=click.ephemeral)
+    audit_ts: str | None = None
     if outcome.announce:
         with contextlib.suppress(NotifyError):  # logged and counted by the notifier
-            await deps.notifier.post(click.channel_id, audit_reply(outcome), thread=click.thread_ts)
+            audit_ts = await deps.notifier.post(
+                click.channel_id, audit_reply(outcome), thread=click.thread_ts
+            )
+    if outcome.new_attempt_id is not None:
+        # How the new attempt ends goes into the thread: the one clicked in, or the audit
+        # line's own when the click came from a confirmation seen only by the clicker.
+        await deps.actions.watch(
+            outcome.new_attempt_id,
+            channel_id=click.channel_id,
+            thread_ts=click.thread_ts or audit_ts,
+            user_id=click.user_id,
+        )
     if outcome.follow_attempt_id is not None:
         # TD carries a kill out later than it accepts it: tell the thread how it ended.
         attempt = await deps.actions.follow_attempt(outcome.follow_attempt_id)

@@ -27,10 +27,12 @@ from bot.store.values import (
     Claim,
     DeliveryState,
     Mute,
+    OutcomeWatch,
     Subscription,
     ThreadRef,
     WatchedAttempt,
 )
+from bot.store.watches import OutcomeWatches
 
 __all__ = [
     "ALL_PROJECTS",
@@ -46,6 +48,8 @@ __all__ = [
     "Deliveries",
     "DeliveryState",
     "Mute",
+    "OutcomeWatch",
+    "OutcomeWatches",
     "PollState",
     "Pruned",
     "RateLimits",

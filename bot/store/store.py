@@ -22,6 +22,7 @@ from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
 from bot.store.upkeep import Upkeep
+from bot.store.watches import OutcomeWatches
 
 
 class Store:
@@ -43,6 +44,7 @@ class Store:
         self.seen_events = SeenEvents(self.database)
         self.rate_limits = RateLimits(self.database)
         self.upkeep = Upkeep(self.database)
+        self.watches = OutcomeWatches(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -75,6 +77,11 @@ class Store:
         self.unwatch_attempt = self.poll_state.unwatch_attempt
         self.watched_attempts = self.poll_state.watched_attempts
         self.leader_lock = self.poll_state.leader_lock
+
+        self.add_watch = self.watches.add
+        self.open_watches = self.watches.open
+        self.claim_watch = self.watches.claim
+        self.watch_posted = self.watches.posted
 
     @classmethod
     async def open(

@@ -106,6 +106,20 @@ class WatchedAttempt:
 
 
 @dataclass(frozen=True)
+class OutcomeWatch:
+    """An attempt started from Slack whose end is to be posted in ``thread_ts``
+    (None: the channel itself)."""
+
+    id: int
+    attempt_id: str
+    channel_id: str
+    thread_ts: str | None
+    started_by: str
+    created_at: datetime
+    claimed_at: datetime | None  # a claim to post that may still be in progress
+
+
+@dataclass(frozen=True)
 class ActionRecord:
     key: str
     user_id: str

@@ -1,0 +1,47 @@
+"""Outcome watches: attempts started from Slack, whose end is posted in their thread once.
+
+Revision ID: 0004
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "outcome_watches",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("attempt_id", sa.String(length=64), nullable=False),
+        sa.Column("channel_id", sa.String(length=64), nullable=False),
+        sa.Column("thread_ts", sa.String(length=64), nullable=False),
+        sa.Column("started_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_watches")),
+        sa.UniqueConstraint(
+            "attempt_id",
+            "channel_id",
+            "thread_ts",
+            name=op.f("uq_outcome_watches_attempt_id_channel_id_thread_ts"),
+        ),
+    )
+    op.create_index(
+        op.f("ix_outcome_watches_posted_at_created_at"),
+        "outcome_watches",
+        ["posted_at", "created_at"],
+        unique=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_outcome_watches_posted_at_created_at"), table_name="outcome_watches")
+    op.drop_table("outcome_watches")
