@@ -398,6 +398,39 @@ class TDClient(V3Api):
 
         return by_last_id(fetch, page_size=SCHEDULES_PAGE, descending=False, path=template)
 
+    async def schedule_of(self, project_id: int | str, workflow: str) -> Schedule | None:
+        """The schedule of that workflow of the project, or None when it has none."""
+        template = "/api/projects/{id}/schedules"
+        path = {"id": check.entity_id(project_id, "project_id")}
+        params = {"workflow": check.name(workflow, "workflow")}
+        response = await self._get(self._workflow, template, path=path, params=params)
+        found = many(response, template, "schedules", Schedule)
+        return next((s for s in found if s.workflow.name == workflow), None)
+
+    async def backfill(
+        self,
+        schedule_id: int | str,
+        from_time: datetime | str,
+        attempt_name: str,
+        *,
+        count: int | None = None,
+        dry_run: bool,
+    ) -> list[Attempt]:
+        """Run (or with ``dry_run`` only list) the schedule's sessions from ``from_time``
+        up to its next one, or the first ``count``, under ``attempt_name``. TD refuses a
+        name already used at one of those times (``Conflict``), so a repeat starts nothing."""
+        template = "/api/schedules/{id}/backfill"
+        path = {"id": check.entity_id(schedule_id, "schedule_id")}
+        body: dict[str, Any] = {
+            "fromTime": check.session_time(from_time),
+            "attemptName": check.name(attempt_name, "attempt_name"),
+            "dryRun": bool(dry_run),
+        }
+        if count is not None:
+            body["count"] = check.page_size(count, "count")
+        response = await self._http.send("POST", self._workflow, template, path=path, json=body)
+        return many(response, template, "attempts", Attempt)
+
     # -------------------------------------------------------------- plumbing
 
     def _attempt_conflict(self, response: httpx.Response, template: str) -> TDError:
