@@ -8,6 +8,8 @@ one value format with ``command_of``. A button's ``value`` is compact JSON:
 - ``tdbot.retry_failed``: ``{"attempt_id": "123"}``, resuming the failed tasks, plus
   ``"from": "+wf+task"`` to rerun from a task and ``"params": {"k": "v"}`` to override params
 - ``tdbot.retry_queued``: ``{"attempt_id": "123"}``, the same with TD's ``allowQueueing``
+- ``tdbot.backfill``: ``{"schedule_id": "7", "from": "<instant>", "count": 3,
+  "name": "tdbot-backfill-…"}``, the backfill a dry run showed
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
 
@@ -25,7 +27,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
-from bot.actions import RetryPlan, Target, confirm_prompt
+from bot.actions import BackfillPlan, RetryPlan, Target, confirm_prompt
 from bot.commands import (
     AttemptTarget,
     Command,
@@ -35,6 +37,7 @@ from bot.commands import (
     KillJob,
     Mute,
     Retry,
+    RunBackfill,
     Scope,
     parse_duration,
 )
@@ -52,6 +55,7 @@ class ActionId(StrEnum):
     RETRY_FAILED = "tdbot.retry_failed"
     RETRY_QUEUED = "tdbot.retry_queued"
     KILL = "tdbot.kill"
+    BACKFILL = "tdbot.backfill"
     MUTE = "tdbot.mute"
 
 
@@ -101,6 +105,25 @@ def action_button(kind: ActionKind, target: Target, plan: RetryPlan | None = Non
         prompt.confirm,
         payload,
         style=style,
+        confirm=Confirm(prompt.title, prompt.text, prompt.confirm, prompt.deny),
+    )
+
+
+def backfill_button(plan: BackfillPlan) -> Button:
+    """Run the backfill the dry run showed, under the dry run's attempt name."""
+    run = plan.run
+    target = Target(run.schedule_id, project=plan.project, workflow=plan.workflow)
+    prompt = confirm_prompt(ActionKind.BACKFILL, target)
+    return _button(
+        ActionId.BACKFILL,
+        prompt.confirm,
+        {
+            "schedule_id": run.schedule_id,
+            "from": run.from_time,
+            "count": run.count,
+            "name": run.attempt_name,
+        },
+        style="primary",
         confirm=Confirm(prompt.title, prompt.text, prompt.confirm, prompt.deny),
     )
 
@@ -191,6 +214,13 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
             )
         case ActionId.RETRY_QUEUED:
             return Retry(str(payload["attempt_id"]), queue=True)
+        case ActionId.BACKFILL:
+            count = payload["count"]
+            if not isinstance(count, int):
+                return None
+            return RunBackfill(
+                str(payload["schedule_id"]), str(payload["from"]), count, str(payload["name"])
+            )
         case ActionId.KILL if job_id:
             return KillJob(str(job_id))
         case ActionId.KILL:

@@ -5,6 +5,7 @@ Plain domain code (no Slack): the Slack layer derives an action key
 ``RateLimiter``, shows ``confirm_prompt`` and posts the ``ActionOutcome``.
 """
 
+from bot.actions.backfill import BACKFILL_NAME_PREFIX, BackfillPlan
 from bot.actions.follow import (
     FOLLOW_INTERVAL,
     FOLLOW_TIMEOUT,
@@ -21,6 +22,7 @@ from bot.actions.retry_plan import RETRY_NAME_PREFIX, NoSuchTask, ParamChange, R
 from bot.actions.service import ActionService
 
 __all__ = [
+    "BACKFILL_NAME_PREFIX",
     "COMMAND_WINDOW",
     "EXPENSIVE",
     "FOLLOW_INTERVAL",
@@ -28,6 +30,7 @@ __all__ = [
     "RETRY_NAME_PREFIX",
     "ActionOutcome",
     "ActionService",
+    "BackfillPlan",
     "ConfirmPrompt",
     "NoSuchTask",
     "OutcomeKind",

@@ -89,6 +89,12 @@ _WORDING = {
         "Kill attempt",
     ),
     ActionKind.KILL_JOB: _Wording("Kill TD job?", "Kill TD job {id}{details}?", "", "Kill job"),
+    ActionKind.BACKFILL: _Wording(
+        "Run the backfill?",
+        "Run the backfill of schedule {id}{details}?",
+        " The sessions TD's dry run listed start now.",
+        "Run backfill",
+    ),
 }
 
 

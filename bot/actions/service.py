@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import logging
 
+from bot.actions.backfill import BackfillActions
 from bot.actions.follow import FOLLOW_INTERVAL, FOLLOW_TIMEOUT, describe_attempt, follow_attempt
 from bot.actions.frame import ActionBody, ActionRequest
 from bot.actions.outcome import ActionOutcome, OutcomeKind
 from bot.actions.prompts import Target
 from bot.actions.retry import RetryActions
-from bot.commands import Kill, KillJob, Retry
+from bot.commands import Kill, KillJob, Retry, RunBackfill
 from bot.store import ActionKind, Clock, Store, wall_clock
 from bot.td import TDClient, errors
 from bot.td.models import Attempt, AttemptStatus, JobStatus
@@ -42,7 +43,7 @@ from bot.text import safe
 log = logging.getLogger("bot.actions")
 
 
-class ActionService(RetryActions):
+class ActionService(RetryActions, BackfillActions):
     def __init__(
         self,
         td: TDClient,
@@ -120,7 +121,7 @@ class ActionService(RetryActions):
 
     async def perform(
         self,
-        command: Retry | Kill | KillJob,
+        command: Retry | Kill | KillJob | RunBackfill,
         user_id: str,
         *,
         channel_id: str | None,
@@ -143,6 +144,14 @@ class ActionService(RetryActions):
                     params=command.params,
                 )
                 return await self._act(request, self._retry)
+            case RunBackfill():
+                return await self.run_backfill(
+                    user_id,
+                    command,
+                    channel_id=channel_id,
+                    thread_ts=thread_ts,
+                    action_key=action_key,
+                )
             case Kill(attempt_id=target):
                 kind, body = ActionKind.KILL, self._kill_attempt
             case KillJob(job_id=target):

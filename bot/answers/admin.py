@@ -13,13 +13,13 @@ from bot.actions import NoSuchTask, action_key_for_command
 from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
 from bot.answers.services import Services, Unavailable
-from bot.commands import Kill, KillJob, Retry, Subcommand, read_kill, read_retry
+from bot.commands import Kill, KillJob, Retry, RunBackfill, Subcommand, read_kill, read_retry
 from bot.message import Message
 from bot.present.actions import confirmation, no_such_task, outcome_reply
 from bot.store import ActionKind
 
 
-def action_of(command: Retry | Kill | KillJob) -> tuple[ActionKind, str]:
+def action_of(command: Retry | Kill | KillJob | RunBackfill) -> tuple[ActionKind, str]:
     """What the command asks for, and of which attempt or job."""
     match command:
         case Retry(attempt_id=target):
@@ -28,6 +28,8 @@ def action_of(command: Retry | Kill | KillJob) -> tuple[ActionKind, str]:
             return ActionKind.KILL, target
         case KillJob(job_id=target):
             return ActionKind.KILL_JOB, target
+        case RunBackfill(schedule_id=target):
+            return ActionKind.BACKFILL, target
     raise TypeError(f"not an action command: {command!r}")
 
 

@@ -6,7 +6,16 @@ handlers; this is only their order.
 
 from __future__ import annotations
 
-from bot.answers import admin, diagnose, help, jobs, subscriptions, timeline, workflows
+from bot.answers import (
+    admin,
+    backfill,
+    diagnose,
+    help,
+    jobs,
+    subscriptions,
+    timeline,
+    workflows,
+)
 from bot.answers.answerer import Declared
 
 SUBCOMMANDS: tuple[Declared, ...] = (
@@ -17,4 +26,5 @@ SUBCOMMANDS: tuple[Declared, ...] = (
     *timeline.SUBCOMMANDS,
     *subscriptions.SUBCOMMANDS,
     *admin.SUBCOMMANDS,
+    *backfill.SUBCOMMANDS,
 )

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable
 from typing import TypeVar
 
-from bot.commands import ByName, CommandError
+from bot.commands import ByName, CommandError, Scope
 from bot.commands.reader import fold, frag
 from bot.message import Message, mrkdwn
 from bot.td import TDClient
@@ -26,17 +26,10 @@ Named = TypeVar("Named", Project, Workflow)
 async def newest_failed(td: TDClient, command: ByName, usage: str) -> str | CommandError | Message:
     """The id of the workflow's newest failed attempt, what is wrong with the name, or
     a message that it has not failed lately."""
-    wanted_project, wanted_workflow = command.scope.project, command.scope.workflow
-    assert wanted_project is not None and wanted_workflow is not None  # ByName checks it
-    project = await td.project_by_name(wanted_project)
-    if project is None:
-        found = _match([p async for p in td.iter_projects()], wanted_project, "project", usage)
-        if isinstance(found, CommandError):
-            return found
-        project = found
-    workflow = _match(await td.workflows(project.id), wanted_workflow, "workflow", usage)
-    if isinstance(workflow, CommandError):
-        return workflow
+    found = await find_workflow(td, command.scope, usage)
+    if isinstance(found, CommandError):
+        return found
+    project, workflow = found
     scanned = 0
     async for attempt in td.iter_attempts(project=project.name, workflow=workflow.name):
         if attempt.status.failed:
@@ -54,6 +47,25 @@ async def newest_failed(td: TDClient, command: ByName, usage: str) -> str | Comm
             "nothing to stand for. Give an attempt id instead.",
         ),
     )
+
+
+async def find_workflow(
+    td: TDClient, scope: Scope, usage: str
+) -> tuple[Project, Workflow] | CommandError:
+    """The project and workflow ``scope`` names, matched case-insensitively."""
+    wanted_project, wanted_workflow = scope.project, scope.workflow
+    if wanted_project is None or wanted_workflow is None:
+        raise ValueError(f"{scope} does not name one workflow")
+    project = await td.project_by_name(wanted_project)
+    if project is None:
+        found = _match([p async for p in td.iter_projects()], wanted_project, "project", usage)
+        if isinstance(found, CommandError):
+            return found
+        project = found
+    workflow = _match(await td.workflows(project.id), wanted_workflow, "workflow", usage)
+    if isinstance(workflow, CommandError):
+        return workflow
+    return project, workflow
 
 
 def _match(items: Iterable[Named], wanted: str, noun: str, usage: str) -> Named | CommandError:

@@ -20,6 +20,7 @@ from bot.commands.alerting import (
     read_unmute,
     read_unsubscribe,
 )
+from bot.commands.backfill import Backfill, RunBackfill, read_backfill
 from bot.commands.base import (
     DEFAULT_LIMIT,
     JOB_STATUSES,
@@ -60,6 +61,7 @@ __all__ = [
     "JOB_STATUSES",
     "MAX_LIMIT",
     "AttemptTarget",
+    "Backfill",
     "ByName",
     "Command",
     "CommandError",
@@ -76,6 +78,7 @@ __all__ = [
     "ListSubscriptions",
     "Mute",
     "Retry",
+    "RunBackfill",
     "Scope",
     "SessionTarget",
     "ShowAttempt",
@@ -92,6 +95,7 @@ __all__ = [
     "parse_console_url",
     "parse_duration",
     "read_attempt",
+    "read_backfill",
     "read_diagnose",
     "read_help",
     "read_job",

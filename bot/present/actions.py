@@ -29,6 +29,7 @@ _ACTION_TITLE = {
     ActionKind.RETRY: "Retry of attempt",
     ActionKind.KILL: "Kill of attempt",
     ActionKind.KILL_JOB: "Kill of TD job",
+    ActionKind.BACKFILL: "Backfill of schedule",
 }
 _RESULT: dict[OutcomeKind, tuple[str, str, Outcome]] = {
     OutcomeKind.DONE: ("done", ":white_check_mark:", Outcome.OK),

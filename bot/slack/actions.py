@@ -24,7 +24,7 @@ from bot.actions import action_key_for_button
 from bot.answers import RequestContext
 from bot.answers.admin import action_of
 from bot.buttons import ActionId, command_of
-from bot.commands import Kill, KillJob, Retry, command_text
+from bot.commands import Kill, KillJob, Retry, RunBackfill, command_text
 from bot.message import Message
 from bot.notify import NotifyError
 from bot.present.actions import audit_reply, followed_end, outcome_reply
@@ -36,7 +36,7 @@ log = logging.getLogger("bot.slack")
 
 # Answered in the message's thread, or acting in TD.
 _ANSWERING = (ActionId.DIAGNOSE, ActionId.MUTE)
-_ACTING = (ActionId.RETRY_FAILED, ActionId.RETRY_QUEUED, ActionId.KILL)
+_ACTING = (ActionId.RETRY_FAILED, ActionId.RETRY_QUEUED, ActionId.KILL, ActionId.BACKFILL)
 
 # Slack cannot post into a thread of a channel the bot is not in; answer in place then.
 _NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -134,7 +134,7 @@ async def _answer(deps: SlackDeps, click: Click) -> None:
 async def _act(deps: SlackDeps, click: Click) -> None:
     """Retry or Kill: admins only, once per button; the clicker is told, the thread sees it."""
     command = command_of(click.action_id, click.value)
-    if not isinstance(command, Retry | Kill | KillJob):
+    if not isinstance(command, Retry | Kill | KillJob | RunBackfill):
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
         await _tell(deps, click, _BROKEN)
         return
@@ -183,11 +183,11 @@ async def _act(deps: SlackDeps, click: Click) -> None:
             audit_ts = await deps.notifier.post(
                 click.channel_id, audit_reply(outcome), thread=click.thread_ts
             )
-    if outcome.new_attempt_id is not None:
-        # How the new attempt ends goes into the thread: the one clicked in, or the audit
+    for attempt_id in outcome.watch_attempt_ids:
+        # How each new attempt ends goes into the thread: the one clicked in, or the audit
         # line's own when the click came from a confirmation seen only by the clicker.
         await deps.actions.watch(
-            outcome.new_attempt_id,
+            attempt_id,
             channel_id=click.channel_id,
             thread_ts=click.thread_ts or audit_ts,
             user_id=click.user_id,

@@ -26,6 +26,7 @@ class ActionKind(StrEnum):
     RETRY = "retry"
     KILL = "kill"
     KILL_JOB = "kill_job"
+    BACKFILL = "backfill"
 
 
 class ActionState(StrEnum):

@@ -1,4 +1,5 @@
-"""Outcome watches: attempts started from Slack, whose end is posted in their thread once.
+"""Outcome watches: attempts started from Slack, whose end is posted in their thread once;
+and `backfill` among the audited actions.
 
 Revision ID: 0004
 Revises: 0002
@@ -15,7 +16,18 @@ branch_labels = None
 depends_on = None
 
 
+_ACTIONS = "'retry', 'kill', 'kill_job'"
+
+
+def _actions_check(values: str) -> None:
+    # SQLite cannot alter a constraint: batch mode copies the table with the new one.
+    with op.batch_alter_table("actions") as batch:
+        batch.drop_constraint(op.f("ck_actions_action"), type_="check")
+        batch.create_check_constraint("action", f"action IN ({values})")
+
+
 def upgrade() -> None:
+    _actions_check(_ACTIONS + ", 'backfill'")
     op.create_table(
         "outcome_watches",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -43,5 +55,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM actions WHERE action = 'backfill'")
+    _actions_check(_ACTIONS)
     op.drop_index(op.f("ix_outcome_watches_posted_at_created_at"), table_name="outcome_watches")
     op.drop_table("outcome_watches")
