@@ -10,6 +10,7 @@ one value format with ``command_of``. A button's ``value`` is compact JSON:
 - ``tdbot.retry_queued``: ``{"attempt_id": "123"}``, the same with TD's ``allowQueueing``
 - ``tdbot.backfill``: ``{"schedule_id": "7", "from": "<instant>", "count": 3,
   "name": "tdbot-backfill-…"}``, the backfill a dry run showed
+- ``tdbot.retry_how``: ``{"attempt_id": "123"}``, opening the Retry… modal
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
 
@@ -54,6 +55,7 @@ class ActionId(StrEnum):
     DIAGNOSE = "tdbot.diagnose"
     RETRY_FAILED = "tdbot.retry_failed"
     RETRY_QUEUED = "tdbot.retry_queued"
+    RETRY_HOW = "tdbot.retry_how"  # opens the Retry… modal (bot/slack/retry_modal.py)
     KILL = "tdbot.kill"
     BACKFILL = "tdbot.backfill"
     MUTE = "tdbot.mute"
@@ -128,6 +130,11 @@ def backfill_button(plan: BackfillPlan) -> Button:
     )
 
 
+def retry_how_button(attempt_id: str) -> Button:
+    """Retry…: a modal to choose how (failed tasks, or from a task) and edit params."""
+    return _button(ActionId.RETRY_HOW, "Retry…", {"attempt_id": attempt_id})
+
+
 def queue_button(attempt_id: str) -> Button:
     """Retry again, queued by TD until a running attempt ends (after an AT_LIMIT refusal)."""
     return _button(
@@ -157,11 +164,12 @@ def mute_button(project: str, workflow: str) -> Button:
 
 
 def attempt_buttons(attempt: Attempt) -> tuple[Button, ...]:
-    """Retry and Mute for a failed attempt, Kill for a running one, nothing otherwise."""
+    """Retry, Retry… and Mute for a failed attempt, Kill for a running one, else nothing."""
     status = attempt.status
     if status.failed:
         return (
             action_button(ActionKind.RETRY, Target.from_attempt(attempt)),
+            retry_how_button(attempt.id),
             mute_button(attempt.project.name, attempt.workflow.name),
         )
     if status in (AttemptStatus.QUEUED, AttemptStatus.RUNNING):
@@ -233,3 +241,5 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
             if workflow is not None and not isinstance(workflow, str):
                 return None
             return Mute(Scope(str(payload["project"]), workflow), duration)
+        case ActionId.RETRY_HOW:  # opens a modal: a command only once it is submitted
+            return None

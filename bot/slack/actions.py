@@ -114,21 +114,21 @@ async def _answer(deps: SlackDeps, click: Click) -> None:
     command = command_of(click.action_id, click.value)
     if command is None:
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
-        await _tell(deps, click, _BROKEN)
+        await tell(deps, click, _BROKEN)
         return
     reply = await deps.answer(command, click.context)
     if reply.private or click.ephemeral or click.thread_ts is None:
-        await _tell(deps, click, reply, public=not reply.private)
+        await tell(deps, click, reply, public=not reply.private)
         return
     try:
         await deps.notifier.post(click.channel_id, reply, thread=click.thread_ts)
     except NotifyError as refused:
         if refused.error in _NOT_POSTABLE:
-            await _tell(deps, click, reply, public=True)
+            await tell(deps, click, reply, public=True)
         return
     missing = await files.share(deps, click.channel_id, reply, thread_ts=click.thread_ts)
     if missing is not None:
-        await _tell(deps, click, missing)
+        await tell(deps, click, missing)
 
 
 async def _act(deps: SlackDeps, click: Click) -> None:
@@ -136,12 +136,20 @@ async def _act(deps: SlackDeps, click: Click) -> None:
     command = command_of(click.action_id, click.value)
     if not isinstance(command, Retry | Kill | KillJob | RunBackfill):
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
-        await _tell(deps, click, _BROKEN)
+        await tell(deps, click, _BROKEN)
         return
+    await carry_out(deps, click, command)
+
+
+async def carry_out(
+    deps: SlackDeps, click: Click, command: Retry | Kill | KillJob | RunBackfill
+) -> None:
+    """Act once per ``click`` (its message and action id make the key): admin check,
+    rate limit, the action, the clicker told, the thread's audit line, the watches."""
     name = command_text(command).split()[0] + "_button"
     if deps.actions is None:
         deps.count(name, "unavailable")
-        await _tell(deps, click, not_available(command_text(command).split()[0]))
+        await tell(deps, click, not_available(command_text(command).split()[0]))
         return
     # Admins only are held to the rate: for anyone else nothing reaches TD anyway.
     too_fast = (
@@ -151,7 +159,7 @@ async def _act(deps: SlackDeps, click: Click) -> None:
     )
     if too_fast is not None:
         deps.count(name, "rate_limited")
-        await _tell(deps, click, rate_limited(too_fast))
+        await tell(deps, click, rate_limited(too_fast))
         return
     _, target_id = action_of(command)
     outcome = await deps.actions.perform(
@@ -176,7 +184,7 @@ async def _act(deps: SlackDeps, click: Click) -> None:
         outcome.kind.value,
     )
     # An ephemeral confirmation has done its job: the outcome takes its place.
-    await _tell(deps, click, outcome_reply(outcome), replace=click.ephemeral)
+    await tell(deps, click, outcome_reply(outcome), replace=click.ephemeral)
     audit_ts: str | None = None
     if outcome.announce:
         with contextlib.suppress(NotifyError):  # logged and counted by the notifier
@@ -201,7 +209,7 @@ async def _act(deps: SlackDeps, click: Click) -> None:
             )
 
 
-async def _tell(
+async def tell(
     deps: SlackDeps, click: Click, reply: Message, *, public: bool = False, replace: bool = False
 ) -> None:
     """Answer the clicker through ``response_url``, or ``chat.postEphemeral`` if that fails."""

@@ -17,7 +17,7 @@ from bot.answers import Answerer
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import actions, commands, events
+from bot.slack import actions, commands, events, retry_modal
 from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.tasks import BackgroundTasks
@@ -59,6 +59,6 @@ def create_app(
         limiter=limiter,
         seen_events=seen_events or RecentKeys(),
     )
-    for listeners in (commands, events, actions):
+    for listeners in (commands, events, actions, retry_modal):
         listeners.register(app, deps)
     return app
