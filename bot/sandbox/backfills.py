@@ -9,7 +9,6 @@ attempts (id 0, index 0) and starts nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 from bot.sandbox import wire
-from bot.sandbox.api_common import ApiError, missing
+from bot.sandbox.api_common import ApiError, json_object, missing
 from bot.sandbox.model import Schedule
 from bot.sandbox.timefmt import instant, parse_instant, zone, zoned
 
@@ -36,7 +35,7 @@ class Backfills:
         )
         if schedule is None:
             raise missing(f"schedule id={schedule_id}")
-        data = _object(body)
+        data = json_object(body)
         from_text, name = data.get("fromTime"), data.get("attemptName")
         if not isinstance(from_text, str) or not isinstance(name, str) or not name:
             raise ApiError(400, "fromTime and attemptName are required")
@@ -119,13 +118,3 @@ def schedule_times(schedule: Schedule, from_time: datetime) -> Iterator[datetime
     while (time := aligned.replace(tzinfo=tz)) < schedule.next_schedule_time:
         yield time
         aligned += step
-
-
-def _object(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body or b"null")
-    except ValueError:
-        raise ApiError(400, "Malformed JSON body") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "A JSON object is required")
-    return data

@@ -49,13 +49,19 @@ def test_a_name_parses_where_an_attempt_id_goes_and_the_rest_is_checked_at_once(
     assert grammar.parse(spaced.text()) == spaced
 
 
-async def test_a_name_means_the_newest_failed_attempt_whatever_its_case(
-    answerer: Answerer, sandbox: Sandbox
-) -> None:
+def newest_failure(sandbox: Sandbox) -> str:
+    """A run of WORKFLOW that fails now: the workflow's newest failed attempt."""
     sandbox.fail_next(WORKFLOW, "presto_missing_column")
     sandbox.advance(60)
     newest = sandbox.last_attempt_id(WORKFLOW)
     assert newest is not None
+    return newest
+
+
+async def test_a_name_means_the_newest_failed_attempt_whatever_its_case(
+    answerer: Answerer, sandbox: Sandbox
+) -> None:
+    newest = newest_failure(sandbox)
     via_name = await answerer.answer(answerer.read("attempt SALES_daily/Sales_Daily"), CTX)
     via_id = await answerer.answer(ShowAttempt(newest), CTX)
     assert via_name == via_id and via_id.outcome is Outcome.OK
@@ -78,10 +84,7 @@ async def test_a_misspelt_name_gets_did_you_mean_and_td_sees_no_write(
 async def test_a_retry_by_name_confirms_the_newest_failed_attempt(
     sandbox: Sandbox, answerer: Answerer
 ) -> None:
-    sandbox.fail_next(WORKFLOW, "presto_missing_column")
-    sandbox.advance(60)
-    newest = sandbox.last_attempt_id(WORKFLOW)
-    assert newest is not None
+    newest = newest_failure(sandbox)
     # Without admins the bot has no actions: the name is resolved, then "not available".
     reply = await answerer.answer(answerer.read("retry sales_daily/sales_daily"), CTX)
     assert reply == await answerer.answer(Retry(newest), CTX)
