@@ -24,13 +24,13 @@ from bot.td._http import HttpSession, ResponseHook
 from bot.td._logs import MAX_LOG_BYTES, read_log
 from bot.td._paging import by_last_id
 from bot.td._retry import RetryPolicy
+from bot.td._schedules import ScheduleApi
 from bot.td._v3 import V3Api
 from bot.td.errors import AttemptConflict, TDError
 from bot.td.models import (
     Attempt,
     LogFile,
     Project,
-    Schedule,
     Session,
     Task,
     Workflow,
@@ -40,7 +40,6 @@ from bot.td.regions import Endpoints
 __all__ = ["DEFAULT_TIMEOUT", "TDClient"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
-SCHEDULES_PAGE = 100  # fixed server-side (td-api §3.10)
 
 
 def _user_agent() -> str:
@@ -51,7 +50,7 @@ def _user_agent() -> str:
     return f"tdbot/{version} httpx/{httpx.__version__}"
 
 
-class TDClient(V3Api):
+class TDClient(V3Api, ScheduleApi):
     """One connection pool for both TD hosts; safe for concurrent use on one event loop."""
 
     def __init__(
@@ -387,49 +386,6 @@ class TDClient(V3Api):
             text = await self.log_text(attempt_id, handle.file_name)
             parts.append(text if not text or text.endswith("\n") else text + "\n")
         return "".join(parts)
-
-    def iter_schedules(self) -> AsyncIterator[Schedule]:
-        """Every schedule (disabled ones included) by ascending id."""
-        template = "/api/schedules"
-
-        async def fetch(last_id: int | None) -> list[Schedule]:
-            response = await self._get(self._workflow, template, params=_params(last_id=last_id))
-            return many(response, template, "schedules", Schedule)
-
-        return by_last_id(fetch, page_size=SCHEDULES_PAGE, descending=False, path=template)
-
-    async def schedule_of(self, project_id: int | str, workflow: str) -> Schedule | None:
-        """The schedule of that workflow of the project, or None when it has none."""
-        template = "/api/projects/{id}/schedules"
-        path = {"id": check.entity_id(project_id, "project_id")}
-        params = {"workflow": check.name(workflow, "workflow")}
-        response = await self._get(self._workflow, template, path=path, params=params)
-        found = many(response, template, "schedules", Schedule)
-        return next((s for s in found if s.workflow.name == workflow), None)
-
-    async def backfill(
-        self,
-        schedule_id: int | str,
-        from_time: datetime | str,
-        attempt_name: str,
-        *,
-        count: int | None = None,
-        dry_run: bool,
-    ) -> list[Attempt]:
-        """Run (or with ``dry_run`` only list) the schedule's sessions from ``from_time``
-        up to its next one, or the first ``count``, under ``attempt_name``. TD refuses a
-        name already used at one of those times (``Conflict``), so a repeat starts nothing."""
-        template = "/api/schedules/{id}/backfill"
-        path = {"id": check.entity_id(schedule_id, "schedule_id")}
-        body: dict[str, Any] = {
-            "fromTime": check.session_time(from_time),
-            "attemptName": check.name(attempt_name, "attempt_name"),
-            "dryRun": bool(dry_run),
-        }
-        if count is not None:
-            body["count"] = check.page_size(count, "count")
-        response = await self._http.send("POST", self._workflow, template, path=path, json=body)
-        return many(response, template, "attempts", Attempt)
 
     # -------------------------------------------------------------- plumbing
 
