@@ -39,7 +39,15 @@ class Watcher:
         self._console = console
 
     async def __call__(self) -> None:
-        await self.tick()
+        """The scheduled tick: one replica at a time reads TD (the claims keep it once anyway)."""
+        try:
+            async with self._store.leader_lock("watches") as leader:
+                if leader:
+                    await self.tick()
+        except Exception:
+            log.warning(
+                "watching started attempts failed; the next tick tries again", exc_info=True
+            )
 
     async def tick(self, now: datetime | None = None) -> int:
         """Post the outcome of every watched attempt that has ended; how many were posted."""
