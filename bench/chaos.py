@@ -78,6 +78,8 @@ class Chaos:
     kills: list[tuple[float, int]] = field(default_factory=list)
     bursts: int = 0
     stretches: int = 0
+    ended: float = 0.0  # time.monotonic() when the chaos stopped
+    settled: float = 0.0  # seconds from then until every alert was in
 
     def seen_marks(self) -> set[str]:
         return {mark for m in self.slack.posted() for mark in marks_of(m)}
@@ -206,7 +208,7 @@ def report(chaos: Chaos, finished: list[Finished], seconds: float) -> bool:
     print(
         f"chaos: {seconds:.0f}s, {len(chaos.kills)} kills, {chaos.bursts} TD 5xx bursts, "
         f"{chaos.stretches} Slack 429 stretches; {len(chaos.failed_ids)} failures injected, "
-        f"{len(chaos.retried)} retried"
+        f"{len(chaos.retried)} retried; every alert in {chaos.settled:.0f}s after the chaos"
     )
     kinds = f"{len(failures)} failures + {len(recoveries)} recoveries"
     print(f"alerts expected   {len(expected)} ({kinds})")
@@ -276,10 +278,12 @@ async def run(args: argparse.Namespace, pg: PostgresServer, logs: Path) -> bool:
                 def answered() -> bool:
                     return set(chaos.commands.sent) <= chaos.commands.answered()
 
+                chaos.ended = time.monotonic()
                 await until_true(delivered, args.settle, "every alert")
+                chaos.settled = time.monotonic() - chaos.ended
                 await until_true(answered, 30, "every answer")  # TD is well again by now
                 await asyncio.sleep(args.poll * 3 + 2)  # room for a late duplicate to show up
-                return report(chaos, finished, time.monotonic() - began)
+                return report(chaos, finished, chaos.ended - began)
     finally:
         for replica in replicas:
             replica.kill()
