@@ -320,9 +320,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.recoveries > args.failures:
         parser.error("--recoveries cannot exceed --failures")
-    # Ctrl-C ends the run through the finally blocks above; SIGTERM the same way.
+    # Ctrl-C and SIGTERM end the run through the finally blocks above (SIGINT too when
+    # started in the background, where the shell has it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    sys.exit(0 if asyncio.run(bench(args)) else 1)
+    try:
+        ok = asyncio.run(bench(args))
+    except KeyboardInterrupt:
+        print("interrupted: every process stopped, every temp dir removed")
+        sys.exit(130)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
