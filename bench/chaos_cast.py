@@ -209,7 +209,11 @@ async def wait_ready(http: httpx.AsyncClient, replica: Replica, within: float = 
 
 @dataclass
 class Commands:
-    """Signed slash commands through a load balancer that skips replicas refusing connections."""
+    """Signed slash commands through a load balancer that skips replicas refusing connections.
+
+    An answer is what reaches the command's response_url: the ack of ``job``/``attempt``/
+    ``subscribe`` only says the bot is working on it.
+    """
 
     replicas: list[Replica]
     slack: ChaosSlack
