@@ -29,3 +29,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/diagnosis.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/alerts.py
+	scripts/ensure-postgres
+	$(BIN)/python bench/chaos.py
