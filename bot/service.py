@@ -49,6 +49,7 @@ from bot.watch import WATCH_EVERY, Watcher
 log = logging.getLogger("bot.service")
 
 POLL_GRACE = 60.0  # seconds past three poll intervals before /healthz calls the loop stuck
+ORPHAN_SWEEP = 10.0  # seconds between looks for commands a stopped replica acked
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -227,11 +228,15 @@ async def _assemble(
         ),
         seen_events=store.seen_events,
         on_it=on_it,
+        pending=store.pending_commands,
         on_shutdown=service.aclose,
     )
     # Retries and backfills started from Slack: their end is posted in their thread.
     service.watcher = Watcher(td, store, service.bot.notifier, console=settings.td.console)
     service.scheduler.every(WATCH_EVERY, service.watcher, job_id="tdbot-watches")
+    service.scheduler.every(
+        ORPHAN_SWEEP, service.bot.answer_orphans, job_id="tdbot-orphan-commands"
+    )
     resources.push_async_callback(service.bot.notifier.aclose)
     resources.push_async_callback(service.bot.tasks.drain, SHUTDOWN_GRACE)
     resources.push_async_callback(scheduler.stop)

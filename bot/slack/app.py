@@ -22,6 +22,7 @@ from bot.slack import actions, commands, events, retry_modal
 from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.tasks import BackgroundTasks
+from bot.store import PendingCommands
 
 
 def create_app(
@@ -36,7 +37,8 @@ def create_app(
     limiter: RateLimiter | None = None,
     seen_events: EventLog | None = None,
     on_it: OnItService | None = None,
-) -> AsyncApp:
+    pending: PendingCommands | None = None,
+) -> tuple[AsyncApp, SlackDeps]:
     if notifier is None:
         client = slack_client(
             settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=True
@@ -61,7 +63,8 @@ def create_app(
         limiter=limiter,
         seen_events=seen_events or RecentKeys(),
         on_it=on_it,
+        pending=pending,
     )
     for listeners in (commands, events, actions, retry_modal):
         listeners.register(app, deps)
-    return app
+    return app, deps

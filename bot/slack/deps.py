@@ -16,6 +16,7 @@ from bot.ops.metrics import Metrics
 from bot.present.problems import rate_limited
 from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.tasks import BackgroundTasks
+from bot.store import PendingCommands
 
 log = logging.getLogger("bot.slack")
 
@@ -36,6 +37,9 @@ class SlackDeps:
     seen_events: EventLog = field(default_factory=RecentKeys)
     # I'm on it, Release and Take it over act through it; without it they say "not available".
     on_it: OnItService | None = None
+    # Commands acked but not answered yet, in the store: another replica answers them
+    # if this one dies in between. Without it they live only in this process.
+    pending: PendingCommands | None = None
 
     async def allowed(self, user_id: str, request: Command) -> str | None:
         """None, or the message for a user over their rate of expensive commands."""

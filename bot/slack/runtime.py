@@ -30,10 +30,12 @@ from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import create_app
+from bot.slack.commands import answer_orphans
 from bot.slack.dedupe import EventLog
-from bot.slack.deps import ThreadLookup
+from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.http import Health, HealthCheck, create_asgi_app, serve_http
 from bot.slack.tasks import BackgroundTasks
+from bot.store import PendingCommands
 from bot.td import TDClient
 from bot.td.errors import TDError
 
@@ -89,9 +91,17 @@ class Bot:
     tasks: BackgroundTasks
     metrics: Metrics
     notifier: SlackNotifier
+    deps: SlackDeps
     # What shutdown runs instead of ``aclose`` when the bot is part of more (bot.service).
     on_shutdown: Callable[[], Awaitable[None]] | None = None
     _closed: bool = field(default=False, init=False)
+
+    async def answer_orphans(self) -> None:
+        """Answer the slash commands a replica acked and died before answering."""
+        try:
+            await answer_orphans(self.deps)
+        except Exception:  # the store or TD is down: the next run tries again
+            log.exception("answering the commands of a stopped replica failed")
 
     async def shutdown(self) -> None:
         """What a stopping server calls: ``on_shutdown`` if given, else ``aclose``."""
@@ -120,6 +130,7 @@ def build_bot(
     limiter: RateLimiter | None = None,
     seen_events: EventLog | None = None,
     on_it: OnItService | None = None,
+    pending: PendingCommands | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
@@ -149,7 +160,7 @@ def build_bot(
         slack_client(settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=True),
         metrics=metrics,
     )
-    app = create_app(
+    app, deps = create_app(
         settings,
         answerer,
         notifier=notifier,
@@ -160,6 +171,7 @@ def build_bot(
         limiter=limiter,
         seen_events=seen_events,
         on_it=on_it,
+        pending=pending,
     )
     bot: Bot
 
@@ -175,7 +187,7 @@ def build_bot(
         # run_socket_mode shuts the bot down after closing it.
         on_shutdown=None if settings.socket_mode else shutdown,
     )
-    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, notifier, on_shutdown)
+    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, notifier, deps, on_shutdown)
     return bot
 
 

@@ -9,6 +9,7 @@ façade over one repository per aggregate (``Scopes``, ``Deliveries``, ``Audit``
 """
 
 from bot.store.audit import Audit
+from bot.store.commands import PendingCommand, PendingCommands
 from bot.store.database import Clock, Database, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.engine import async_url
@@ -59,6 +60,8 @@ __all__ = [
     "OutcomeWatch",
     "OutcomeWatches",
     "Ownership",
+    "PendingCommand",
+    "PendingCommands",
     "PollState",
     "Pruned",
     "RateLimits",

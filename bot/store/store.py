@@ -15,6 +15,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.audit import Audit
+from bot.store.commands import PendingCommands
 from bot.store.database import Clock, Database, open_engine, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.escalations import Escalations
@@ -44,6 +45,7 @@ class Store:
         self.audit = Audit(self.database)
         self.poll_state = PollState(self.database)
         self.seen_events = SeenEvents(self.database)
+        self.pending_commands = PendingCommands(self.database)
         self.rate_limits = RateLimits(self.database)
         self.upkeep = Upkeep(self.database)
         self.ownership = Ownership(self.database)

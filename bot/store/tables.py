@@ -220,3 +220,19 @@ outcome_watches = Table(
     UniqueConstraint("attempt_id", "channel_id", "thread_ts"),
     Index(None, "posted_at", "created_at"),
 )
+
+# Slash commands acked but not yet answered (bot/store/commands.py): a replica that
+# dies between the ack and the answer leaves its row for another replica to answer.
+pending_commands = Table(
+    "pending_commands",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("response_url", String(2000), nullable=False),
+    Column("text", String(4000), nullable=False),
+    Column("user_id", String(_ID), nullable=False),
+    Column("channel_id", String(_ID), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),  # the answering replica's lease start
+    Column("tries", Integer, nullable=False),
+    Index(None, "taken_at"),
+)
