@@ -4,8 +4,10 @@ Hop 1 (parallel): the attempt, its tasks, its retries and the attempt's log-file
 list. Hop 2 (parallel): for every failing task its log files and, when the state
 params name it, its TD job; alongside, the workflow's recent attempts and the
 workflow definition (for the revision). Hop 3 only when needed: the TD job whose
-id appears only in the log, and the last good run's workflow revision. So the
-wall time does not grow with the number of failing tasks.
+id appears only in the log, and the last good run's workflow revision. Every
+failing task is examined; the TD client bounds how many requests are in flight
+(``TDClient(max_concurrency=...)``), so the wall time does not grow with the
+number of failing tasks until one hop's requests exceed that bound.
 
 Optional context (retries, history, logs, jobs) that fails becomes a note; the
 attempt and its tasks are required, and their errors (e.g. ``NotFound``) propagate.
@@ -48,9 +50,6 @@ HISTORY_PAGE = 100  # attempts of the workflow looked at for the streak and last
 # ... job id=` line, the last ones hold the failure.
 LOG_FILES_HEAD = 1
 LOG_FILES_TAIL = 3
-# Beyond this many failing tasks the rest are named in a note, not fetched: the
-# answer must stay readable and the burst of requests bounded.
-MAX_DETAILED = 25
 
 
 async def diagnose_attempt(
@@ -74,11 +73,6 @@ async def diagnose_attempt(
     failing = failing_tasks(tasks)
     if killed is not None:
         failing += _canceled_that_ran(attempt, tasks, now)
-    if len(failing) > MAX_DETAILED:
-        skipped = [item.task.full_name for item in failing[MAX_DETAILED:]]
-        named = ", ".join(skipped[:10]) + (", …" if len(skipped) > 10 else "")
-        notes.append(f"{len(skipped)} more failed tasks not examined: {named}")
-        failing = failing[:MAX_DETAILED]
     reader = _Reader(td, attempt.id, files, notes)
     async with _concurrently() as group:
         failures_call = group.create_task(
