@@ -3,30 +3,21 @@
 httpcore re-examines every connection of a pool whenever a request starts or
 ends (and, for each idle connection, the whole pool again), so one pool of a
 few hundred connections costs more CPU per request than the request itself.
-Small pools sidestep that: each request goes to the least busy of several
-clients of ``SHARD`` connections, and a semaphore keeps the total in flight at
-the bound, so no request ever queues inside httpcore and connections stay open
-from one burst to the next.
+Here each connection is a client of its own: a request takes an idle one (or a
+new one while fewer than the bound exist) and gives it back when its response
+is read, and a semaphore keeps the requests in flight at the bound. Nothing
+queues inside httpcore, and connections stay open from one burst to the next.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 __all__ = ["ClientPool"]
-
-SHARD = 8  # connections per httpx client: httpcore's bookkeeping is quadratic in it
-
-
-@dataclass
-class _Shard:
-    client: httpx.AsyncClient
-    busy: int = 0
 
 
 class ClientPool:
@@ -39,37 +30,42 @@ class ClientPool:
         transport: httpx.AsyncBaseTransport | None,
     ) -> None:
         self._slots = asyncio.Semaphore(max_concurrency)
-        # A caller's transport does its own pooling: one client over it.
-        count = 1 if transport is not None else -(-max_concurrency // SHARD)
-        size = min(SHARD, max_concurrency)
-        self._shards = [
-            _Shard(
-                httpx.AsyncClient(
-                    headers=dict(headers),
-                    timeout=timeout,
-                    transport=transport,
-                    follow_redirects=False,
-                    limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                )
-            )
-            for _ in range(count)
-        ]
+        self._headers = dict(headers)
+        self._timeout = timeout
+        self._transport = transport
+        # Loading the CA bundle takes tens of milliseconds: once, not per connection.
+        self._ssl = httpx.create_ssl_context() if transport is None else True
+        self._clients: list[httpx.AsyncClient] = []
+        self._idle: list[httpx.AsyncClient] = []
+        self._idle.append(self._new_client())
 
     def build_request(
         self, method: str, url: str, *, params: Mapping[str, str] | None, json: Any
     ) -> httpx.Request:
-        return self._shards[0].client.build_request(method, url, params=params, json=json)
+        return self._clients[0].build_request(method, url, params=params, json=json)
 
     async def send(self, request: httpx.Request) -> httpx.Response:
         """The response, its body read; waits while the bound is reached."""
         async with self._slots:
-            shard = min(self._shards, key=lambda s: s.busy)
-            shard.busy += 1
+            # The most recently used first: its connection is the likeliest still open.
+            client = self._idle.pop() if self._idle else self._new_client()
             try:
-                return await shard.client.send(request)
+                return await client.send(request)
             finally:
-                shard.busy -= 1
+                self._idle.append(client)
 
     async def aclose(self) -> None:
-        for shard in self._shards:
-            await shard.client.aclose()
+        for client in self._clients:
+            await client.aclose()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            headers=self._headers,
+            timeout=self._timeout,
+            verify=self._ssl,
+            transport=self._transport,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        self._clients.append(client)
+        return client
