@@ -29,8 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from bot.diagnosis import diagnose_attempt
 from bot.sandbox import Sandbox
-from bot.td import Endpoints, TDClient
-from bot.td.client import DEFAULT_MAX_CONCURRENCY
+from bot.td import DEFAULT_MAX_CONCURRENCY, Endpoints, TDClient
 
 TASKS = (1, 5, 20, 100)
 TARGET = 3.0  # x L, any count of failing tasks
