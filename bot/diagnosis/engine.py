@@ -73,7 +73,7 @@ async def diagnose_attempt(
     failing = failing_tasks(tasks)
     if killed is not None:
         failing += _canceled_that_ran(attempt, tasks, now)
-    reader = _Reader(td, attempt.id, files, notes)
+    reader = _Reader(td, attempt.id, _by_task(files), notes)
     async with _concurrently() as group:
         failures_call = group.create_task(
             _gather(_diagnose_task(reader, item, attempt, killed, console_base) for item in failing)
@@ -183,7 +183,7 @@ class _Reader:
 
     td: TDClient
     attempt_id: str
-    files: list[LogFile] | None
+    files: dict[str, list[LogFile]] | None  # by task full name, None when the list failed
     notes: list[str]
 
     async def log(self, full_name: str) -> str:
@@ -192,9 +192,7 @@ class _Reader:
                 self.td.task_log(self.attempt_id, full_name), self.notes, f"the log of {full_name}"
             )
             return text or ""
-        mine = sorted(
-            (f for f in self.files if f.task_name == full_name), key=lambda f: f.file_name
-        )
+        mine = sorted(self.files.get(full_name, ()), key=lambda f: f.file_name)
         if len(mine) > LOG_FILES_HEAD + LOG_FILES_TAIL:
             mine = mine[:LOG_FILES_HEAD] + mine[-LOG_FILES_TAIL:]
         texts = await _gather(
@@ -209,6 +207,15 @@ class _Reader:
 
     async def job(self, job_id: str) -> Job | None:
         return await _optional(self.td.job(job_id), self.notes, f"TD job {job_id}")
+
+
+def _by_task(files: list[LogFile] | None) -> dict[str, list[LogFile]] | None:
+    if files is None:
+        return None
+    grouped: dict[str, list[LogFile]] = {}
+    for handle in files:
+        grouped.setdefault(handle.task_name, []).append(handle)
+    return grouped
 
 
 async def _diagnose_task(
