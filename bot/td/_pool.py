@@ -34,7 +34,7 @@ class ClientPool:
         self._timeout = timeout
         self._transport = transport
         # Loading the CA bundle takes tens of milliseconds: once, not per connection.
-        self._ssl = httpx.create_ssl_context() if transport is None else True
+        self._ssl = httpx.create_ssl_context()
         self._clients: list[httpx.AsyncClient] = []
         self._idle: list[httpx.AsyncClient] = []
         self._idle.append(self._new_client())
