@@ -7,7 +7,8 @@ the TD client bounding the requests in flight, so wall time should stay near
 prints wall/L (median, min, p90, max over the runs), the TD requests, and how
 many failing tasks were found and got evidence. The sandbox runs in its own
 process (as TD would be) or, with ``--in-process``, in this one (its CPU then
-adds up). Exit status 1 when a count misses its target or a task its evidence.
+adds up). A count that misses its target is flagged ``MISSED``; the exit status is
+1 only when a failing task was not examined (so ``make bench`` goes on to the others).
 
     .venv/bin/python bench/diagnosis.py [--tasks 1,5,20,100] [--latency 0.2] [--runs 7]
         [--max-concurrency 256] [--in-process]
@@ -49,11 +50,12 @@ class Row:
         return TARGET_ONE if self.failing == 1 else TARGET
 
     @property
-    def ok(self) -> bool:
-        return (
-            statistics.median(self.ratios) <= self.target
-            and self.found == self.with_evidence == self.failing
-        )
+    def complete(self) -> bool:
+        return self.found == self.with_evidence == self.failing
+
+    @property
+    def on_target(self) -> bool:
+        return statistics.median(self.ratios) <= self.target
 
 
 def _p90(values: list[float]) -> float:
@@ -109,12 +111,13 @@ async def _report(
     async with TDClient(api_key, endpoints, max_concurrency=max_concurrency) as td:
         for failing, attempt_id in attempts.items():
             row = await _measure(td, failing, attempt_id, latency, runs)
-            ok = ok and row.ok
+            ok = ok and row.complete
             print(
                 f"{row.failing:>7} {row.found:>5} {row.with_evidence:>8} "
                 f"{statistics.median(row.ratios):>10.2f} {min(row.ratios):>5.2f} "
                 f"{_p90(row.ratios):>5.2f} {max(row.ratios):>5.2f} {row.target:>6.1f} "
-                f"{statistics.median(row.requests):>8.0f}{'' if row.ok else '  MISSED'}"
+                f"{statistics.median(row.requests):>8.0f}{'' if row.on_target else '  MISSED'}"
+                f"{'' if row.complete else '  NOT ALL EXAMINED'}"
             )
     return ok
 
