@@ -3,10 +3,11 @@
 httpcore re-examines every connection of a pool whenever a request starts or
 ends (and, for each idle connection, the whole pool again), so one pool of a
 few hundred connections costs more CPU per request than the request itself.
-Here each connection is a client of its own: a request takes an idle one (or a
-new one while fewer than the bound exist) and gives it back when its response
-is read, and a semaphore keeps the requests in flight at the bound. Nothing
-queues inside httpcore, and connections stay open from one burst to the next.
+Here each connection is a client of its own: a request takes an idle one
+connected to its host (or a new one while fewer than the bound exist) and gives
+it back when its response is read, and a semaphore keeps the requests in flight
+at the bound. Nothing queues inside httpcore, and connections stay open from
+one burst to the next.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import httpx
 
 __all__ = ["ClientPool"]
 
+_Origin = tuple[str, str, int | None]
+
 
 class ClientPool:
     def __init__(
@@ -29,6 +32,7 @@ class ClientPool:
         timeout: httpx.Timeout,
         transport: httpx.AsyncBaseTransport | None,
     ) -> None:
+        self._bound = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency)
         self._headers = dict(headers)
         self._timeout = timeout
@@ -36,8 +40,13 @@ class ClientPool:
         # Loading the CA bundle takes tens of milliseconds: once, not per connection.
         self._ssl = httpx.create_ssl_context()
         self._clients: list[httpx.AsyncClient] = []
-        self._idle: list[httpx.AsyncClient] = []
-        self._idle.append(self._new_client())
+        # Idle clients by the origin their connection goes to (None: never used).
+        self._idle: dict[_Origin | None, list[httpx.AsyncClient]] = {None: [self._new_client()]}
+
+    @property
+    def size(self) -> int:
+        """Clients (so connections, at most) made so far."""
+        return len(self._clients)
 
     def build_request(
         self, method: str, url: str, *, params: Mapping[str, str] | None, json: Any
@@ -46,17 +55,29 @@ class ClientPool:
 
     async def send(self, request: httpx.Request) -> httpx.Response:
         """The response, its body read; waits while the bound is reached."""
+        origin = (request.url.scheme, request.url.host, request.url.port)
         async with self._slots:
-            # The most recently used first: its connection is the likeliest still open.
-            client = self._idle.pop() if self._idle else self._new_client()
+            client = self._take(origin)
             try:
                 return await client.send(request)
             finally:
-                self._idle.append(client)
+                self._idle.setdefault(origin, []).append(client)
 
     async def aclose(self) -> None:
         for client in self._clients:
             await client.aclose()
+
+    def _take(self, origin: _Origin) -> httpx.AsyncClient:
+        """An idle client for ``origin``: one already connected there (the most
+        recently used), else a fresh one, else one connected elsewhere (it
+        reconnects). A slot is held, so fewer than the bound are busy."""
+        for key in (origin, None):
+            idle = self._idle.get(key)
+            if idle:
+                return idle.pop()
+        if len(self._clients) < self._bound:
+            return self._new_client()
+        return next(idle for idle in self._idle.values() if idle).pop()
 
     def _new_client(self) -> httpx.AsyncClient:
         client = httpx.AsyncClient(
