@@ -1,15 +1,20 @@
-"""Slash-command ack latency and answer latency of the HTTP endpoint under load.
+"""Slash-command ack latency, answer latency and CPU of the HTTP endpoint under load.
 
-Starts the sandbox TD account (adding --td-latency seconds to every TD request)
-and the bot's real ASGI app under uvicorn, each in its own process as in
-production (so they do not share a GIL with each other or with the load), and
-the fake Slack Web API here, all on loopback. Then fires --requests signed /td
-commands, --concurrency at a time, for --runs runs. Prints per run and overall:
+Starts the sandbox TD account (adding --td-latency seconds to every TD request),
+the bot's real ASGI app under uvicorn (GC settled as `tdbot serve` does), and a
+bare endpoint that only checks Slack's signature (the floor any Slack app
+pays), each in its own process as in production (so they do not share a GIL
+with each other or with the load), and the fake Slack Web API here, all on
+loopback. Then fires --requests signed /td commands, --concurrency at a time,
+at each endpoint in turn, for --runs runs. Prints per run and overall:
 
-- ack: request sent -> HTTP 200 from the bot (Slack's limit is 3 s)
-- answer: request sent -> the answer arriving at the command's response_url
+- ack: request sent -> HTTP 200 (Slack's limit is 3 s), for the bot and the bare endpoint
+- answer: request sent -> the bot's answer arriving at the command's response_url
+- CPU per command of each server process (ack + answer), and the bot's longest GC pause
 
-Exit status 1 when the overall ack p99 misses --target-ms.
+Targets (exit status 1 when one is missed): bot ack p99 at most 2x the bare
+endpoint's and under --target-ms; bot CPU at most --cpu-ms per command; no GC
+pause over --gc-ms.
 
     .venv/bin/python bench/ack_latency.py [--requests 200] [--concurrency 50] [--runs 3]
 """
@@ -28,11 +33,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.fakes
 
+from slack_sdk.signature import SignatureVerifier
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.ops.gc import PauseWatch, settle_after_start
 from bot.sandbox import Sandbox
 from bot.slack import build_bot
 from bot.td import Endpoints, TDClient
@@ -67,7 +80,13 @@ async def commands_for(api_key: str, endpoints: Endpoints) -> list[str]:
 
 
 async def one_run(
-    url: str, slack: FakeSlackAPI, texts: list[str], requests: int, concurrency: int
+    url: str,
+    slack: FakeSlackAPI,
+    texts: list[str],
+    requests: int,
+    concurrency: int,
+    *,
+    answers_expected: bool = True,
 ) -> tuple[list[float], list[float]]:
     slack.clear()
     gate = asyncio.Semaphore(concurrency)
@@ -92,7 +111,7 @@ async def one_run(
         await asyncio.gather(*(fire(texts[i % len(texts)]) for i in range(requests)))
     ack = [(s.acked - s.sent) * 1000 for s in samples]
     answers: list[float] = []
-    for sample in samples:
+    for sample in samples if answers_expected else ():
         [call] = await slack.wait_for(sample.hook, timeout=60)
         answers.append((call.at - sample.sent) * 1000)
     return ack, answers
@@ -113,16 +132,43 @@ def _sandbox_process(latency: float, conn: Connection) -> None:
         conn.recv()  # until the parent says stop
 
 
-def _bot_process(
-    api_key: str, endpoints: Endpoints, slack_api: str, slack_token: str, conn: Connection
-) -> None:
-    settings = bot_settings(api_key, endpoints, slack_api, slack_token)
-    with serve_in_thread(build_bot(settings).asgi) as url:
+def _serve(asgi: Any, conn: Connection, watch: PauseWatch | None) -> None:
+    with serve_in_thread(asgi) as url:
         conn.send(url)
         # Answer CPU-time queries until told to stop: CPU per command does not
         # depend on what else the machine is running, latency does.
         while conn.recv() == "cpu":
-            conn.send(time.process_time())
+            pause = max(watch.pauses, default=0.0) if watch else 0.0
+            conn.send((time.process_time(), pause))
+            if watch:
+                watch.pauses.clear()
+
+
+def _bot_process(
+    api_key: str, endpoints: Endpoints, slack_api: str, slack_token: str, conn: Connection
+) -> None:
+    settings = bot_settings(api_key, endpoints, slack_api, slack_token)
+    bot = build_bot(settings)
+    settle_after_start()  # as `tdbot serve` does once it has started
+    watch = PauseWatch()
+    watch.start()
+    _serve(bot.asgi, conn, watch)
+
+
+def _bare_process(conn: Connection) -> None:
+    """The floor: verify Slack's signature, answer 200, nothing else."""
+    verifier = SignatureVerifier(SIGNING_SECRET)
+
+    async def events(request: Request) -> Response:
+        body = await request.body()
+        valid = verifier.is_valid(
+            body,
+            request.headers.get("x-slack-request-timestamp", ""),
+            request.headers.get("x-slack-signature", ""),
+        )
+        return Response(status_code=200 if valid else 401)
+
+    _serve(Starlette(routes=[Route("/slack/events", events, methods=["POST"])]), conn, None)
 
 
 @contextlib.contextmanager
@@ -137,37 +183,84 @@ def child(target: Callable[..., None], *args: object) -> Iterator[Connection]:
         process.join(30)
 
 
+@dataclass
+class Figures:
+    ack: list[float]
+    answers: list[float]
+    cpu_ms: list[float]
+    gc_ms: list[float]
+
+
+async def measured(
+    server: Connection,
+    url: str,
+    slack: FakeSlackAPI,
+    texts: list[str],
+    args: argparse.Namespace,
+    figures: Figures,
+    *,
+    answers_expected: bool,
+) -> None:
+    server.send("cpu")
+    cpu_before, _ = server.recv()
+    ack, answers = await one_run(
+        url, slack, texts, args.requests, args.concurrency, answers_expected=answers_expected
+    )
+    server.send("cpu")
+    cpu_after, gc_pause = server.recv()
+    figures.ack += ack
+    figures.answers += answers
+    figures.cpu_ms.append((cpu_after - cpu_before) * 1000 / args.requests)
+    figures.gc_ms.append(gc_pause * 1000)
+
+
 async def main(args: argparse.Namespace) -> int:
+    bot_figures, bare_figures = Figures([], [], [], []), Figures([], [], [], [])
     with FakeSlackAPI() as slack, child(_sandbox_process, args.td_latency) as sandbox:
         api_key, endpoints = sandbox.recv()
         texts = await commands_for(api_key, endpoints)
-        with child(_bot_process, api_key, endpoints, slack.api_url, slack.token) as bot:
-            url = bot.recv()
-            await one_run(url, slack, texts, min(50, args.requests), args.concurrency)  # warm-up
-            all_ack: list[float] = []
-            all_answers: list[float] = []
+        with (
+            child(_bot_process, api_key, endpoints, slack.api_url, slack.token) as bot,
+            child(_bare_process) as bare,
+        ):
+            bot_url, bare_url = bot.recv(), bare.recv()
+            await one_run(bot_url, slack, texts, min(50, args.requests), args.concurrency)
+            await one_run(bare_url, slack, texts, 50, args.concurrency, answers_expected=False)
             print(
                 f"{args.requests} signed /td commands, {args.concurrency} at a time, "
-                f"TD latency {args.td_latency * 1000:.0f} ms, {args.runs} runs"
+                f"TD latency {args.td_latency * 1000:.0f} ms, {args.runs} runs; "
+                "the bare endpoint only checks the signature"
             )
             for run in range(1, args.runs + 1):
-                bot.send("cpu")
-                cpu_before = bot.recv()
-                ack, answers = await one_run(url, slack, texts, args.requests, args.concurrency)
-                bot.send("cpu")
-                cpu_ms = (bot.recv() - cpu_before) * 1000 / args.requests
-                all_ack += ack
-                all_answers += answers
-                print(f"run {run}: bot CPU {cpu_ms:.1f} ms per command (ack + answer)")
-                print(line("ack", ack))
-                print(line("answer", answers))
-            print("overall")
-            print(line("ack", all_ack))
-            print(line("answer", all_answers))
-    p99 = percentile(all_ack, 99)
-    met = p99 < args.target_ms
-    print(f"ack p99 {p99:.1f} ms: target < {args.target_ms:g} ms {'met' if met else 'MISSED'}")
-    return 0 if met else 1
+                before = len(bot_figures.ack)
+                await measured(bot, bot_url, slack, texts, args, bot_figures, answers_expected=True)
+                await measured(
+                    bare, bare_url, slack, texts, args, bare_figures, answers_expected=False
+                )
+                print(
+                    f"run {run}: CPU per command: bot {bot_figures.cpu_ms[-1]:.2f} ms, "
+                    f"bare {bare_figures.cpu_ms[-1]:.2f} ms; bot's longest GC pause "
+                    f"{bot_figures.gc_ms[-1]:.1f} ms"
+                )
+                print(line("ack", bot_figures.ack[before:]))
+                print(line("bare", bare_figures.ack[before:]))
+                print(line("answer", bot_figures.answers[before:]))
+    print("overall")
+    print(line("ack", bot_figures.ack))
+    print(line("bare", bare_figures.ack))
+    print(line("answer", bot_figures.answers))
+    p99, bare_p99 = percentile(bot_figures.ack, 99), percentile(bare_figures.ack, 99)
+    cpu = statistics.median(bot_figures.cpu_ms)
+    gc_max = max(bot_figures.gc_ms)
+    checks = [
+        (f"ack p99 {p99:.1f} ms <= 2 x bare p99 {bare_p99:.1f} ms", p99 <= 2 * bare_p99),
+        (f"ack p99 {p99:.1f} ms < {args.target_ms:g} ms", p99 < args.target_ms),
+        (f"bot CPU {cpu:.2f} ms per command (median) <= {args.cpu_ms:g} ms", cpu <= args.cpu_ms),
+        (f"longest GC pause {gc_max:.1f} ms <= {args.gc_ms:g} ms", gc_max <= args.gc_ms),
+    ]
+    for text, met in checks:
+        print(f"{'met   ' if met else 'MISSED'} {text}")
+    return 0 if all(met for _, met in checks) else 1
 
 
 if __name__ == "__main__":
@@ -176,5 +269,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--td-latency", type=float, default=0.1, help="seconds per TD request")
-    parser.add_argument("--target-ms", type=float, default=50.0)
+    parser.add_argument("--target-ms", type=float, default=30.0)
+    parser.add_argument("--cpu-ms", type=float, default=2.5)
+    parser.add_argument("--gc-ms", type=float, default=20.0)
     sys.exit(asyncio.run(main(parser.parse_args())))

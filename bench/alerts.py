@@ -38,7 +38,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from bot.alerts import AlertScheduler, Poller, PollerConfig, PollReport
-from bot.alerts.chat import Blocks
+from bot.message import Message
+from bot.notify import Capabilities, Marks
 from bot.sandbox import Sandbox, Scale
 from bot.store import Store
 from bot.td import Endpoints, TDClient
@@ -67,20 +68,16 @@ def _workflows(sb: Sandbox) -> list[tuple[str, str]]:
 
 
 @dataclass
-class TimedPoster:
-    """A chat poster that notes when each failure (by its mark) reached the channel."""
+class TimedNotifier:
+    """A notifier that only notes when each failure (by its mark) was first sent."""
 
+    surface = "bench"
+    capabilities = Capabilities(threads=True, updates=True, findable=True)
     posted_at: dict[str, float] = field(default_factory=dict)
     messages: int = 0
 
-    async def post_message(
-        self,
-        channel: str,
-        text: str,
-        blocks: Blocks,
-        thread_ts: str | None = None,
-        *,
-        marks: Sequence[str] = (),
+    async def post(
+        self, destination: str, message: Message, *, thread: str | None = None, marks: Marks = ()
     ) -> str:
         self.messages += 1
         now = time.time()
@@ -88,11 +85,11 @@ class TimedPoster:
             self.posted_at.setdefault(mark, now)
         return f"{now:.6f}"
 
-    async def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> None:
+    async def update(self, destination: str, ref: str, message: Message) -> None:
         self.messages += 1
 
     async def find_marked(
-        self, channel: str, mark: str, *, thread_ts: str | None, oldest: datetime
+        self, destination: str, mark: str, *, thread: str | None, oldest: datetime
     ) -> str | None:
         return None
 
@@ -147,9 +144,9 @@ async def _run(
         for project in projects:
             channel = f"C{zlib.crc32(project.encode()) % args.channels:04d}TEAM"
             await store.add_subscription(channel, project, created_by="UBENCH")
-        poster = TimedPoster()
+        notifier = TimedNotifier()
         poller = Poller(
-            td, store, poster, console=endpoints.console,
+            td, store, notifier, console=endpoints.console,
             config=PollerConfig(poll_seconds=args.interval),
         )  # fmt: skip
         recorder = Recorder(poller)
@@ -172,7 +169,7 @@ async def _run(
             conn.send(("inject", args.failures))
             ids, injected_at = conn.recv()
             await _until(
-                lambda: all(i in poster.posted_at for i in ids), args.interval * 6, "posts"
+                lambda: all(i in notifier.posted_at for i in ids), args.interval * 6, "posts"
             )
             # The poll that posted them records its report when it finishes.
             await _until(
@@ -183,7 +180,7 @@ async def _run(
             storm = [wall for report, wall in recorder.polls[polls_before:] if report.claimed]
         finally:
             await scheduler.stop()
-    latencies = [poster.posted_at[i] - injected_at for i in ids]
+    latencies = [notifier.posted_at[i] - injected_at for i in ids]
     return {
         "busy_polls": float(busy),
         "steady_requests_max": max(r.td_requests for r, _ in steady),
@@ -192,7 +189,7 @@ async def _run(
         "storm_wall_s": max(storm) if storm else float("nan"),
         "latency_p50_s": _percentile(latencies, 0.5),
         "latency_p99_s": _percentile(latencies, 0.99),
-        "messages": float(poster.messages),
+        "messages": float(notifier.messages),
         "peak_rss_mb": _peak_rss_mb(),
     }
 

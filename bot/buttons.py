@@ -6,10 +6,12 @@ one value format with ``command_of``. A button's ``value`` is compact JSON:
 
 - ``tdbot.diagnose``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.retry_failed``: ``{"attempt_id": "123"}``, resuming the failed tasks
+- ``tdbot.retry_queued``: ``{"attempt_id": "123"}``, the same with TD's ``allowQueueing``
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
 
-Labels and dialogs are raw text; the renderer (``bot.render``) makes them safe.
+Buttons are ``bot.message.Button`` values: labels and dialogs are raw text,
+which the renderers make safe.
 Buttons that change production carry the full confirmation dialog of
 ``bot.actions.confirm_prompt``; the click is checked again (admin, state, once
 per button) by ``bot.actions.ActionService`` whatever the button showed.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ from bot.commands import (
     Scope,
     parse_duration,
 )
+from bot.message import Button, Confirm
 from bot.store import ActionKind
 from bot.td.models import Attempt, AttemptStatus, Job, JobStatus
 
@@ -47,32 +49,21 @@ class ActionId(StrEnum):
 
     DIAGNOSE = "tdbot.diagnose"
     RETRY_FAILED = "tdbot.retry_failed"
+    RETRY_QUEUED = "tdbot.retry_queued"
     KILL = "tdbot.kill"
     MUTE = "tdbot.mute"
 
 
-@dataclass(frozen=True)
-class Confirm:
-    """A confirmation dialog in full; all raw text."""
-
-    title: str
-    text: str
-    confirm: str = "Yes"
-    deny: str = "Cancel"
-
-
-@dataclass(frozen=True)
-class Action:
-    action_id: ActionId
-    label: str
-    payload: dict[str, str | None]
-    style: Literal["primary", "danger"] | None = None
-    # A raw question (titled with the label), or the whole dialog.
-    confirm: str | Confirm | None = None
-
-    @property
-    def value(self) -> str:
-        return json.dumps(self.payload, separators=(",", ":"), sort_keys=True)
+def _button(
+    action_id: ActionId,
+    label: str,
+    payload: dict[str, str | None],
+    *,
+    style: Literal["primary", "danger"] | None = None,
+    confirm: Confirm | None = None,
+) -> Button:
+    value = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    return Button(action_id.value, label, value, style=style, confirm=confirm)
 
 
 # ------------------------------------------------------------------- builders
@@ -85,20 +76,20 @@ _ACTING: dict[ActionKind, tuple[ActionId, Literal["primary", "danger"]]] = {
 }
 
 
-def diagnose_button(attempt_id: str) -> Action:
-    return Action(ActionId.DIAGNOSE, "Diagnose", {"attempt_id": attempt_id})
+def diagnose_button(attempt_id: str) -> Button:
+    return _button(ActionId.DIAGNOSE, "Diagnose", {"attempt_id": attempt_id})
 
 
-def diagnose_job_button(job_id: str) -> Action:
-    return Action(ActionId.DIAGNOSE, "Diagnose", {"job_id": job_id})
+def diagnose_job_button(job_id: str) -> Button:
+    return _button(ActionId.DIAGNOSE, "Diagnose", {"job_id": job_id})
 
 
-def action_button(kind: ActionKind, target: Target) -> Action:
+def action_button(kind: ActionKind, target: Target) -> Button:
     """The button that retries or kills ``target``, behind its confirmation dialog."""
     prompt = confirm_prompt(kind, target)
     action_id, style = _ACTING[ActionKind(kind)]
     key = "job_id" if kind is ActionKind.KILL_JOB else "attempt_id"
-    return Action(
+    return _button(
         action_id,
         prompt.confirm,
         {key: target.id},
@@ -107,19 +98,35 @@ def action_button(kind: ActionKind, target: Target) -> Action:
     )
 
 
-def mute_button(project: str, workflow: str) -> Action:
+def queue_button(attempt_id: str) -> Button:
+    """Retry again, queued by TD until a running attempt ends (after an AT_LIMIT refusal)."""
+    return _button(
+        ActionId.RETRY_QUEUED,
+        "Queue the retry",
+        {"attempt_id": attempt_id},
+        style="primary",
+        confirm=Confirm(
+            "Queue the retry?",
+            f"TD will start the retry of attempt {attempt_id} as soon as one of the account's "
+            "running attempts ends.",
+            "Queue it",
+        ),
+    )
+
+
+def mute_button(project: str, workflow: str) -> Button:
     """Silence the channel's alerts of one workflow for a while.
 
     No confirmation: it changes nothing at TD and ``/td unmute`` undoes it.
     """
-    return Action(
+    return _button(
         ActionId.MUTE,
         f"Mute {MUTE_DURATION}",
         {"project": project, "workflow": workflow, "duration": MUTE_DURATION},
     )
 
 
-def attempt_buttons(attempt: Attempt) -> tuple[Action, ...]:
+def attempt_buttons(attempt: Attempt) -> tuple[Button, ...]:
     """Retry and Mute for a failed attempt, Kill for a running one, nothing otherwise."""
     status = attempt.status
     if status.failed:
@@ -132,7 +139,7 @@ def attempt_buttons(attempt: Attempt) -> tuple[Action, ...]:
     return ()
 
 
-def job_buttons(job: Job) -> tuple[Action, ...]:
+def job_buttons(job: Job) -> tuple[Button, ...]:
     """Kill for a job that is queued or running."""
     if job.status not in _UNFINISHED_JOB:
         return ()
@@ -167,6 +174,8 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
             return Diagnose(AttemptTarget(str(payload["attempt_id"])))
         case ActionId.RETRY_FAILED:
             return Retry(str(payload["attempt_id"]))
+        case ActionId.RETRY_QUEUED:
+            return Retry(str(payload["attempt_id"]), queue=True)
         case ActionId.KILL if job_id:
             return KillJob(str(job_id))
         case ActionId.KILL:

@@ -1,15 +1,18 @@
 """``tdbot serve``: the whole bot built from Settings, run until SIGINT/SIGTERM, stopped in order.
 
-    TDClient ──┬── Answerer: HANDLERS + subscriptions + retry/kill confirmations
+    TDClient ──┬── Answerer: SUBCOMMANDS (lookups, subscriptions, retry/kill confirmations)
                ├── ActionService (TDBOT_ADMINS): the Retry and Kill buttons
-               └── Poller ── AlertScheduler (TDBOT_POLL_SECONDS) ── SlackChatPoster
+               └── Poller ── AlertScheduler (TDBOT_POLL_SECONDS) ── SlackNotifier
     Store (TDBOT_DATABASE_URL): subscriptions, mutes, alert threads, the action audit
-    Slack: HTTP mode (/slack/events, /healthz, /metrics on one port), or Socket Mode
-    with /healthz and /metrics still served on the port, so a container's
-    HEALTHCHECK works in both.
+    Slack: HTTP mode (/slack/events, /healthz, /readyz, /metrics on one port), or
+    Socket Mode with /healthz, /readyz and /metrics still served on the port, so a
+    container's HEALTHCHECK works in both.
 
-Shutdown (a signal, or the server stopping): Slack input stops first, then the
-poll loop, then answers in flight are drained, then the store and TD close.
+This module is the composition root: every resource is started here and its
+shutdown registered as it starts (``Service.resources``). Shutdown (a signal, or
+the server stopping): Slack input stops first, then the poll loop, then answers
+in flight are drained, then the store and TD close; a start-up that fails half
+way closes what had already started.
 """
 
 from __future__ import annotations
@@ -19,31 +22,29 @@ import logging
 import math
 import signal
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.actions import ActionService, RateLimiter
-from bot.alerts import AlertScheduler, Poller, PollerConfig, SlackChatPoster, SubscriptionService
-from bot.answers import HANDLERS
-from bot.answers.admin import ActionAnswers
-from bot.answers.subscriptions import SubscriptionAnswers
+from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
+from bot.notify import SlackNotifier, slack_client
+from bot.ops.gc import PauseWatch, settle_after_start
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
+from bot.ops.retention import PRUNE_EVERY, Retention
 from bot.settings import Settings
 from bot.slack import Bot, Health, build_bot, run_socket_mode, serve_http
-from bot.slack.runtime import SHUTDOWN_GRACE
+from bot.slack.runtime import SHUTDOWN_GRACE, StoreHealth
 from bot.store import Store, wall_clock
 from bot.td import TDClient
 
 log = logging.getLogger("bot.service")
 
 POLL_GRACE = 60.0  # seconds past three poll intervals before /healthz calls the loop stuck
-SLACK_TIMEOUT = 15  # seconds, for each alert post
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -88,7 +89,8 @@ class AlertHealth:
 
 @dataclass
 class Service:
-    """The running bot's parts; ``aclose`` stops them in order (and only once)."""
+    """The running bot's parts. ``resources`` owns every one that needs stopping, in the
+    reverse of the order they started; ``aclose`` stops them (once)."""
 
     settings: Settings
     metrics: Metrics
@@ -98,6 +100,7 @@ class Service:
     actions: ActionService
     poller: Poller
     scheduler: AlertScheduler
+    resources: AsyncExitStack
     bot: Bot = field(init=False)
     _closing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _closed: bool = field(default=False, init=False)
@@ -111,23 +114,8 @@ class Service:
             if self._closed:
                 return
             self._closed = True
-            await self.scheduler.stop()
-            await self.bot.tasks.drain(SHUTDOWN_GRACE)
-            await self.store.close()
-            await self.td.aclose()
+            await self.resources.aclose()
             log.info("tdbot stopped")
-
-
-def alert_client(settings: Settings) -> AsyncWebClient:
-    """The alert poster's own client, without slack_sdk's rate-limit retry handler.
-
-    The poller paces each channel itself: a 429 must reach it at once (as
-    ChatRateLimited) rather than be slept through inside the client, holding up
-    the other channels' alerts (see SlackChatPoster).
-    """
-    return AsyncWebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
-    )
 
 
 @asynccontextmanager
@@ -136,41 +124,66 @@ async def open_service(
     *,
     metrics: Metrics | None = None,
     td: TDClient | None = None,
-    limiter: RateLimiter | None = None,
     poller_config: PollerConfig | None = None,
     poll_grace: float = POLL_GRACE,
 ) -> AsyncIterator[Service]:
     """Build every part (the alert loop not started yet); close them all on exit.
 
-    ``td``, ``limiter``, ``poller_config`` and ``poll_grace`` are for tests;
+    ``td``, ``poller_config`` and ``poll_grace`` are for tests;
     by default everything follows ``settings``.
     """
     metrics = metrics or Metrics()
-    td = td or TDClient(settings.td_api_key, settings.td, on_response=metrics.observe_td)
+    resources = AsyncExitStack()
     try:
-        store = await Store.open(settings.database_url)
+        service = await _assemble(settings, metrics, resources, td, poller_config, poll_grace)
     except BaseException:
-        await td.aclose()
+        await resources.aclose()  # whatever had started before the failure
         raise
+    try:
+        yield service
+    finally:
+        await service.aclose()
+
+
+async def _assemble(
+    settings: Settings,
+    metrics: Metrics,
+    resources: AsyncExitStack,
+    td: TDClient | None,
+    poller_config: PollerConfig | None,
+    poll_grace: float,
+) -> Service:
+    """Start each part, registering its shutdown as it starts.
+
+    The stack unwinds in reverse: the poll loop stops, answers in flight drain,
+    then the store and TD close.
+    """
+    td = td or TDClient(settings.td_api_key, settings.td, on_response=metrics.observe_td)
+    resources.push_async_callback(td.aclose)
+    store = await Store.open(settings.database_url)
+    resources.push_async_callback(store.close)
     subscriptions = SubscriptionService(td, store)
     actions = ActionService(td, store, settings.admins)
     poller = Poller(
         td,
         store,
-        SlackChatPoster(alert_client(settings), timeout=SLACK_TIMEOUT),
+        # Without slack_sdk's rate-limit retries: a 429 must reach delivery at
+        # once, so it pauses only that channel rather than sleeping through it.
+        SlackNotifier(
+            slack_client(settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=False),
+            metrics=metrics,
+        ),
         console=settings.td.console,
         config=poller_config or PollerConfig(poll_seconds=settings.poll_seconds),
         metrics=metrics,
+        ops_channel=settings.ops_channel,
     )
+    scheduler = AlertScheduler(poller, interval=settings.poll_seconds)
     service = Service(
-        settings,
-        metrics,
-        td,
-        store,
-        subscriptions,
-        actions,
-        poller,
-        AlertScheduler(poller, interval=settings.poll_seconds),
+        settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources
+    )
+    service.scheduler.every(
+        PRUNE_EVERY, Retention(store, settings.retention_days), job_id="tdbot-retention"
     )
 
     async def thread_attempt(channel: str, thread_ts: str) -> str | None:
@@ -185,19 +198,19 @@ async def open_service(
             ("alerts", AlertHealth(store, poller, settings.poll_seconds, grace=poll_grace))
         ],
         thread_attempts=thread_attempt,
-        handlers={
-            **HANDLERS,
-            **SubscriptionAnswers(subscriptions).handlers(),
-            **ActionAnswers(actions).handlers(),
-        },
+        subscriptions=subscriptions,
+        readiness_checks=[("store", StoreHealth(store.upkeep))],
         action_service=actions,
-        limiter=limiter or RateLimiter(),
+        limiter=RateLimiter(
+            store.rate_limits, per_minute=settings.rate_per_minute, burst=settings.rate_burst
+        ),
+        seen_events=store.seen_events,
         on_shutdown=service.aclose,
     )
-    try:
-        yield service
-    finally:
-        await service.aclose()
+    resources.push_async_callback(service.bot.notifier.aclose)
+    resources.push_async_callback(service.bot.tasks.drain, SHUTDOWN_GRACE)
+    resources.push_async_callback(scheduler.stop)
+    return service
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -226,6 +239,8 @@ async def serve(settings: Settings, *, host: str, port: int, log_level: str) -> 
         loop.add_signal_handler(sig, stop.set)
     try:
         async with open_service(settings) as service:
+            settle_after_start()
+            PauseWatch(on_pause=service.metrics.gc_pause.observe).start()
             service.start()
             mode = "Socket Mode" if settings.socket_mode else "HTTP mode"
             log.info(

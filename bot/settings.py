@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bot.td.regions import Endpoints, derive_endpoints, normalize_base_url
 
+_N = TypeVar("_N", int, float)
 _API_KEY = re.compile(r"^(?:[1-9][0-9]*/)?[a-f0-9]{40}$")
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 DEFAULT_API_SERVER = "https://api.treasuredata.com"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_RATE_PER_MINUTE = 10.0
+DEFAULT_RATE_BURST = 5
+DEFAULT_RETENTION_DAYS = 30
 
 
 class SettingsError(ValueError):
@@ -39,6 +45,10 @@ class Settings:
     database_url: str
     poll_seconds: float
     admins: frozenset[str]
+    rate_per_minute: float = DEFAULT_RATE_PER_MINUTE
+    rate_burst: int = DEFAULT_RATE_BURST
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    ops_channel: str | None = None  # told when the alert path breaks and recovers
 
     @property
     def socket_mode(self) -> bool:
@@ -101,17 +111,24 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
     except ValueError as exc:
         problems.append(f"SLACK_API_URL: {exc}")
 
-    poll_seconds = 60.0
-    raw_poll = get("TDBOT_POLL_SECONDS")
-    if raw_poll is not None:
+    def number(name: str, default: _N, parse: Callable[[str], _N], low: float, high: float) -> _N:
+        raw = get(name)
+        if raw is None:
+            return default
         try:
-            poll_seconds = float(raw_poll)
-            if not 0 < poll_seconds <= 86400:
+            value = parse(raw)
+            if not low < value <= high:
                 raise ValueError
         except ValueError:
-            problems.append(
-                f"TDBOT_POLL_SECONDS must be a number of seconds in (0, 86400], got {raw_poll!r}"
-            )
+            kind = "a whole number" if parse is int else "a number"
+            problems.append(f"{name} must be {kind} in ({low:g}, {high:g}], got {raw!r}")
+            return default
+        return value
+
+    poll_seconds = number("TDBOT_POLL_SECONDS", 60.0, float, 0, 86400)
+    rate_per_minute = number("TDBOT_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE, float, 0, 60_000)
+    rate_burst = number("TDBOT_RATE_BURST", DEFAULT_RATE_BURST, int, 0, 10_000)
+    retention_days = number("TDBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, int, 0, 36_500)
 
     admins: set[str] = set()
     for raw in (get("TDBOT_ADMINS") or "").split(","):
@@ -121,6 +138,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         if not _SLACK_USER.match(user):
             problems.append(f"TDBOT_ADMINS: {user!r} is not a Slack user ID (like U012ABCDEF)")
         admins.add(user)
+
+    ops_channel = get("TDBOT_OPS_CHANNEL") or None
+    if ops_channel is not None and not _SLACK_CHANNEL.match(ops_channel):
+        problems.append(
+            f"TDBOT_OPS_CHANNEL: {ops_channel!r} is not a Slack channel ID (like C012ABCDEF)"
+        )
 
     if problems:
         raise SettingsError(problems)
@@ -135,4 +158,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         database_url=get("TDBOT_DATABASE_URL") or default_database_url(),
         poll_seconds=poll_seconds,
         admins=frozenset(admins),
+        rate_per_minute=rate_per_minute,
+        rate_burst=rate_burst,
+        retention_days=retention_days,
+        ops_channel=ops_channel,
     )

@@ -9,11 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.answers import Reply
 from bot.buttons import (
-    Action,
     ActionId,
-    Confirm,
     attempt_buttons,
     command_of,
     diagnose_button,
@@ -31,7 +28,8 @@ from bot.commands import (
     Retry,
     Scope,
 )
-from bot.render import render
+from bot.message import Button, Confirm, Message
+from bot.render import render_slack
 from bot.td.models import Attempt, Job
 
 
@@ -69,23 +67,23 @@ def test_buttons_follow_the_attempt_status(status: str, expected: list[ActionId]
 
 def test_retry_and_kill_carry_their_target_and_a_full_dialog() -> None:
     retry, mute = attempt_buttons(attempt("error"))
-    assert retry.payload == {"attempt_id": "41"} and retry.style == "primary"
+    assert json.loads(retry.value) == {"attempt_id": "41"} and retry.style == "primary"
     assert isinstance(retry.confirm, Confirm)
     assert retry.confirm.title == "Retry failed tasks?"
     assert "attempt 41 (sales/daily, session 2024-06-01 02:00 +09:00, error)" in retry.confirm.text
-    assert mute.payload == {"project": "sales", "workflow": "daily", "duration": "4h"}
+    assert json.loads(mute.value) == {"project": "sales", "workflow": "daily", "duration": "4h"}
     assert mute.confirm is None  # changes nothing at TD
 
     [kill] = attempt_buttons(attempt("running"))
-    assert kill.payload == {"attempt_id": "41"} and kill.style == "danger"
+    assert json.loads(kill.value) == {"attempt_id": "41"} and kill.style == "danger"
     assert isinstance(kill.confirm, Confirm) and kill.confirm.confirm == "Kill attempt"
 
 
 def test_the_dialog_reaches_block_kit_within_its_limits() -> None:
     long_name = "p" * 400
     found = attempt("error", project={"id": "1", "name": long_name})
-    reply = Reply(title="t", text="t", actions=attempt_buttons(found))
-    [actions] = [b for b in render(reply).blocks if b["type"] == "actions"]
+    reply = Message(title="t", text="t", buttons=attempt_buttons(found))
+    [actions] = [b for b in render_slack(reply).blocks if b["type"] == "actions"]
     retry = actions["elements"][0]
     dialog = retry["confirm"]
     assert dialog["title"]["text"] == "Retry failed tasks?"
@@ -111,7 +109,7 @@ def test_kill_job_only_for_a_job_that_has_not_finished(status: str, offered: boo
     assert bool(buttons) is offered
     if offered:
         [kill] = buttons
-        assert kill.action_id is ActionId.KILL and kill.payload == {"job_id": "8"}
+        assert kill.action_id == ActionId.KILL and json.loads(kill.value) == {"job_id": "8"}
         assert isinstance(kill.confirm, Confirm) and "Kill TD job 8" in kill.confirm.text
 
 
@@ -133,8 +131,8 @@ def job(status: str) -> Job:
         (job_buttons(job("running"))[0], KillJob("8")),
     ],
 )
-def test_every_button_reads_back_as_its_command(action: Action, command: Command) -> None:
-    assert command_of(action.action_id.value, action.value) == command
+def test_every_button_reads_back_as_its_command(action: Button, command: Command) -> None:
+    assert command_of(action.action_id, action.value) == command
 
 
 @pytest.mark.parametrize(

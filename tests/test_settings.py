@@ -89,3 +89,32 @@ def test_plain_http_servers_and_explicit_hosts_work() -> None:
 def test_a_loopback_api_server_without_workflow_server_is_refused() -> None:
     with pytest.raises(SettingsError, match="set TD_WORKFLOW_SERVER"):
         load_settings({**GOOD, "TD_API_SERVER": "http://127.0.0.1:8765"})
+
+
+def test_rate_limit_and_retention_have_defaults_and_can_be_set() -> None:
+    default = load_settings(GOOD)
+    assert (default.rate_per_minute, default.rate_burst, default.retention_days) == (10.0, 5, 30)
+    tuned = load_settings(
+        {
+            **GOOD,
+            "TDBOT_RATE_PER_MINUTE": "2.5",
+            "TDBOT_RATE_BURST": "3",
+            "TDBOT_RETENTION_DAYS": "90",
+        }
+    )
+    assert (tuned.rate_per_minute, tuned.rate_burst, tuned.retention_days) == (2.5, 3, 90)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TDBOT_RATE_PER_MINUTE", "0", "TDBOT_RATE_PER_MINUTE must be a number in (0, 60000]"),
+        ("TDBOT_RATE_PER_MINUTE", "nan", "TDBOT_RATE_PER_MINUTE must be a number in (0, 60000]"),
+        ("TDBOT_RATE_BURST", "2.5", "TDBOT_RATE_BURST must be a whole number in (0, 10000]"),
+        ("TDBOT_RETENTION_DAYS", "-1", "TDBOT_RETENTION_DAYS must be a whole number in (0, 36500]"),
+    ],
+)
+def test_nonsense_numbers_are_refused(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**GOOD, name: value})
+    assert caught.value.problems == [f"{message}, got {value!r}"]

@@ -5,6 +5,7 @@ Plain domain code (no Slack): the Slack layer derives an action key
 ``RateLimiter``, shows ``confirm_prompt`` and posts the ``ActionOutcome``.
 """
 
+from bot.actions.follow import FOLLOW_INTERVAL, FOLLOW_TIMEOUT, end_message, follow_attempt
 from bot.actions.keys import COMMAND_WINDOW, action_key_for_button, action_key_for_command
 from bot.actions.outcome import ActionOutcome, OutcomeKind, mention
 from bot.actions.prompts import ConfirmPrompt, Target, confirm_prompt, session_time_text
@@ -14,6 +15,8 @@ from bot.actions.service import RETRY_NAME_PREFIX, ActionService
 __all__ = [
     "COMMAND_WINDOW",
     "EXPENSIVE",
+    "FOLLOW_INTERVAL",
+    "FOLLOW_TIMEOUT",
     "RETRY_NAME_PREFIX",
     "ActionOutcome",
     "ActionService",
@@ -25,6 +28,8 @@ __all__ = [
     "action_key_for_button",
     "action_key_for_command",
     "confirm_prompt",
+    "end_message",
+    "follow_attempt",
     "mention",
     "session_time_text",
 ]

@@ -19,6 +19,12 @@ _SLACK_USER = re.compile(r"[UW][A-Z0-9]+")
 
 class OutcomeKind(StrEnum):
     DONE = "done"  # TD accepted the action
+    # TD accepted a kill, which it carries out later: the attempt stays canceling
+    # until its tasks notice. ``follow_attempt_id`` names what to follow to its end.
+    REQUESTED = "requested"
+    # TD refused a retry: the account is at its limit of running attempts. Nothing
+    # started; ``ActionService.retry_queued`` sends it again with TD's allowQueueing.
+    AT_LIMIT = "at_limit"
     NOTHING_TO_DO = "nothing_to_do"  # the target had already finished: not an error
     REFUSED = "refused"  # tdbot refused (not an admin, or pointless); nothing was changed
     DUPLICATE = "duplicate"  # the same action (same key) was taken before; nothing was sent
@@ -39,10 +45,13 @@ class ActionOutcome:
     links: tuple[tuple[str, str], ...] = ()  # (label, url), our own labels
     new_attempt_id: str | None = None
     new_attempt_index: int | None = None
+    # The attempt whose end is still to come (a requested kill): the Slack layer
+    # may ``ActionService.follow_attempt`` it and post the end in the thread.
+    follow_attempt_id: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.kind in (OutcomeKind.DONE, OutcomeKind.NOTHING_TO_DO)
+        return self.kind in (OutcomeKind.DONE, OutcomeKind.REQUESTED, OutcomeKind.NOTHING_TO_DO)
 
 
 def mention(user_id: str) -> str:

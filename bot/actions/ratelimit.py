@@ -1,21 +1,25 @@
-"""Per-user token bucket for the commands that cost TD real work.
+"""Per-user rate of the commands that cost TD real work, shared by every replica.
 
-In memory and per process: with several replicas each one limits on its own,
-which still bounds what one user can make tdbot ask of TD.
+The bucket lives in the store (``bot.store.RateLimits``), so N replicas behind
+one Slack URL hold a user to one limit, not N. The numbers are settings
+(``TDBOT_RATE_PER_MINUTE``, ``TDBOT_RATE_BURST``).
 """
 
 from __future__ import annotations
 
+import logging
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.commands import Command, Diagnose, Kill, KillJob, ListJobs, Retry, Timeline
+from bot.store import RateLimits
+
+log = logging.getLogger(__name__)
 
 EXPENSIVE: tuple[type, ...] = (Diagnose, Timeline, Retry, Kill, KillJob, ListJobs)
-_EPSILON = 1e-9
-_MAX_USERS = 10_000  # beyond this, buckets that are full again are forgotten
+DEFAULT_PER_MINUTE = 10.0
+DEFAULT_BURST = 5
 
 
 @dataclass(frozen=True)
@@ -29,50 +33,34 @@ class RateDecision:
         return f"you're sending commands faster than tdbot can serve them; try again in {wait} s"
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+ALLOWED = RateDecision(True, 0.0)
 
 
 class RateLimiter:
-    """``per_minute`` tokens flow in, at most ``burst`` are kept; one per expensive command."""
+    """``per_minute`` commands flow in, at most ``burst`` are kept; one per expensive command."""
 
     def __init__(
         self,
+        limits: RateLimits,
         *,
-        per_minute: float = 10,
-        burst: int = 5,
-        clock: Callable[[], float] = time.monotonic,
+        per_minute: float = DEFAULT_PER_MINUTE,
+        burst: int = DEFAULT_BURST,
     ) -> None:
         if not (math.isfinite(per_minute) and per_minute > 0) or burst < 1:
             raise ValueError("per_minute must be > 0 and burst >= 1")
-        self._rate = per_minute / 60.0
-        self._burst = float(burst)
-        self._clock = clock
-        self._buckets: dict[str, _Bucket] = {}
+        self._limits = limits
+        self._interval = timedelta(minutes=1) / per_minute
+        self._burst = burst
 
-    def check(self, user_id: str, command: Command) -> RateDecision:
-        """Take a token for ``command`` if it is expensive; cheap commands always pass."""
+    async def check(self, user_id: str, command: Command) -> RateDecision:
+        """Take one of the user's commands if ``command`` is expensive; cheap ones always pass."""
         if not isinstance(command, EXPENSIVE):
-            return RateDecision(True, 0.0)
-        now = self._clock()
-        bucket = self._buckets.get(user_id)
-        if bucket is None:
-            self._forget_idle(now)
-            bucket = self._buckets[user_id] = _Bucket(self._burst, now)
-        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
-        bucket.updated = now
-        # Float refill drifts a hair below 1 after exactly the advertised wait.
-        if bucket.tokens >= 1 - _EPSILON:
-            bucket.tokens -= 1
-            return RateDecision(True, 0.0)
-        return RateDecision(False, (1 - bucket.tokens) / self._rate)
-
-    def _forget_idle(self, now: float) -> None:
-        if len(self._buckets) < _MAX_USERS:
-            return
-        full_after = self._burst / self._rate
-        self._buckets = {
-            user: b for user, b in self._buckets.items() if now - b.updated < full_after
-        }
+            return ALLOWED
+        try:
+            wait = await self._limits.take(user_id, interval=self._interval, burst=self._burst)
+        except Exception:
+            # A guard must not turn a store outage into refused commands: answer.
+            log.warning("the rate limit could not be checked; allowing", exc_info=True)
+            return ALLOWED
+        seconds = wait.total_seconds()
+        return RateDecision(seconds <= 0, max(0.0, seconds))

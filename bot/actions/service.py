@@ -14,25 +14,25 @@ Order of safety checks, each before anything is sent to TD:
    successful attempt, or one superseded by a newer attempt of its session, is
    refused with the reason.
 4. The retry's attempt name is derived from the failed attempt
-   (``tdbot-retry-<id>``), so TD itself refuses (409) a second retry of the same
-   attempt, whichever replica, button or command sent it.
+   (``tdbot-retry-<id>``): TD keeps one attempt per session and name, so a
+   retry sent twice (a timeout, a 5xx, another replica) starts one attempt.
+
+A kill is only requested: TD cancels the tasks as they notice, so the outcome
+is ``REQUESTED`` and ``follow_attempt`` waits for the end. A retry refused at
+the account's attempt limit is ``AT_LIMIT`` and may be sent again with
+``retry_queued`` (TD's ``allowQueueing``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import re
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 
-from bot.actions.failures import describe_failure
-from bot.actions.outcome import ActionOutcome, OutcomeKind, mention
-from bot.actions.prompts import Target, session_time_text
+from bot.actions.follow import FOLLOW_INTERVAL, FOLLOW_TIMEOUT, describe_attempt, follow_attempt
+from bot.actions.frame import ActionBody, ActionFrame, ActionRequest
+from bot.actions.outcome import ActionOutcome, OutcomeKind
+from bot.actions.prompts import Target
 from bot.commands import Kill, KillJob, Retry
-from bot.store import ActionKind, ActionRecord, ActionState, Clock, Store, wall_clock
+from bot.store import ActionKind, Clock, Store, wall_clock
 from bot.td import TDClient, errors
 from bot.td.models import Attempt, AttemptStatus, JobStatus
 from bot.td.urls import attempt_url, job_url, session_url
@@ -41,40 +41,9 @@ from bot.text import safe
 log = logging.getLogger("bot.actions")
 
 RETRY_NAME_PREFIX = "tdbot-retry-"
-MAX_REPEATS = 10  # failed tries of one key before tdbot asks for a fresh command
-STALE_CLAIM = timedelta(minutes=5)  # far beyond TD calls' timeouts and retries
-_AUDIT_LOOKUP = 500
-_NAME_LIMIT = 200
-
-_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,18}")
-_NOUN = {ActionKind.RETRY: "attempt", ActionKind.KILL: "attempt", ActionKind.KILL_JOB: "job"}
-_EMOJI = {ActionKind.RETRY: "🔁", ActionKind.KILL: "🛑", ActionKind.KILL_JOB: "🛑"}
-_NOT_DONE_EMOJI = {
-    OutcomeKind.NOTHING_TO_DO: "ℹ️",
-    OutcomeKind.REFUSED: "🚫",
-    OutcomeKind.DUPLICATE: "↩️",
-    OutcomeKind.FAILED: "⚠️",
-}
 
 
-@dataclass(frozen=True)
-class _Request:
-    action: ActionKind
-    user_id: str
-    target_id: str
-    channel_id: str | None
-    thread_ts: str | None
-    key: str
-
-    @property
-    def what(self) -> str:
-        return f"{_NOUN[self.action]} {self.target_id}"
-
-
-_Body = Callable[[_Request], Awaitable[ActionOutcome]]
-
-
-class ActionService:
+class ActionService(ActionFrame):
     def __init__(
         self,
         td: TDClient,
@@ -82,15 +51,7 @@ class ActionService:
         admins: frozenset[str],
         clock: Clock = wall_clock,
     ) -> None:
-        self._td = td
-        self._store = store
-        self._admins = frozenset(admins)
-        self._clock = clock
-        self._console = td.endpoints.console
-
-    def authorize(self, user_id: str) -> bool:
-        """Only TDBOT_ADMINS may act; an empty list means nobody."""
-        return user_id in self._admins
+        super().__init__(td, store, admins, clock)
 
     async def retry_failed(
         self,
@@ -102,7 +63,32 @@ class ActionService:
         action_key: str,
     ) -> ActionOutcome:
         """Start a new attempt of the same session that re-runs only what did not succeed."""
-        request = _Request(ActionKind.RETRY, user_id, attempt_id, channel_id, thread_ts, action_key)
+        request = ActionRequest(
+            ActionKind.RETRY, user_id, attempt_id, channel_id, thread_ts, action_key
+        )
+        return await self._act(request, self._retry)
+
+    async def retry_queued(
+        self,
+        user_id: str,
+        attempt_id: str,
+        *,
+        channel_id: str | None,
+        thread_ts: str | None,
+        action_key: str,
+    ) -> ActionOutcome:
+        """``retry_failed`` with TD's ``allowQueueing``: at the account's limit of running
+        attempts TD queues the retry (status ``queued``) instead of refusing it. Offer
+        it after an ``AT_LIMIT`` outcome, under an action key of its own."""
+        request = ActionRequest(
+            ActionKind.RETRY,
+            user_id,
+            attempt_id,
+            channel_id,
+            thread_ts,
+            action_key,
+            allow_queueing=True,
+        )
         return await self._act(request, self._retry)
 
     async def kill_attempt(
@@ -114,7 +100,9 @@ class ActionService:
         thread_ts: str | None,
         action_key: str,
     ) -> ActionOutcome:
-        request = _Request(ActionKind.KILL, user_id, attempt_id, channel_id, thread_ts, action_key)
+        request = ActionRequest(
+            ActionKind.KILL, user_id, attempt_id, channel_id, thread_ts, action_key
+        )
         return await self._act(request, self._kill_attempt)
 
     async def kill_job(
@@ -126,7 +114,9 @@ class ActionService:
         thread_ts: str | None,
         action_key: str,
     ) -> ActionOutcome:
-        request = _Request(ActionKind.KILL_JOB, user_id, job_id, channel_id, thread_ts, action_key)
+        request = ActionRequest(
+            ActionKind.KILL_JOB, user_id, job_id, channel_id, thread_ts, action_key
+        )
         return await self._act(request, self._kill_job)
 
     async def perform(
@@ -139,8 +129,16 @@ class ActionService:
         action_key: str,
     ) -> ActionOutcome:
         """The action a parsed ``/td retry|kill|kill job`` command asks for."""
-        body: _Body
+        body: ActionBody
         match command:
+            case Retry(attempt_id=target, queue=True):
+                return await self.retry_queued(
+                    user_id,
+                    target,
+                    channel_id=channel_id,
+                    thread_ts=thread_ts,
+                    action_key=action_key,
+                )
             case Retry(attempt_id=target):
                 kind, body = ActionKind.RETRY, self._retry
             case Kill(attempt_id=target):
@@ -150,7 +148,21 @@ class ActionService:
             case _:
                 raise TypeError(f"not an action command: {command!r}")
         return await self._act(
-            _Request(kind, user_id, target, channel_id, thread_ts, action_key), body
+            ActionRequest(kind, user_id, target, channel_id, thread_ts, action_key), body
+        )
+
+    async def follow_attempt(
+        self,
+        attempt_id: str,
+        *,
+        interval: float = FOLLOW_INTERVAL,
+        give_up_after: float = FOLLOW_TIMEOUT,
+    ) -> Attempt:
+        """The attempt once done (a requested kill took effect), or as last read when
+        ``give_up_after`` seconds pass first; see ``bot.actions.follow``. Raises ``errors.TDError``
+        only when no read succeeded."""
+        return await follow_attempt(
+            self._td, attempt_id, interval=interval, give_up_after=give_up_after
         )
 
     async def describe_target(self, kind: ActionKind, target_id: str) -> Target:
@@ -163,165 +175,9 @@ class ActionService:
             return Target.from_job(await self._td.job(target_id))
         return Target.from_attempt(await self._td.attempt(target_id))
 
-    # --------------------------------------------------------------- the frame
-
-    async def _act(self, request: _Request, body: _Body) -> ActionOutcome:
-        valid_id = bool(_CANONICAL_ID.fullmatch(request.target_id))
-        if not valid_id:
-            # It came from chat: it goes into the audit line, so it must be inert there.
-            request = replace(request, target_id=safe(request.target_id, 64) or "?")
-        if not self.authorize(request.user_id):
-            return await self._refuse_unclaimed(
-                request,
-                f"Only tdbot admins (TDBOT_ADMINS) may {_verb(request.action)} "
-                f"{_NOUN[request.action]}s. Nothing was sent to TD.",
-                "not an admin",
-            )
-        if not valid_id:
-            return await self._refuse_unclaimed(
-                request,
-                f"{request.target_id} is not a valid {_NOUN[request.action]} id.",
-                "not an id",
-            )
-        claimed = await self._claim(request)
-        if isinstance(claimed, ActionOutcome):
-            return claimed
-        try:
-            outcome = await body(claimed)
-        except BaseException as exc:
-            # A bug or a cancellation: the record must not stay "in progress".
-            await self._finish_quietly(claimed.key, False, f"interrupted: {type(exc).__name__}")
-            raise
-        await self._finish_quietly(claimed.key, outcome.ok, f"{outcome.kind}: {outcome.message}")
-        return outcome
-
-    async def _claim(self, request: _Request) -> _Request | ActionOutcome:
-        for repeat in range(1, MAX_REPEATS + 1):
-            key = request.key if repeat == 1 else f"{request.key}~{repeat}"
-            now = self._clock()
-            if await self._store.claim_action(
-                key,
-                user_id=request.user_id,
-                action=request.action,
-                target_id=request.target_id,
-                channel_id=request.channel_id,
-                thread_ts=request.thread_ts,
-                now=now,
-            ):
-                return replace(request, key=key)
-            previous = await self._record(key, request.target_id)
-            if previous is None or not await self._may_repeat(previous, now):
-                return self._duplicate(replace(request, key=key), previous)
-        return self._outcome(
-            request,
-            OutcomeKind.REFUSED,
-            f"This action already failed {MAX_REPEATS} times; "
-            "send the command again to start afresh. Nothing was sent to TD.",
-            "refused (too many failed tries)",
-        )
-
-    async def _record(self, key: str, target_id: str) -> ActionRecord | None:
-        records = await self._store.actions(target_id=target_id, limit=_AUDIT_LOOKUP)
-        return next((r for r in records if r.key == key), None)
-
-    async def _may_repeat(self, previous: ActionRecord, now: datetime) -> bool:
-        if previous.state is ActionState.FAILED:
-            return True
-        if previous.state is ActionState.STARTED and now - previous.created_at > STALE_CLAIM:
-            with contextlib.suppress(LookupError):  # a concurrent claimer closed it first
-                await self._store.finish_action(
-                    previous.key, ok=False, outcome="abandoned: never finished", now=now
-                )
-            return True
-        return False
-
-    def _duplicate(self, request: _Request, previous: ActionRecord | None) -> ActionOutcome:
-        again = "Nothing was sent to TD again."
-        if previous is None:
-            message = f"This action is already in progress. {again}"
-        elif previous.state is ActionState.STARTED:
-            who, when = mention(previous.user_id), _utc(previous.created_at)
-            message = f"This action is already in progress: started by {who} at {when}. {again}"
-        else:
-            who, when = mention(previous.user_id), _utc(previous.finished_at or previous.created_at)
-            message = f"This was already done by {who} at {when}. {again}"
-        return self._outcome(request, OutcomeKind.DUPLICATE, message, "already in progress or done")
-
-    async def _refuse_unclaimed(self, request: _Request, message: str, why: str) -> ActionOutcome:
-        """Audit a refusal under a key of its own, leaving the real key to whoever may act."""
-        outcome = self._outcome(
-            replace(request, key=f"refused:{uuid.uuid4().hex}"),
-            OutcomeKind.REFUSED,
-            message,
-            f"refused ({why})",
-        )
-        now = self._clock()
-        await self._store.claim_action(
-            outcome.key,
-            user_id=request.user_id[:64],
-            action=request.action,
-            target_id=request.target_id,
-            channel_id=request.channel_id,
-            thread_ts=request.thread_ts,
-            now=now,
-        )
-        await self._finish_quietly(outcome.key, False, f"{outcome.kind}: {message}")
-        return outcome
-
-    async def _finish_quietly(self, key: str, ok: bool, outcome: str) -> None:
-        # TD has already answered: losing the audit line must not lose the answer.
-        try:
-            await self._store.finish_action(key, ok=ok, outcome=outcome, now=self._clock())
-        except Exception:
-            log.exception("could not record the end of action %s", key)
-
-    def _outcome(
-        self,
-        request: _Request,
-        kind: OutcomeKind,
-        message: str,
-        summary: str,
-        *,
-        announce: bool = False,
-        links: tuple[tuple[str, str], ...] = (),
-        new_attempt: Attempt | None = None,
-    ) -> ActionOutcome:
-        who = mention(request.user_id)
-        if kind is OutcomeKind.DONE:
-            audit = f"{_EMOJI[request.action]} {who} {summary}"
-        else:
-            asked = f"asked to {_verb(request.action)} {request.what}"
-            audit = f"{_NOT_DONE_EMOJI[kind]} {who} {asked}: {summary}"
-        return ActionOutcome(
-            kind=kind,
-            action=request.action,
-            target_id=request.target_id,
-            user_id=request.user_id,
-            message=message,
-            audit=audit,
-            announce=announce,
-            key=request.key,
-            links=links,
-            new_attempt_id=new_attempt.id if new_attempt else None,
-            new_attempt_index=new_attempt.index if new_attempt else None,
-        )
-
-    def _failed(
-        self, request: _Request, error: errors.TDError, doing: str, *, wrote: bool
-    ) -> ActionOutcome:
-        failure = describe_failure(error, doing=doing, wrote=wrote)
-        summary = (
-            "TD did not confirm it; it may have happened"
-            if failure.uncertain
-            else f"TD said no ({error.status or 'no answer'})"
-        )
-        return self._outcome(
-            request, OutcomeKind.FAILED, failure.message, summary, announce=failure.uncertain
-        )
-
     # ----------------------------------------------------------------- retry
 
-    async def _retry(self, request: _Request) -> ActionOutcome:
+    async def _retry(self, request: ActionRequest) -> ActionOutcome:
         doing = f"retrying attempt {request.target_id}"
         try:
             attempt = await self._td.attempt(request.target_id)
@@ -356,7 +212,10 @@ class ActionService:
                 attempt.params,
                 retry_attempt_name=f"{RETRY_NAME_PREFIX}{attempt.id}",
                 resume_failed_attempt_id=attempt.id,
+                allow_queueing=request.allow_queueing,
             )
+        except errors.AttemptLimitExceeded as exc:
+            return self._at_limit(request, exc)
         except errors.AttemptConflict as conflict:
             existing = conflict.existing
             return self._outcome(
@@ -370,45 +229,85 @@ class ActionService:
             )
         except errors.TDError as exc:
             return self._failed(request, exc, doing, wrote=True)
+        queued = new.status is AttemptStatus.QUEUED
         return self._outcome(
             request,
             OutcomeKind.DONE,
-            f"Retrying the failed tasks of attempt {attempt.id} ({_describe(attempt)}) "
-            f"as new attempt {new.id} (#{new.index}) of the same session, on the workflow "
-            "revision the failed attempt ran (keep-revision), with its params. "
-            "Tasks that succeeded are not run again.",
-            f"retried failed tasks of attempt {attempt.id} -> new attempt {new.id} (#{new.index})",
+            f"{'Queued a retry of' if queued else 'Retrying'} the failed tasks of attempt "
+            f"{attempt.id} ({describe_attempt(attempt)}) as new attempt {new.id} (#{new.index}) "
+            "of the same session, on the workflow revision the failed attempt ran "
+            "(keep-revision), with its params. Tasks that succeeded are not run again."
+            + (" TD starts it when a running attempt ends." if queued else ""),
+            f"{'queued a retry of' if queued else 'retried'} failed tasks of attempt "
+            f"{attempt.id} -> new attempt {new.id} (#{new.index})",
             announce=True,
             links=self._links(new),
             new_attempt=new,
         )
 
+    def _at_limit(
+        self, request: ActionRequest, error: errors.AttemptLimitExceeded
+    ) -> ActionOutcome:
+        counts = (
+            f" ({error.running} running, limit {error.limit})"
+            if error.running is not None and error.limit is not None
+            else ""
+        )
+        return self._outcome(
+            request,
+            OutcomeKind.AT_LIMIT,
+            f"TD is at its limit of attempts running at once{counts}: nothing was started. "
+            f"Retry attempt {request.target_id} once running attempts finish, or queue "
+            "the retry: TD then starts it by itself when one ends.",
+            f"TD is at its limit of running attempts{counts}; nothing was started",
+        )
+
     # ------------------------------------------------------------------ kill
 
-    async def _kill_attempt(self, request: _Request) -> ActionOutcome:
+    async def _kill_attempt(self, request: ActionRequest) -> ActionOutcome:
+        doing = f"killing attempt {request.target_id}"
+        try:
+            # Read first: TD accepts a kill of a finished attempt that left tasks
+            # blocked behind a failure, and then shows it killed instead of failed.
+            current = await self._td.attempt(request.target_id)
+        except errors.TDError as exc:
+            return self._failed(request, exc, doing, wrote=False)
+        if current.done:
+            return self._finished(request, current.status.value, current)
         try:
             before = await self._td.kill_attempt(request.target_id)
         except errors.NotFound as exc:
-            return self._failed(request, exc, f"killing attempt {request.target_id}", wrote=False)
+            return self._failed(request, exc, doing, wrote=False)
         except errors.Conflict:
             status = await self._status_of(request.target_id)
-            finished = f"finished ({status})" if status else "finished"
-            return self._outcome(
-                request,
-                OutcomeKind.NOTHING_TO_DO,
-                f"attempt {request.target_id} had already {finished}: nothing to kill.",
-                f"it had already {finished}",
-            )
+            return self._finished(request, status.value if status else None, None)
         except errors.TDError as exc:
-            return self._failed(request, exc, f"killing attempt {request.target_id}", wrote=True)
-        about = f" ({_describe(before)})" if before else ""
+            return self._failed(request, exc, doing, wrote=True)
+        if before is not None and before.done:  # it ended between the read and the kill
+            return self._finished(request, before.status.value, before)
+        shown = before or current
         return self._outcome(
             request,
-            OutcomeKind.DONE,
-            f"attempt {request.target_id}{about}: kill requested; running tasks will be canceled.",
-            f"killed attempt {request.target_id} (kill requested; running tasks will be canceled)",
+            OutcomeKind.REQUESTED,
+            f"attempt {request.target_id} ({describe_attempt(shown)}): kill requested. TD "
+            "cancels its running tasks as they notice (a td> task within about 30 s); "
+            "until then it reads canceling.",
+            f"requested a kill of attempt {request.target_id}",
             announce=True,
-            links=self._links(before) if before else (),
+            links=self._links(shown),
+            follow=request.target_id,
+        )
+
+    def _finished(
+        self, request: ActionRequest, status: str | None, attempt: Attempt | None
+    ) -> ActionOutcome:
+        finished = f"finished ({safe(status, 40)})" if status else "finished"
+        return self._outcome(
+            request,
+            OutcomeKind.NOTHING_TO_DO,
+            f"attempt {request.target_id} had already {finished}: nothing to kill.",
+            f"it had already {finished}",
+            links=self._links(attempt) if attempt else (),
         )
 
     async def _status_of(self, attempt_id: str) -> AttemptStatus | None:
@@ -419,7 +318,7 @@ class ActionService:
             log.info("could not read attempt %s after a 409 on kill: %s", attempt_id, exc)
             return None
 
-    async def _kill_job(self, request: _Request) -> ActionOutcome:
+    async def _kill_job(self, request: ActionRequest) -> ActionOutcome:
         job = request.target_id
         try:
             former = (await self._td.kill_job(job)).former_status
@@ -448,10 +347,11 @@ class ActionService:
         )
 
     def _links(self, attempt: Attempt) -> tuple[tuple[str, str], ...]:
+        # The session link is the documented one; the attempt link is unconfirmed.
         links = [(f"Session {attempt.session_id}", session_url(self._console, attempt.session_id))]
         if attempt.workflow.id:
             url = attempt_url(self._console, attempt.workflow.id, attempt.session_id, attempt.id)
-            links.insert(0, (f"Attempt {attempt.id} (#{attempt.index})", url))
+            links.append((f"Attempt {attempt.id} (#{attempt.index})", url))
         return tuple(links)
 
 
@@ -486,17 +386,3 @@ def _superseded(attempt: Attempt, latest: Attempt) -> tuple[str, str]:
         f"(#{latest.index}, {status}) is newer; {advice}.",
         f"refused (superseded by attempt {latest.id})",
     )
-
-
-def _describe(attempt: Attempt) -> str:
-    """``project/workflow, session 2024-06-01 02:00 +09:00`` as mrkdwn (TD names made safe)."""
-    name = safe(f"{attempt.project.name}/{attempt.workflow.name}", _NAME_LIMIT)
-    return f"{name}, session {session_time_text(attempt.session_time)}"
-
-
-def _verb(action: ActionKind) -> str:
-    return "retry" if action is ActionKind.RETRY else "kill"
-
-
-def _utc(when: datetime) -> str:
-    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"

@@ -2,13 +2,11 @@
 
 ``Poller`` does one poll (``poll_once``) or a scheduled one with backoff
 (``tick``); ``AlertScheduler`` runs it every interval; ``SubscriptionService``
-handles the subscribe/mute commands; ``SlackChatPoster`` posts through
-slack_sdk (no Bolt here), and any ``ChatPoster`` can stand in for it.
+handles the subscribe/mute commands. Messages are built by ``bot.present``
+and sent through a ``bot.notify.Notifier`` (any surface).
 """
 
-from bot.alerts.chat import ChatError, ChatPoster, ChatRateLimited, SlackChatPoster
 from bot.alerts.delivery import DeliveryConfig
-from bot.alerts.message import AlertMessage
 from bot.alerts.poller import Poller, PollerConfig, PollReport
 from bot.alerts.scheduler import AlertScheduler
 from bot.alerts.subscriptions import (
@@ -24,18 +22,13 @@ from bot.alerts.subscriptions import (
 )
 
 __all__ = [
-    "AlertMessage",
     "AlertScheduler",
-    "ChatError",
-    "ChatPoster",
-    "ChatRateLimited",
     "DeliveryConfig",
     "InvalidDuration",
     "Muted",
     "PollReport",
     "Poller",
     "PollerConfig",
-    "SlackChatPoster",
     "Subscribed",
     "SubscriptionList",
     "SubscriptionOutcome",

@@ -1,11 +1,13 @@
 """Posting claimed alerts exactly once: paced per channel, retried, never repeated.
 
 A claim (``Store.claim_alert``) is taken before anything is posted, and marked
-delivered only after Slack answered ok. A claim with ``tries > 1`` was taken
-over from a holder that failed or died, possibly after its post went through
-but before it could record that; such a claim is first looked for in the
-channel by the metadata every alert message carries (``ChatPoster.find_marked``)
-and posted only when it is not there. The follow-up writes after a post
+delivered only after the surface answered ok. A claim with ``tries > 1`` was
+taken over from a holder that failed or died, possibly after its post went
+through but before it could record that; such a claim is first looked for in
+the channel by the mark every alert message carries (``Notifier.find_marked``)
+and posted only when it is not there. On a surface that cannot find its
+messages (``capabilities.findable`` false) that check is impossible: the
+claim is posted again, and the log says it may be a repeat. The follow-up writes after a post
 (thread record, parent update) are idempotent and run again on takeover, and
 ``mark_delivered`` always comes last.
 """
@@ -18,21 +20,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.alerts.chat import ChatError, ChatPoster, ChatRateLimited
+from bot.aio import bounded_map
 from bot.alerts.diagnoser import Diagnoser
-from bot.alerts.feed import bounded_map
-from bot.alerts.message import (
-    AlertMessage,
-    Recovery,
-    digest_messages,
-    failure_message,
-    recovery_reply,
-    retry_failure_reply,
-)
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import ThreadStatus
 from bot.diagnosis import Diagnosis
+from bot.message import Message
+from bot.notify import Notifier, NotifyError, NotifyRateLimited
 from bot.ops.metrics import Metrics
+from bot.present.alerts import (
+    Recovery,
+    digest_messages,
+    failure_parent,
+    recovery_reply,
+    retry_failure_reply,
+)
 from bot.store import AlertKind, Claim, Store, ThreadRef
 from bot.td import TDClient
 from bot.td.errors import NotFound, TDError
@@ -86,11 +88,11 @@ UNKNOWN = _Unknown()
 class _ChannelStop(Exception):
     """Nothing more goes to this channel in this poll.
 
-    The claims left are retried after ``delay`` seconds, or, when Slack
+    The claims left are retried after ``delay`` seconds, or, when the surface
     refused the channel (``error``), after each claim's own backoff.
     """
 
-    def __init__(self, reason: str, *, delay: float, error: ChatError | None = None) -> None:
+    def __init__(self, reason: str, *, delay: float, error: NotifyError | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.delay = delay
@@ -103,7 +105,7 @@ class Deliverer:
         *,
         td: TDClient,
         store: Store,
-        poster: ChatPoster,
+        notifier: Notifier,
         diagnoser: Diagnoser,
         pacer: ChannelPacer,
         console: str | None,
@@ -113,7 +115,7 @@ class Deliverer:
     ) -> None:
         self._td = td
         self._store = store
-        self._poster = poster
+        self._notifier = notifier
         self._diagnoser = diagnoser
         self._pacer = pacer
         self._console = console
@@ -194,7 +196,7 @@ class Deliverer:
             group = [by_id[a.id] for a in digest.attempts]
             try:
                 ts = await self._post(channel, digest.message, None, group)
-            except ChatError as exc:
+            except NotifyError as exc:
                 for item in group:
                     await self._give_up_or_retry(item, exc)
                     blocked.add(item.claim.session_id)
@@ -231,7 +233,7 @@ class Deliverer:
             kind = "reply"
         else:
             recovered = await self._recovered_since(item) if item.maybe_posted else None
-            message = failure_message(
+            message = failure_parent(
                 item.attempt, item.diagnosis, console=self._console, recovered=recovered
             )
             kind = "failure"
@@ -239,7 +241,7 @@ class Deliverer:
         thread_ts = thread.parent_ts if thread is not None else None
         try:
             ts = await self._post(channel, message, thread_ts, [item])
-        except ChatError as exc:
+        except NotifyError as exc:
             # Only this message was refused: the channel itself is fine.
             await self._give_up_or_retry(item, exc)
             return False
@@ -250,31 +252,25 @@ class Deliverer:
     # ------------------------------------------------------------ the steps
 
     async def _post(
-        self, channel: str, message: AlertMessage, thread_ts: str | None, items: list[Outgoing]
+        self, channel: str, message: Message, thread_ts: str | None, items: list[Outgoing]
     ) -> str:
-        """Post within the channel's pace; raises ``_ChannelStop`` when Slack says wait.
+        """Post within the channel's pace; raises ``_ChannelStop`` when the surface says wait.
 
-        A ``ChatError`` that concerns only this message (rejected content that
-        fails as plain text too) is raised as is.
+        A ``NotifyError`` that concerns only this message (content refused even
+        as plain text) is raised as is.
         """
         marks = [o.attempt.id for o in items]
+        if thread_ts is not None and not self._notifier.capabilities.threads:
+            thread_ts = None  # the surface has no threads: the reply stands alone
         for _ in range(self._config.rate_limit_rounds):
             await self._pacer.acquire(channel)
             try:
-                return await self._poster.post_message(
-                    channel, message.text, message.blocks, thread_ts, marks=marks
-                )
-            except ChatRateLimited as exc:
-                self._slack_error("chat.postMessage", exc)
+                return await self._notifier.post(channel, message, thread=thread_ts, marks=marks)
+            except NotifyRateLimited as exc:
                 self._pacer.pause(channel, exc.retry_after)
                 if exc.retry_after > self._config.max_inline_wait:
                     raise _rate_stop(exc) from exc
-            except ChatError as exc:
-                self._slack_error("chat.postMessage", exc)
-                if exc.content_rejected and message.blocks:
-                    # The text alone names project, workflow and failure.
-                    message = AlertMessage(text=message.text, blocks=[])
-                    continue
+            except NotifyError as exc:
                 if exc.content_rejected:
                     raise
                 raise _ChannelStop(str(exc), delay=self._config.retry_base, error=exc) from exc
@@ -317,12 +313,12 @@ class Deliverer:
 
     async def _mark_recovered(self, thread: ThreadRef, success: Attempt) -> None:
         status = ThreadStatus.of(thread)
-        if status is ThreadStatus.FAILING:
+        if status is ThreadStatus.FAILING and self._notifier.capabilities.updates:
             # The parent is rewritten before the status records it, so a crash
             # in between repeats the (idempotent) update rather than skipping it.
             failed = await self._td.attempt(thread.attempt_id)
             diagnosis = await self._diagnoser.one(failed.id)
-            message = failure_message(
+            message = failure_parent(
                 failed, diagnosis, console=self._console, recovered=Recovery(success)
             )
             await self._update(thread.channel_id, thread.parent_ts, message)
@@ -338,20 +334,18 @@ class Deliverer:
                 workflow=thread.workflow,
             )
 
-    async def _update(self, channel: str, ts: str, message: AlertMessage) -> None:
+    async def _update(self, channel: str, ts: str, message: Message) -> None:
         for _ in range(self._config.rate_limit_rounds):
             await self._pacer.acquire(channel)
             try:
-                await self._poster.update_message(channel, ts, message.text, message.blocks)
+                await self._notifier.update(channel, ts, message)
                 self._count("update")
                 return
-            except ChatRateLimited as exc:
-                self._slack_error("chat.update", exc)
+            except NotifyRateLimited as exc:
                 self._pacer.pause(channel, exc.retry_after)
                 if exc.retry_after > self._config.max_inline_wait:
                     raise _rate_stop(exc) from exc
-            except ChatError as exc:
-                self._slack_error("chat.update", exc)
+            except NotifyError as exc:
                 raise _ChannelStop(str(exc), delay=self._config.retry_base, error=exc) from exc
         raise _ChannelStop("still rate limited", delay=self._config.max_inline_wait)
 
@@ -375,6 +369,15 @@ class Deliverer:
 
     async def _find(self, channel: str, item: Outgoing) -> tuple[str, str | None] | None:
         """Where an earlier holder posted this claim's message, if it did."""
+        if not self._notifier.capabilities.findable:
+            log.warning(
+                "%s cannot find earlier posts: the alert of attempt %s to %s is posted "
+                "again and may be a repeat",
+                self._notifier.surface,
+                item.attempt.id,
+                channel,
+            )
+            return None
         attempt = item.attempt
         since = (
             attempt.finished_at or attempt.created_at or item.claim.claimed_at - timedelta(days=1)
@@ -384,19 +387,17 @@ class Deliverer:
         thread = await self._store.get_thread(channel, item.claim.session_id)
         try:
             if thread is not None:
-                ts = await self._poster.find_marked(
-                    channel, mark, thread_ts=thread.parent_ts, oldest=oldest
+                ts = await self._notifier.find_marked(
+                    channel, mark, thread=thread.parent_ts, oldest=oldest
                 )
                 if ts is not None:
                     return (ts, None) if ts == thread.parent_ts else (ts, thread.parent_ts)
-            ts = await self._poster.find_marked(channel, mark, thread_ts=None, oldest=oldest)
-        except ChatRateLimited as exc:
-            self._slack_error("conversations.history", exc)
+            ts = await self._notifier.find_marked(channel, mark, thread=None, oldest=oldest)
+        except NotifyRateLimited as exc:
             self._pacer.pause(channel, exc.retry_after)
             raise _rate_stop(exc) from exc
-        except ChatError as exc:
+        except NotifyError as exc:
             # Unknown whether it was posted: posting now could repeat it.
-            self._slack_error("conversations.history", exc)
             reason = f"cannot check for an earlier post: {exc}"
             raise _ChannelStop(reason, delay=self._config.retry_base) from exc
         return (ts, None) if ts is not None else None
@@ -450,7 +451,7 @@ class Deliverer:
             )
         await self._store.mark_failed(item.claim, reason, self._at(delay))
 
-    async def _give_up_or_retry(self, item: Outgoing, exc: ChatError) -> None:
+    async def _give_up_or_retry(self, item: Outgoing, exc: NotifyError) -> None:
         await self._defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)
 
     def _retry_seconds(self, tries: int) -> float:
@@ -463,14 +464,6 @@ class Deliverer:
         if self._metrics is not None:
             self._metrics.alerts_posted.labels(kind).inc()
 
-    def _slack_error(self, method: str, exc: ChatError) -> None:
-        if self._metrics is None:
-            return
-        if isinstance(exc, ChatRateLimited):
-            self._metrics.slack_rate_limited.labels(method).inc()
-        else:
-            self._metrics.slack_errors.labels(method, exc.error).inc()
 
-
-def _rate_stop(exc: ChatRateLimited) -> _ChannelStop:
+def _rate_stop(exc: NotifyRateLimited) -> _ChannelStop:
     return _ChannelStop(f"rate limited for {exc.retry_after:g}s", delay=exc.retry_after)

@@ -11,7 +11,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from bot.alerts.feed import bounded_map
+from bot.aio import bounded_map
 from bot.diagnosis import Diagnosis, diagnose_attempt
 from bot.td import TDClient
 from bot.td.errors import TDError

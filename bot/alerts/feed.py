@@ -14,12 +14,12 @@ whichever is fewer requests.
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.aio import bounded_map
 from bot.store.values import WatchedAttempt
 from bot.td import TDClient
 from bot.td.errors import NotFound
@@ -150,22 +150,3 @@ async def _attempt_or_none(td: TDClient, attempt_id: int) -> Attempt | None:
         return await td.attempt(attempt_id)
     except NotFound:
         return None
-
-
-async def bounded_map(fn: Callable[[T], Awaitable[R]], items: Iterable[T], limit: int) -> list[R]:
-    """``fn`` over ``items``, at most ``limit`` at a time, results in order.
-
-    The first error cancels the rest and is raised as itself.
-    """
-    gate = asyncio.Semaphore(limit)
-
-    async def one(item: T) -> R:
-        async with gate:
-            return await fn(item)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(item)) for item in items]
-    except BaseExceptionGroup as failed:
-        raise failed.exceptions[0] from None
-    return [task.result() for task in tasks]

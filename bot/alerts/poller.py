@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.alerts.chat import ChatPoster
 from bot.alerts.delivery import Deliverer, DeliveryConfig, DeliveryReport, Outgoing
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.feed import PAGE_SIZE, read_feed
+from bot.alerts.ops import AlertPathWatch
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import Subscribers, plan_alerts
+from bot.notify import Notifier
 from bot.ops.metrics import Metrics
 from bot.store import Store, wall_clock
 from bot.td import TDClient
@@ -53,7 +54,7 @@ class PollReport:
 
 
 class Poller:
-    """Polls TD for failed attempts and posts their alerts through ``poster``.
+    """Polls TD for failed attempts and posts their alerts through ``notifier``.
 
     ``poll_once`` does one poll and raises what TD raised; ``tick`` (what the
     scheduler runs) adds the backoff after failures and never raises.
@@ -63,13 +64,14 @@ class Poller:
         self,
         td: TDClient,
         store: Store,
-        poster: ChatPoster,
+        notifier: Notifier,
         *,
         console: str | None = None,
         config: PollerConfig | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], datetime] = wall_clock,
         pacer: ChannelPacer | None = None,
+        ops_channel: str | None = None,
     ) -> None:
         self.config = config or PollerConfig()
         self._td = td
@@ -82,7 +84,7 @@ class Poller:
         self._deliverer = Deliverer(
             td=td,
             store=store,
-            poster=poster,
+            notifier=notifier,
             diagnoser=self._diagnoser,
             pacer=pacer or ChannelPacer(),
             console=console,
@@ -92,6 +94,9 @@ class Poller:
         )
         self._failures = 0
         self._resume_at = 0.0  # time.monotonic() before which ticks are skipped
+        self._watch = (
+            AlertPathWatch(store, notifier, ops_channel, clock=clock) if ops_channel else None
+        )
         self.last_success: datetime | None = None
         if metrics is not None:
             metrics.poll_lag.set_function(self._lag)
@@ -109,6 +114,7 @@ class Poller:
         try:
             await self.poll_once()
         except Exception as exc:  # the scheduler must keep running whatever broke
+            await self._note_failure(exc)
             self._failures += 1
             delay = backoff_seconds(
                 self._failures, base=self.config.poll_seconds, cap=self.config.outage_backoff_cap
@@ -133,10 +139,26 @@ class Poller:
         async with self._store.leader_lock() as leader:
             if not leader:
                 self._count("not_leader")
+                # The leader's last success is the alert path's: poll lag then
+                # means the same on every replica, not "never" on the followers.
+                self.last_success = await self._store.last_poll_success() or self.last_success
                 return PollReport(leader=False)
             report = await self._poll()
+            if self._watch is not None:
+                await self._watch.succeeded()
         self._count("ok")
         return report
+
+    async def _note_failure(self, error: Exception) -> None:
+        """Tell the operators' channel once the alert path is broken (one replica says it)."""
+        if self._watch is None:
+            return
+        try:
+            async with self._store.leader_lock("alert-path") as leader:
+                if leader:
+                    await self._watch.failed(error)
+        except Exception:  # the store is down too: this process's own view must do
+            await self._watch.failed(error)
 
     async def _poll(self) -> PollReport:
         requests_before = self._td.request_count

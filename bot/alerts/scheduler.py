@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 log = logging.getLogger(__name__)
 
 JOB_ID = "tdbot-alert-poll"
+FIRST_RUN_WITHIN = 60.0  # seconds from adding a housekeeping job to its first run
 
 
 class Tickable(Protocol):
@@ -56,6 +58,33 @@ class AlertScheduler:
             next_run_time=datetime.now(UTC),
         )
         self._scheduler.start()
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]], *, job_id: str) -> None:
+        """Also run ``job`` every ``seconds`` (housekeeping such as the retention prune).
+
+        The first run comes a minute after the job is added (sooner for a shorter
+        interval), so replicas that restart more often than the interval still
+        run it; ``stop`` cancels a run in progress.
+        """
+        if seconds <= 0:
+            raise ValueError("the interval must be positive")
+
+        # APScheduler sends only what it sees to be a coroutine function to the
+        # loop; an object with an async __call__ would go to a thread, unawaited.
+        async def run() -> None:
+            await job()
+
+        self._scheduler.add_job(
+            run,
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, math.ceil(seconds)),
+            next_run_time=datetime.now(UTC) + timedelta(seconds=min(seconds, FIRST_RUN_WITHIN)),
+        )
 
     async def stop(self, grace: float = 10.0) -> None:
         """No new polls; give the one in progress ``grace`` seconds, then cancel it."""

@@ -1,23 +1,20 @@
-"""Command -> Reply: runs the TD calls of a /td command and builds the answer value."""
+"""Command -> Message: runs the TD calls of a /td command and builds the answer value.
 
-from bot.answers.answerer import HANDLERS, Answerer, Handler
+``SUBCOMMANDS`` declares every subcommand once (name, usage, help, example,
+parser, handler); ``Answerer`` reads and answers over them.
+"""
+
+from bot.answers.answerer import Answerer, Declared, Handler
+from bot.answers.catalogue import SUBCOMMANDS
 from bot.answers.context import RequestContext
-from bot.answers.diagnose import diagnosis_reply, job_diagnosis_reply
-from bot.answers.reply import Evidence, Field, Link, Outcome, Reply, ReplyFile
-from bot.answers.services import Services
+from bot.answers.services import Services, Unavailable
 
 __all__ = [
-    "HANDLERS",
+    "SUBCOMMANDS",
     "Answerer",
-    "Evidence",
-    "Field",
+    "Declared",
     "Handler",
-    "Link",
-    "Outcome",
-    "Reply",
-    "ReplyFile",
     "RequestContext",
     "Services",
-    "diagnosis_reply",
-    "job_diagnosis_reply",
+    "Unavailable",
 ]

@@ -1,49 +1,22 @@
 """`/td retry`, `/td kill`, `/td kill job`: a confirmation button, never an action at once.
 
-An admin gets the target described and one button behind Block Kit's confirm
-dialog; the click (``bot/slack/actions.py``) is what acts, through
-``ActionService``, which checks everything again. Anyone else is refused here,
-with an audit record and nothing sent to TD. The replies that show what an
-action came to (``outcome_reply`` for the person acting, ``audit_reply`` for the
-thread) live here too, so every front end words them alike.
+An admin gets the target described and one button behind a confirm dialog;
+the click (``bot/slack/actions.py``) is what acts, through ``ActionService``,
+which checks everything again. Anyone else is refused here, with an audit
+record and nothing sent to TD. What an action came to is worded by
+``bot.present.actions``, so every front end words it alike.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.actions import (
-    ActionOutcome,
-    ActionService,
-    OutcomeKind,
-    action_key_for_command,
-    confirm_prompt,
-)
-from bot.answers import mrkdwn
-from bot.answers.answerer import Handler
+from bot.actions import action_key_for_command
+from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
-from bot.answers.reply import Link, Outcome, Reply
-from bot.answers.services import Services
-from bot.buttons import action_button
-from bot.commands import Kill, KillJob, Retry
+from bot.answers.services import Services, Unavailable
+from bot.commands import Kill, KillJob, Retry, Subcommand, read_kill, read_retry
+from bot.message import Message
+from bot.present.actions import confirmation, outcome_reply
 from bot.store import ActionKind
-
-_ACTION_TITLE = {
-    ActionKind.RETRY: "Retry of attempt",
-    ActionKind.KILL: "Kill of attempt",
-    ActionKind.KILL_JOB: "Kill of TD job",
-}
-_RESULT: dict[OutcomeKind, tuple[str, str, Outcome]] = {
-    OutcomeKind.DONE: ("done", ":white_check_mark:", Outcome.OK),
-    OutcomeKind.NOTHING_TO_DO: ("nothing to do", ":information_source:", Outcome.OK),
-    OutcomeKind.DUPLICATE: (
-        "already in progress or done",
-        ":leftwards_arrow_with_hook:",
-        Outcome.OK,
-    ),
-    OutcomeKind.REFUSED: ("not done", ":no_entry:", Outcome.REFUSED),
-    OutcomeKind.FAILED: ("not done", ":warning:", Outcome.TD_ERROR),
-}
 
 
 def action_of(command: Retry | Kill | KillJob) -> tuple[ActionKind, str]:
@@ -58,76 +31,42 @@ def action_of(command: Retry | Kill | KillJob) -> tuple[ActionKind, str]:
     raise TypeError(f"not an action command: {command!r}")
 
 
-class ActionAnswers:
-    """The handlers of the admin commands, over one ``ActionService``."""
-
-    def __init__(self, actions: ActionService) -> None:
-        self._actions = actions
-
-    def handlers(self) -> dict[type[Any], Handler]:
-        return {Retry: self.confirm, Kill: self.confirm, KillJob: self.confirm}
-
-    async def confirm(
-        self, command: Retry | Kill | KillJob, ctx: RequestContext, services: Services
-    ) -> Reply:
-        kind, target_id = action_of(command)
-        if not self._actions.authorize(ctx.user_id):
-            # The service refuses before any TD request and keeps the audit record.
-            key = action_key_for_command(user_id=ctx.user_id, command=command, now=services.now())
-            refused = await self._actions.perform(
-                command,
-                ctx.user_id,
-                channel_id=ctx.channel_id,
-                thread_ts=ctx.thread_ts,
-                action_key=key,
-            )
-            return outcome_reply(refused)
-        target = await self._actions.describe_target(kind, target_id)
-        question = confirm_prompt(kind, target).text
-        return Reply(
-            title=f"{_ACTION_TITLE[kind]} {target_id}?",
-            text=question,
-            emoji=":warning:",
-            sections=(
-                f"{mrkdwn.text(question, 600)}\n"
-                "Nothing is sent to TD until you press the button and confirm.",
-            ),
-            actions=(action_button(kind, target),),
-            private=True,
+async def confirm(
+    command: Retry | Kill | KillJob, ctx: RequestContext, services: Services
+) -> Message:
+    actions = services.actions
+    if actions is None:
+        raise Unavailable
+    kind, target_id = action_of(command)
+    if not actions.authorize(ctx.user_id):
+        # The service refuses before any TD request and keeps the audit record.
+        key = action_key_for_command(user_id=ctx.user_id, command=command, now=services.now())
+        refused = await actions.perform(
+            command,
+            ctx.user_id,
+            channel_id=ctx.channel_id,
+            thread_ts=ctx.thread_ts,
+            action_key=key,
         )
+        return outcome_reply(refused)
+    return confirmation(kind, await actions.describe_target(kind, target_id))
 
 
-def _title(outcome: ActionOutcome) -> str:
-    word = _RESULT[outcome.kind][0]
-    return f"{_ACTION_TITLE[outcome.action]} {outcome.target_id}: {word}"
-
-
-def _links(outcome: ActionOutcome) -> tuple[Link, ...]:
-    return tuple(Link(label, url) for label, url in outcome.links)
-
-
-def outcome_reply(outcome: ActionOutcome) -> Reply:
-    """What the person who acted is told (only them)."""
-    _, emoji, result = _RESULT[outcome.kind]
-    title = _title(outcome)
-    return Reply(
-        title=title,
-        text=title,
-        emoji=emoji,
-        sections=(outcome.message,),
-        links=_links(outcome),
-        outcome=result,
-        private=True,
-    )
-
-
-def audit_reply(outcome: ActionOutcome) -> Reply:
-    """The line everyone in the thread sees: who did what to which attempt or job."""
-    title = _title(outcome)
-    return Reply(
-        title=title,
-        text=title,
-        emoji=_RESULT[outcome.kind][1],
-        sections=(outcome.audit,),
-        links=_links(outcome),
-    )
+SUBCOMMANDS: tuple[Declared, ...] = (
+    Subcommand(
+        "retry",
+        "/td retry <attempt_id | attempt URL>",
+        "admins: retry the failed tasks of an attempt",
+        "/td retry 98765",
+        read_retry,
+        confirm,
+    ),
+    Subcommand(
+        "kill",
+        "/td kill <attempt_id | attempt URL> | kill job <job_id | job URL>",
+        "admins: kill a running attempt or job",
+        "/td kill job 12345",
+        read_kill,
+        confirm,
+    ),
+)

@@ -1,90 +1,53 @@
-"""Command -> Reply: one handler per command type, all registered in ``HANDLERS``.
+"""Command -> Message: each command answered by its subcommand's declared handler.
 
-``answer`` never raises: TD failures become specific replies (failures.py) and
-anything unexpected becomes an "internal error" reply with a log reference.
+``answer`` never raises: TD failures become specific messages
+(``bot.present.problems``) and anything unexpected becomes an "internal error"
+message with a log reference.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.answers import diagnose, failures, help, jobs, mrkdwn, timeline, workflows
+from bot.actions import ActionService
+from bot.alerts import SubscriptionService
 from bot.answers.context import RequestContext
-from bot.answers.failures import Subject
-from bot.answers.reply import Reply
-from bot.answers.services import Services, utc_now
+from bot.answers.services import Services, Unavailable, utc_now
 from bot.commands import (
-    AttemptTarget,
     Command,
     CommandError,
-    Diagnose,
+    Grammar,
     Help,
-    JobTarget,
-    Kill,
-    KillJob,
-    ListJobs,
-    ListSessions,
-    Retry,
-    SessionTarget,
     ShowAttempt,
     ShowJob,
     ShowSession,
-    Timeline,
-    command_text,
+    Subcommand,
     find_console_urls,
-    parse,
 )
+from bot.message import Message, mrkdwn
+from bot.present import problems
+from bot.present.problems import Subject
 from bot.td import TDClient
 from bot.td.errors import TDError
 
 log = logging.getLogger("bot.answers")
 
-Handler = Callable[[Any, RequestContext, Services], Awaitable[Reply]]
-
-# Add new commands here (and only here); commands without a handler are
-# answered "not available yet". The commands that need more than TD (the
-# store: subscriptions; the admins: retry and kill) are answered by handler
-# tables built over their services (SubscriptionAnswers, ActionAnswers).
-HANDLERS: dict[type[Any], Handler] = {
-    Help: help.show_help,
-    ShowJob: jobs.show_job,
-    ListJobs: jobs.list_jobs,
-    ShowSession: workflows.show_session,
-    ListSessions: workflows.list_sessions,
-    ShowAttempt: workflows.show_attempt,
-    Diagnose: diagnose.diagnose,
-    Timeline: timeline.timeline,
-}
-# Answered without calling TD, so the reply can go straight into the ack.
-INSTANT: frozenset[type[Any]] = frozenset({Help})
+Handler = Callable[[Any, RequestContext, Services], Awaitable[Message]]
+Declared = Subcommand[Handler]
+# Answered without calling TD, so the answer can go straight into the ack.
+INSTANT: frozenset[type[Command]] = frozenset({Help})
 
 
 def subject(command: Command, ctx: RequestContext | None = None) -> Subject | None:
-    """What the command is about, for error messages."""
-    match command:
-        case (
-            ShowJob(job_id=ident) | Diagnose(target=JobTarget(job_id=ident)) | KillJob(job_id=ident)
-        ):
-            return Subject("job", ident)
-        case ShowSession(session_id=ident) | Diagnose(target=SessionTarget(session_id=ident)):
-            return Subject("session", ident)
-        case (
-            ShowAttempt(attempt_id=ident)
-            | Diagnose(target=AttemptTarget(attempt_id=ident))
-            | Retry(attempt_id=ident)
-            | Kill(attempt_id=ident)
-            | Timeline(attempt_id=ident)
-        ):
-            return Subject("attempt", ident)
-        case Diagnose(target=None) if ctx is not None and ctx.thread_attempt_id:
-            return Subject("attempt", ctx.thread_attempt_id)
-        case ListSessions(project=project):
-            return Subject("project", project)
-    return None
+    """What the command is about, for error messages (a bare `diagnose`: the thread's)."""
+    about = command.subject()
+    if about is None and command.subcommand == "diagnose" and ctx and ctx.thread_attempt_id:
+        about = ("attempt", ctx.thread_attempt_id)
+    return Subject(*about) if about is not None else None
 
 
 class Answerer:
@@ -94,16 +57,26 @@ class Answerer:
         self,
         td: TDClient,
         console: str,
+        subcommands: Sequence[Declared],
         *,
-        handlers: Mapping[type[Any], Handler] = HANDLERS,
+        subscriptions: SubscriptionService | None = None,
+        actions: ActionService | None = None,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.services = Services(td=td, console=console.rstrip("/"), now=now)
-        self._handlers = dict(handlers)
+        grammar = Grammar(subcommands)
+        self.services = Services(
+            td=td,
+            console=console.rstrip("/"),
+            grammar=grammar,
+            now=now,
+            subscriptions=subscriptions,
+            actions=actions,
+        )
+        self._handlers: dict[str, Handler] = {s.name: s.handler for s in grammar.subcommands}
 
     def read(self, text: str) -> Command | CommandError:
         """Parse ``text``; free text that links a TD job, session or attempt asks for it."""
-        parsed = parse(text, self.services.console)
+        parsed = self.services.grammar.parse(text, self.services.console)
         if not isinstance(parsed, CommandError):
             return parsed
         for link in find_console_urls(text, self.services.console):
@@ -124,20 +97,22 @@ class Answerer:
     @staticmethod
     def working_text(command: Command) -> str:
         """What to show at once while TD is asked (mrkdwn: names in it are the user's)."""
-        return f"Working on {mrkdwn.code('/td ' + command_text(command), 300)} …"
+        return f"Working on {mrkdwn.code('/td ' + command.text(), 300)} …"
 
-    async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Reply:
+    async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Message:
         if isinstance(request, CommandError):
-            return failures.bad_command(request)
-        handler = self._handlers.get(type(request))
+            return problems.bad_command(request)
+        handler = self._handlers.get(request.subcommand)
         if handler is None:
-            return failures.not_available(command_text(request).split()[0])
+            return problems.not_available(request.subcommand)
         try:
             return await handler(request, ctx, self.services)
+        except Unavailable:
+            return problems.not_available(request.subcommand)
         except TDError as error:
-            log.info("TD error answering %s: %s", command_text(request), error)
-            return failures.td_error(error, subject(request, ctx))
+            log.info("TD error answering %s: %s", request.text(), error)
+            return problems.td_error(error, subject(request, ctx))
         except Exception:
             reference = secrets.token_hex(4)
-            log.exception("internal error %s answering %s", reference, command_text(request))
-            return failures.internal(reference)
+            log.exception("internal error %s answering %s", reference, request.text())
+            return problems.internal(reference)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from bot.answers import format as fmt
-from bot.answers import mrkdwn
+from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
-from bot.answers.reply import Evidence, Field, Link, Reply
 from bot.answers.services import Services
 from bot.buttons import diagnose_job_button
-from bot.commands import ListJobs, ShowJob
+from bot.commands import (
+    DEFAULT_LIMIT,
+    JOB_STATUSES,
+    MAX_LIMIT,
+    ListJobs,
+    ShowJob,
+    Subcommand,
+    read_job,
+    read_jobs,
+)
+from bot.message import Evidence, Field, Link, Message, mrkdwn
+from bot.present import format as fmt
 from bot.td import urls
 from bot.td.models import Job, JobStatus
 
@@ -23,7 +32,7 @@ def job_link(job: Job, services: Services) -> str:
     return mrkdwn.checked_url(job.url, hosts) or urls.job_url(services.console, job.job_id)
 
 
-async def show_job(command: ShowJob, ctx: RequestContext, services: Services) -> Reply:
+async def show_job(command: ShowJob, ctx: RequestContext, services: Services) -> Message:
     job = await services.td.job(command.job_id)
     now = services.now()
     link = job_link(job, services)
@@ -54,14 +63,14 @@ async def show_job(command: ShowJob, ctx: RequestContext, services: Services) ->
     if failed and stderr:
         first = next((line for line in stderr.splitlines() if line.strip()), "")
         text += f": {first}"
-    return Reply(
+    return Message(
         title=f"Job {job.job_id}: {job.type} {job.status.value}",
         text=text,
         emoji=fmt.JOB_EMOJI[job.status],
         fields=fields,
         evidence=tuple(evidence),
         links=(Link("Open in TD console", link),),
-        actions=((diagnose_job_button(job.job_id),) if failed else ()),
+        buttons=((diagnose_job_button(job.job_id),) if failed else ()),
     )
 
 
@@ -76,12 +85,12 @@ def _job_line(job: Job, services: Services) -> str:
     )
 
 
-async def list_jobs(command: ListJobs, ctx: RequestContext, services: Services) -> Reply:
+async def list_jobs(command: ListJobs, ctx: RequestContext, services: Services) -> Message:
     jobs = await services.td.jobs(status=command.status, limit=command.limit)
     which = f"{command.status.value} " if command.status else ""
     title = f"Newest {fmt.plural(len(jobs), which + 'job')}"
     if not jobs:
-        return Reply(
+        return Message(
             title=f"No {which}jobs",
             text=f"No {which}jobs in this TD account.",
             emoji=":mag:",
@@ -92,10 +101,31 @@ async def list_jobs(command: ListJobs, ctx: RequestContext, services: Services) 
     for job in jobs:
         by_status[job.status] = by_status.get(job.status, 0) + 1
     summary = ", ".join(f"{n} {status.value}" for status, n in by_status.items())
-    return Reply(
+    return Message(
         title=title,
         text=f"{title}: {summary}",
         emoji=":clipboard:",
         sections=mrkdwn.pack(lines),
         context=(f"Newest first · {summary}",),
     )
+
+
+SUBCOMMANDS: tuple[Declared, ...] = (
+    Subcommand(
+        "job",
+        "/td job <job_id | job URL>",
+        "a job: status, timing, query, and the error excerpt of a failed job",
+        "/td job 12345",
+        read_job,
+        show_job,
+    ),
+    Subcommand(
+        "jobs",
+        "/td jobs [status] [N]",
+        f"the newest N jobs (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}), optionally of one "
+        f"status: {', '.join(JOB_STATUSES)}",
+        "/td jobs error 20",
+        read_jobs,
+        list_jobs,
+    ),
+)

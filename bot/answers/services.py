@@ -1,4 +1,8 @@
-"""What the answer handlers use: the TD client, link targets, the clock, the store."""
+"""What the answer handlers use: TD, link targets, the clock, the grammar, the services.
+
+``subscriptions`` and ``actions`` are absent where the bot runs without a store
+or admins (a lookup-only bot); their commands then answer "not available".
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from bot.actions import ActionService
+from bot.alerts import SubscriptionService
+from bot.commands import Grammar
 from bot.td import TDClient
 
 
@@ -18,8 +25,15 @@ def utc_now() -> datetime:
 class Services:
     td: TDClient
     console: str  # console base URL, for links (and for reading pasted console URLs)
+    grammar: Grammar
     now: Callable[[], datetime] = field(default=utc_now)
+    subscriptions: SubscriptionService | None = None
+    actions: ActionService | None = None
 
     @property
     def console_host(self) -> str:
         return (urlsplit(self.console).hostname or "").lower()
+
+
+class Unavailable(Exception):
+    """This bot runs without what the command needs (no store, no admins): not available."""

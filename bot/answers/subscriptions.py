@@ -2,12 +2,10 @@
 
 The work is ``bot.alerts.SubscriptionService`` (the same store the alert poller
 reads); these handlers pass it the channel and user of the request and turn
-its outcome into a Reply. A Mute button's click is answered here too.
+its outcome into a Message. A Mute button's click is answered here too.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from bot.alerts.subscriptions import (
     InvalidDuration,
@@ -20,51 +18,58 @@ from bot.alerts.subscriptions import (
     Unmuted,
     Unsubscribed,
 )
-from bot.answers import format as fmt
-from bot.answers import mrkdwn
-from bot.answers.answerer import Handler
+from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
-from bot.answers.reply import Outcome, Reply
-from bot.answers.services import Services
-from bot.commands import ListSubscriptions, Mute, Scope, Subscribe, Unmute, Unsubscribe
+from bot.answers.services import Services, Unavailable
+from bot.commands import (
+    ListSubscriptions,
+    Mute,
+    Scope,
+    Subcommand,
+    Subscribe,
+    Unmute,
+    Unsubscribe,
+    read_mute,
+    read_subscribe,
+    read_subscriptions,
+    read_unmute,
+    read_unsubscribe,
+)
+from bot.message import Message, Outcome, mrkdwn
+from bot.present import format as fmt
 from bot.store import ALL_PROJECTS
 
 
-class SubscriptionAnswers:
-    """The handlers of the subscription commands, over one ``SubscriptionService``."""
+def _service(services: Services) -> SubscriptionService:
+    if services.subscriptions is None:
+        raise Unavailable
+    return services.subscriptions
 
-    def __init__(self, service: SubscriptionService) -> None:
-        self._service = service
 
-    def handlers(self) -> dict[type[Any], Handler]:
-        return {
-            Subscribe: self.subscribe,
-            Unsubscribe: self.unsubscribe,
-            ListSubscriptions: self.list_subscriptions,
-            Mute: self.mute,
-            Unmute: self.unmute,
-        }
+async def subscribe(command: Subscribe, ctx: RequestContext, services: Services) -> Message:
+    service = _service(services)
+    return subscription_reply(await service.subscribe(ctx.channel_id, ctx.user_id, command.scope))
 
-    async def subscribe(self, command: Subscribe, ctx: RequestContext, _: Services) -> Reply:
-        outcome = await self._service.subscribe(ctx.channel_id, ctx.user_id, command.scope)
-        return subscription_reply(outcome)
 
-    async def unsubscribe(self, command: Unsubscribe, ctx: RequestContext, _: Services) -> Reply:
-        return subscription_reply(await self._service.unsubscribe(ctx.channel_id, command.scope))
+async def unsubscribe(command: Unsubscribe, ctx: RequestContext, services: Services) -> Message:
+    return subscription_reply(await _service(services).unsubscribe(ctx.channel_id, command.scope))
 
-    async def list_subscriptions(
-        self, _command: ListSubscriptions, ctx: RequestContext, _: Services
-    ) -> Reply:
-        return subscription_reply(await self._service.list(ctx.channel_id))
 
-    async def mute(self, command: Mute, ctx: RequestContext, _: Services) -> Reply:
-        outcome = await self._service.mute(
-            ctx.channel_id, ctx.user_id, command.scope, command.duration
-        )
-        return subscription_reply(outcome)
+async def list_subscriptions(
+    _command: ListSubscriptions, ctx: RequestContext, services: Services
+) -> Message:
+    return subscription_reply(await _service(services).list(ctx.channel_id))
 
-    async def unmute(self, command: Unmute, ctx: RequestContext, _: Services) -> Reply:
-        return subscription_reply(await self._service.unmute(ctx.channel_id, command.scope))
+
+async def mute(command: Mute, ctx: RequestContext, services: Services) -> Message:
+    outcome = await _service(services).mute(
+        ctx.channel_id, ctx.user_id, command.scope, command.duration
+    )
+    return subscription_reply(outcome)
+
+
+async def unmute(command: Unmute, ctx: RequestContext, services: Services) -> Message:
+    return subscription_reply(await _service(services).unmute(ctx.channel_id, command.scope))
 
 
 def _scope(scope: Scope) -> str:
@@ -77,12 +82,12 @@ def _stored_scope(project: str, workflow: str | None) -> str:
     return mrkdwn.code(project if workflow is None else f"{project}/{workflow}", 300)
 
 
-def subscription_reply(outcome: SubscriptionOutcome) -> Reply:
+def subscription_reply(outcome: SubscriptionOutcome) -> Message:
     match outcome:
         case Subscribed(scope=scope, created=created, threshold=threshold):
             what = "Subscribed" if created else "Already subscribed"
             streak = f" after {threshold} failed sessions in a row" if threshold > 1 else ""
-            return Reply(
+            return Message(
                 title=f"{what}: {scope}",
                 text=f"{what}: failure alerts for {scope} come to this channel",
                 emoji=":bell:",
@@ -100,7 +105,7 @@ def subscription_reply(outcome: SubscriptionOutcome) -> Reply:
                 if suggestions
                 else "Nothing with a similar name exists."
             )
-            return Reply(
+            return Message(
                 title=f"No {missing} {name}",
                 text=f"There is no {missing} {name} at TD. {plain_hint}",
                 emoji=":mag:",
@@ -111,7 +116,7 @@ def subscription_reply(outcome: SubscriptionOutcome) -> Reply:
         case Unsubscribed(scope=scope, removed=removed, remaining=remaining):
             title = f"Unsubscribed: {scope}" if removed else f"Not subscribed to {scope}"
             left = ", ".join(_stored_scope(s.project, s.workflow) for s in remaining)
-            return Reply(
+            return Message(
                 title=title,
                 text=title,
                 emoji=":no_entry_sign:" if removed else ":grey_question:",
@@ -127,14 +132,14 @@ def subscription_reply(outcome: SubscriptionOutcome) -> Reply:
                 f"• muted: {_stored_scope(m.project, m.workflow)} until {fmt.slack_time(m.until)}"
                 for m in mutes
             ]
-            return Reply(
+            return Message(
                 title="This channel's subscriptions",
                 text=f"{len(subscriptions)} subscription(s), {len(mutes)} mute(s)",
                 emoji=":bell:",
                 sections=mrkdwn.pack(lines),
             )
         case Muted(scope=scope, until=until, duration_text=duration):
-            return Reply(
+            return Message(
                 title=f"Muted for {duration}: {scope}",
                 text=f"Alerts for {scope} are muted for {duration}",
                 emoji=":no_bell:",
@@ -142,9 +147,9 @@ def subscription_reply(outcome: SubscriptionOutcome) -> Reply:
             )
         case Unmuted(scope=scope, removed=removed):
             title = f"Unmuted: {scope}" if removed else f"{scope} was not muted"
-            return Reply(title=title, text=title, emoji=":bell:")
+            return Message(title=title, text=title, emoji=":bell:")
         case InvalidDuration(message=message):
-            return Reply(
+            return Message(
                 title="That mute duration does not work",
                 text=message,
                 emoji=":warning:",
@@ -153,3 +158,47 @@ def subscription_reply(outcome: SubscriptionOutcome) -> Reply:
                 private=True,
             )
     raise TypeError(f"not a subscription outcome: {outcome!r}")
+
+
+SUBCOMMANDS: tuple[Declared, ...] = (
+    Subcommand(
+        "subscribe",
+        "/td subscribe <project>[/<workflow>] | *",
+        "post failure alerts for that scope to this channel (`*`: every project)",
+        "/td subscribe sales_etl",
+        read_subscribe,
+        subscribe,
+    ),
+    Subcommand(
+        "unsubscribe",
+        "/td unsubscribe <project>[/<workflow>] | *",
+        "stop the alerts of a subscription",
+        "/td unsubscribe sales_etl",
+        read_unsubscribe,
+        unsubscribe,
+    ),
+    Subcommand(
+        "subscriptions",
+        "/td subscriptions",
+        "this channel's subscriptions",
+        "/td subscriptions",
+        read_subscriptions,
+        list_subscriptions,
+    ),
+    Subcommand(
+        "mute",
+        "/td mute <project>[/<workflow>] | * <duration>",
+        "silence alerts for a while: 30m, 4h, 2d (1 minute to 30 days)",
+        "/td mute sales_etl/daily 4h",
+        read_mute,
+        mute,
+    ),
+    Subcommand(
+        "unmute",
+        "/td unmute <project>[/<workflow>] | *",
+        "end a mute early",
+        "/td unmute sales_etl/daily",
+        read_unmute,
+        unmute,
+    ),
+)

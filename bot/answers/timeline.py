@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.answers import format as fmt
-from bot.answers.concurrency import both
+from bot.aio import both
+from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
-from bot.answers.reply import Link, Reply, ReplyFile
 from bot.answers.services import Services
 from bot.charts import render_timeline_png, timeline_bars
-from bot.commands import Timeline
+from bot.commands import Subcommand, Timeline, read_timeline
+from bot.message import File, Link, Message
+from bot.present import format as fmt
 from bot.td import urls
 
 
-async def timeline(command: Timeline, ctx: RequestContext, services: Services) -> Reply:
+async def timeline(command: Timeline, ctx: RequestContext, services: Services) -> Message:
     attempt, tasks = await both(
         services.td.attempt(command.attempt_id), services.td.tasks(command.attempt_id)
     )
     where = f"{attempt.project.name}/{attempt.workflow.name}"
     bars = timeline_bars(tasks, services.now())
     if not bars:
-        return Reply(
+        return Message(
             title=f"Attempt {attempt.id} has no timeline yet",
             text=f"No task of attempt {attempt.id} ({where}) has started yet.",
             emoji=":hourglass_flowing_sand:",
@@ -39,11 +40,23 @@ async def timeline(command: Timeline, ctx: RequestContext, services: Services) -
             services.console, attempt.workflow.id, attempt.session_id, attempt.id
         )
         links = (Link("Attempt in TD console", url),)
-    return Reply(
+    return Message(
         title=title,
         text=f"{title}: {shown}, attempt {attempt.status.value}",
         emoji=":bar_chart:",
         sections=(f"{shown} drawn{cut}; the attempt is {attempt.status.value}.",),
         links=links,
-        files=(ReplyFile(f"timeline-{attempt.id}.png", title, png),),
+        files=(File(f"timeline-{attempt.id}.png", title, png),),
     )
+
+
+SUBCOMMANDS: tuple[Declared, ...] = (
+    Subcommand(
+        "timeline",
+        "/td timeline <attempt_id | attempt URL>",
+        "when each task of an attempt ran",
+        "/td timeline 98765",
+        read_timeline,
+        timeline,
+    ),
+)

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.answers import failures, mrkdwn
-from bot.answers import format as fmt
-from bot.answers.concurrency import both
+from bot.aio import both
+from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
-from bot.answers.reply import Field, Link, Reply
 from bot.answers.services import Services
-from bot.buttons import Action, diagnose_button
-from bot.commands import ListSessions, ShowAttempt, ShowSession
+from bot.buttons import diagnose_button
+from bot.commands import (
+    DEFAULT_LIMIT,
+    ListSessions,
+    ShowAttempt,
+    ShowSession,
+    Subcommand,
+    read_attempt,
+    read_session,
+    read_sessions,
+)
+from bot.message import Button, Field, Link, Message, mrkdwn
+from bot.present import format as fmt
+from bot.present import problems
 from bot.td import urls
 from bot.td.models import Attempt, AttemptStatus, IdAndName, Session, Task, TaskState
 
@@ -28,7 +38,7 @@ def _attempt_link(services: Services, attempt: Attempt) -> str:
     return urls.attempt_url(services.console, attempt.workflow.id, attempt.session_id, attempt.id)
 
 
-def _diagnose_button(attempt_id: str, status: AttemptStatus) -> tuple[Action, ...]:
+def _diagnose_button(attempt_id: str, status: AttemptStatus) -> tuple[Button, ...]:
     if not status.failed:
         return ()
     return (diagnose_button(attempt_id),)
@@ -39,7 +49,7 @@ def _retry_text(attempt: Attempt) -> str:
     return f"#{attempt.index}{name}"
 
 
-async def show_session(command: ShowSession, ctx: RequestContext, services: Services) -> Reply:
+async def show_session(command: ShowSession, ctx: RequestContext, services: Services) -> Message:
     session, attempts = await both(
         services.td.session(command.session_id),
         services.td.session_attempts(command.session_id),
@@ -70,13 +80,13 @@ async def show_session(command: ShowSession, ctx: RequestContext, services: Serv
             ),
         ]
         links.append(Link("Last attempt", _attempt_link(services, last)))
-    return Reply(
+    return Message(
         title=f"Session {session.id}: {where} {status_text}",
         text=f"Session {session.id} of {where} ({session.session_time.isoformat()}): {status_text}",
         emoji=emoji,
         fields=tuple(fields),
         links=tuple(links),
-        actions=_diagnose_button(last.id, last.status) if last else (),
+        buttons=_diagnose_button(last.id, last.status) if last else (),
     )
 
 
@@ -95,11 +105,11 @@ def _session_line(session: Session, services: Services) -> str:
     )
 
 
-async def list_sessions(command: ListSessions, ctx: RequestContext, services: Services) -> Reply:
+async def list_sessions(command: ListSessions, ctx: RequestContext, services: Services) -> Message:
     scope = command.project if command.workflow is None else f"{command.project}/{command.workflow}"
     project = await services.td.project_by_name(command.project)
     if project is None:
-        return failures.not_found(failures.Subject("project", command.project))
+        return problems.not_found(problems.Subject("project", command.project))
 
     async def newest() -> list[Session]:
         found: list[Session] = []
@@ -119,9 +129,9 @@ async def list_sessions(command: ListSessions, ctx: RequestContext, services: Se
             services.td.workflow_by_name(project.id, command.workflow), newest()
         )
         if workflow is None:
-            return failures.not_found(failures.Subject("workflow", scope))
+            return problems.not_found(problems.Subject("workflow", scope))
     if not sessions:
-        return Reply(
+        return Message(
             title=f"No sessions of {scope}",
             text=f"{scope} has no sessions yet.",
             emoji=":mag:",
@@ -141,7 +151,7 @@ async def list_sessions(command: ListSessions, ctx: RequestContext, services: Se
     failed = sum(1 for s in statuses if s is not None and s.failed)
     title = f"Newest {fmt.plural(len(sessions), 'session')} of {scope}"
     history = f"{mrkdwn.bold('History')} (oldest → newest)\n`{glyphs}` status\n`{spark}` duration"
-    return Reply(
+    return Message(
         title=title,
         text=f"{title}: {failed} failed",
         emoji=":card_index_dividers:",
@@ -161,7 +171,7 @@ def _task_line(task: Task) -> str:
     return f"• {mrkdwn.code(task.full_name, 300)}{operator}"
 
 
-async def show_attempt(command: ShowAttempt, ctx: RequestContext, services: Services) -> Reply:
+async def show_attempt(command: ShowAttempt, ctx: RequestContext, services: Services) -> Message:
     attempt, tasks = await both(
         services.td.attempt(command.attempt_id), services.td.tasks(command.attempt_id)
     )
@@ -194,7 +204,7 @@ async def show_attempt(command: ShowAttempt, ctx: RequestContext, services: Serv
             if len(picked) > _LISTED_TASKS:
                 lines.append(f"… and {len(picked) - _LISTED_TASKS} more")
             sections.append("\n".join([mrkdwn.bold(label), *lines]))
-    return Reply(
+    return Message(
         title=f"Attempt {attempt.id}: {where} {status.value}",
         text=f"Attempt {attempt.id} of {where} ({_retry_text(attempt)}): {status.value}; "
         f"tasks: {_task_summary(tasks)}",
@@ -205,5 +215,33 @@ async def show_attempt(command: ShowAttempt, ctx: RequestContext, services: Serv
             Link("Attempt in TD console", _attempt_link(services, attempt)),
             Link("Session", urls.session_url(services.console, attempt.session_id)),
         ),
-        actions=_diagnose_button(attempt.id, status),
+        buttons=_diagnose_button(attempt.id, status),
     )
+
+
+SUBCOMMANDS: tuple[Declared, ...] = (
+    Subcommand(
+        "session",
+        "/td session <session_id | session URL>",
+        "a workflow session: project, workflow, session time, last attempt",
+        "/td session 4567",
+        read_session,
+        show_session,
+    ),
+    Subcommand(
+        "sessions",
+        "/td sessions <project>[/<workflow>] [N]",
+        f"the newest N sessions of a project or workflow (default {DEFAULT_LIMIT})",
+        "/td sessions sales_etl/daily 5",
+        read_sessions,
+        list_sessions,
+    ),
+    Subcommand(
+        "attempt",
+        "/td attempt <attempt_id | attempt URL>",
+        "an attempt: status, retries, timing, tasks by state",
+        "/td attempt 98765",
+        read_attempt,
+        show_attempt,
+    ),
+)

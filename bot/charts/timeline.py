@@ -2,6 +2,8 @@
 
 matplotlib runs with the Agg backend (no display), and the figure's height
 follows the number of tasks so a 3-task and a 60-task attempt both stay legible.
+matplotlib (with numpy and PIL) is imported only when a chart is drawn: it costs
+~40 MB, which the alert loop and a bot nobody asks for a chart never need.
 """
 
 from __future__ import annotations
@@ -10,13 +12,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from bot.td.models import Task, TaskState
 
@@ -63,6 +58,12 @@ def timeline_bars(tasks: Sequence[Task], now: datetime) -> list[TimelineBar]:
 
 
 def render_timeline_png(title: str, bars: Sequence[TimelineBar]) -> bytes:
+    import matplotlib  # here, not at the top: see the module docstring
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     if not bars:
         raise ValueError("no task of this attempt has started yet: nothing to draw")
     height = 1.2 + 0.32 * len(bars)

@@ -1,51 +1,71 @@
-"""The `/td` grammar: `parse(text) -> Command | CommandError`, pure and total.
+"""The `/td` grammar: command values, their parsers, and the declarations that join them.
 
-See grammar.py for the command values and HELP, urls.py for console links.
+A subcommand is declared once (``Subcommand``: name, usage, help, example,
+parser, handler) by the layer that answers it (``bot.answers``); ``Grammar``
+reads `/td` text over the declarations (pure and total: every text is a
+``Command`` or a ``CommandError``). The values and their parsers live here, a
+module per family (lookups, diagnosis, alerting, admin, help).
 """
 
-from bot.commands.durations import format_duration, parse_duration
-from bot.commands.grammar import (
-    HELP,
+from bot.commands.admin import Kill, KillJob, Retry, read_kill, read_retry
+from bot.commands.alerting import (
+    ListSubscriptions,
+    Mute,
+    Subscribe,
+    Unmute,
+    Unsubscribe,
+    read_mute,
+    read_subscribe,
+    read_subscriptions,
+    read_unmute,
+    read_unsubscribe,
+)
+from bot.commands.base import (
+    DEFAULT_LIMIT,
+    JOB_STATUSES,
+    MAX_LIMIT,
     AttemptTarget,
     Command,
     CommandError,
-    Diagnose,
     DiagnoseTarget,
-    Help,
-    HelpEntry,
     JobTarget,
-    Kill,
-    KillJob,
-    ListJobs,
-    ListSessions,
-    ListSubscriptions,
-    Mute,
-    Retry,
     Scope,
     SessionTarget,
+    command_text,
+)
+from bot.commands.diagnosis import Diagnose, read_diagnose, read_why
+from bot.commands.durations import format_duration, parse_duration
+from bot.commands.help import Help, read_help
+from bot.commands.lookups import (
+    ListJobs,
+    ListSessions,
     ShowAttempt,
     ShowJob,
     ShowSession,
-    Subscribe,
     Timeline,
-    Unmute,
-    Unsubscribe,
-    command_text,
-    usage,
+    read_attempt,
+    read_job,
+    read_jobs,
+    read_session,
+    read_sessions,
+    read_timeline,
 )
-from bot.commands.parser import parse
+from bot.commands.parser import Grammar
+from bot.commands.spec import Subcommand
 from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
 
 __all__ = [
-    "HELP",
+    "DEFAULT_LIMIT",
+    "JOB_STATUSES",
+    "MAX_LIMIT",
     "AttemptTarget",
     "Command",
     "CommandError",
     "ConsoleLink",
     "Diagnose",
     "DiagnoseTarget",
+    "Grammar",
     "Help",
-    "HelpEntry",
     "JobTarget",
     "Kill",
     "KillJob",
@@ -59,6 +79,7 @@ __all__ = [
     "ShowAttempt",
     "ShowJob",
     "ShowSession",
+    "Subcommand",
     "Subscribe",
     "Timeline",
     "Unmute",
@@ -66,8 +87,22 @@ __all__ = [
     "command_text",
     "find_console_urls",
     "format_duration",
-    "parse",
     "parse_console_url",
     "parse_duration",
-    "usage",
+    "read_attempt",
+    "read_diagnose",
+    "read_help",
+    "read_job",
+    "read_jobs",
+    "read_kill",
+    "read_mute",
+    "read_retry",
+    "read_session",
+    "read_sessions",
+    "read_subscribe",
+    "read_subscriptions",
+    "read_timeline",
+    "read_unmute",
+    "read_unsubscribe",
+    "read_why",
 ]

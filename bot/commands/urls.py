@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from bot.commands.grammar import MAX_ID
+from bot.commands.base import MAX_ID
 
 ObjectKind = Literal["job", "session", "attempt"]
 LinkKind = Literal["job", "session", "attempt", "workflow", "project", "page"]

@@ -20,13 +20,12 @@ from pathlib import Path
 from bot.actions import ActionService, action_key_for_command
 from bot.alerts import Poller, PollerConfig, SubscriptionService
 from bot.alerts.pacing import ChannelPacer
-from bot.answers import Answerer, Reply, RequestContext
-from bot.answers.admin import audit_reply, outcome_reply
+from bot.answers import SUBCOMMANDS, Answerer, RequestContext
 from bot.commands import Kill, KillJob, Retry
-from bot.console.chat import ConsoleChat, ConsoleChatPoster
-from bot.console.commands import ConsoleCommands
+from bot.console.chat import ConsoleChat, ConsoleNotifier
 from bot.console.screen import Screen
-from bot.render import render
+from bot.message import Message
+from bot.present.actions import audit_reply, outcome_reply
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.td import TDClient
@@ -70,7 +69,7 @@ class DemoRuntime:
     def now(self) -> datetime:
         return self.sandbox.clock.now()
 
-    async def ask(self, line: str, *, shown_lines: int | None = None) -> Reply:
+    async def ask(self, line: str, *, shown_lines: int | None = None) -> Message:
         """Answer a typed line and show the answer where Slack would."""
         mention = as_mention(line)
         thread = self.chat.latest_parent(CHANNEL) if mention is not None else None
@@ -86,12 +85,12 @@ class DemoRuntime:
             thread_attempt_id=thread_attempt,
         )
         reply = await self.answerer.answer(request, ctx)
-        if isinstance(request, Retry | Kill | KillJob) and reply.actions:
+        if isinstance(request, Retry | Kill | KillJob) and reply.buttons:
             self._pending = (request, ctx.thread_ts)
         self._show(reply, ctx.thread_ts, shown_lines=shown_lines)
         return reply
 
-    async def confirm(self) -> Reply | None:
+    async def confirm(self) -> Message | None:
         """Press the last confirmation's button: the action runs as the Slack click would."""
         if self._pending is None:
             return None
@@ -106,9 +105,10 @@ class DemoRuntime:
             self._show(audit_reply(outcome), thread_ts)
         return outcome_reply(outcome)
 
-    def _show(self, reply: Reply, thread_ts: str | None, *, shown_lines: int | None = None) -> None:
-        message = render(reply)
-        self.chat.post(CHANNEL, message.text, message.blocks, thread_ts, shown_lines=shown_lines)
+    def _show(
+        self, reply: Message, thread_ts: str | None, *, shown_lines: int | None = None
+    ) -> None:
+        self.chat.post(CHANNEL, reply, thread_ts, shown_lines=shown_lines)
 
     async def advance(self, seconds: float) -> None:
         """Move the sandbox's clock on, running the alert poll each time one is due."""
@@ -153,14 +153,18 @@ async def open_demo(
         answerer = Answerer(
             td,
             sandbox.url,
-            handlers=ConsoleCommands(subscriptions, actions, files).handlers(),
+            SUBCOMMANDS,
+            subscriptions=subscriptions,
+            actions=actions,
             now=sandbox.clock.now,
         )
-        chat = ConsoleChat(screen, bot_name=BOT_NAME, channel_names={CHANNEL: CHANNEL_NAME})
+        chat = ConsoleChat(
+            screen, bot_name=BOT_NAME, channel_names={CHANNEL: CHANNEL_NAME}, files=files
+        )
         poller = Poller(
             td,
             store,
-            ConsoleChatPoster(chat),
+            ConsoleNotifier(chat),
             console=sandbox.url,
             config=PollerConfig(poll_seconds=poll_seconds),
             clock=sandbox.clock.now,

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot.console.terminal import TerminalStyle
+from bot.render import TerminalStyle
 
 MAX_WIDTH = 100
 _CLEAR_LINE = "\r\x1b[K"

@@ -30,6 +30,12 @@ class Metrics:
             ["endpoint", "status"],
             registry=r,
         )
+        self.gc_pause = Histogram(
+            "tdbot_gc_pause_seconds",
+            "Garbage-collection pauses of the event loop",
+            buckets=(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5),
+            registry=r,
+        )
         self.td_latency = Histogram(
             "tdbot_td_request_seconds",
             "TD API request latency",

@@ -1,6 +1,11 @@
-"""Reply -> Slack message (Block Kit + text fallback) and the console's text view of it."""
+"""One renderer per surface, each over the neutral ``bot.message.Message``.
 
-from bot.render.blocks import Message, render
-from bot.render.console import render_text
+``render_slack`` (Block Kit + text fallback within Slack's limits) and
+``render_console`` (terminal lines for ``tdbot demo``).
+"""
 
-__all__ = ["Message", "render", "render_text"]
+from bot.render.console import TerminalStyle, render_console
+from bot.render.slack import SlackMessage
+from bot.render.slack import render as render_slack
+
+__all__ = ["SlackMessage", "TerminalStyle", "render_console", "render_slack"]

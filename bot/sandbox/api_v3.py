@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.sandbox import jobs, msgpack, wire
+from bot.sandbox import jobs, kills, msgpack, wire
 from bot.sandbox.model import Job, Store
 from bot.sandbox.texts import stable_rng
 
@@ -150,7 +150,7 @@ class V3Api:
 
     def job_kill(self, request: Request, params: dict[str, str]) -> Any:
         job = self._job(request)
-        former = self.sb.world.engine.kill_job(job)
+        former = kills.kill_job(self.sb.world.engine, job)
         return {"former_status": former, "job_id": str(job.id)}
 
     def job_issue(self, request: Request, params: dict[str, str]) -> Any:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -16,9 +14,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.sandbox import wire
-from bot.sandbox.engine import AttemptExists, Outcome
-from bot.sandbox.model import Attempt, IdIndex, Project, Session, Store, WorkflowDef
-from bot.sandbox.timefmt import parse_instant
+from bot.sandbox.api_common import (
+    UNSUPPORTED_MEDIA_TYPE,
+    ApiError,
+    attempt_of,
+    is_json,
+    missing,
+    path_id,
+)
+from bot.sandbox.api_writes import AttemptWrites
+from bot.sandbox.model import Attempt, IdIndex, Project, Session, Store
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -28,25 +33,6 @@ DEFAULT_PAGE_SIZE = 100
 SCHEDULE_PAGE = 100
 DEFAULT_WORKFLOW_COUNT = 200  # TD's documented default for /api/workflows
 DIGDAG_VERSION = "0.10.5.1"
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _missing(what: str) -> ApiError:
-    return ApiError(404, f"Resource does not exist: {what}")
-
-
-def _path_id(request: Request, name: str) -> int:
-    """Digdag's numeric path params: anything else is a 404 (JAX-RS conversion)."""
-    value = request.path_params[name]
-    if not value.isdigit():
-        raise ApiError(404, "HTTP 404 Not Found")
-    return int(value)
 
 
 def _query_int(request: Request, name: str) -> int | None:
@@ -80,6 +66,7 @@ def _flag(request: Request, name: str) -> bool:
 class WorkflowApi:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sb = sandbox
+        self.writes = AttemptWrites(sandbox)
 
     @property
     def store(self) -> Store:
@@ -106,11 +93,15 @@ class WorkflowApi:
             Route("/api/sessions/{id}", self._wrap(self.session), methods=get),
             Route("/api/sessions/{id}/attempts", self._wrap(self.session_attempts), methods=get),
             Route("/api/attempts", self._wrap(self.attempts), methods=get),
-            Route("/api/attempts", self._wrap(self.start_attempt), methods=["PUT"]),
+            Route(
+                "/api/attempts", self._wrap(self.writes.start_attempt, json=True), methods=["PUT"]
+            ),
             Route("/api/attempts/{id}", self._wrap(self.attempt), methods=get),
             Route("/api/attempts/{id}/tasks", self._wrap(self.tasks), methods=get),
             Route("/api/attempts/{id}/retries", self._wrap(self.retries), methods=get),
-            Route("/api/attempts/{id}/kill", self._wrap(self.kill), methods=["POST"]),
+            Route(
+                "/api/attempts/{id}/kill", self._wrap(self.writes.kill, json=True), methods=["POST"]
+            ),
             Route("/api/logs/{id}/files", self._wrap(self.log_files), methods=get),
             Route("/api/logs/{id}/files/{file_name}", self._wrap(self.log_file), methods=get),
             Route("/api/schedules", self._wrap(self.schedules), methods=get),
@@ -119,8 +110,12 @@ class WorkflowApi:
             Route("/api/schedules/{id}/enable", self._wrap(self.enable), methods=["POST"]),
         ]
 
-    def _wrap(self, handler: Any) -> Any:
+    def _wrap(self, handler: Any, *, json: bool = False) -> Any:
+        """``json``: Digdag's ``@Consumes("application/json")``, refused without that type."""
+
         async def endpoint(request: Request) -> Response:
+            if json and not is_json(request):
+                return JSONResponse(wire.wf_error(UNSUPPORTED_MEDIA_TYPE, 415), 415)
             body = await request.body()
             try:
                 with self.sb.lock:
@@ -134,18 +129,14 @@ class WorkflowApi:
     # ------------------------------------------------------------ lookups
 
     def _project(self, request: Request) -> Project:
-        project_id = _path_id(request, "id")
+        project_id = path_id(request, "id")
         project: Project | None = self.store.projects.get(project_id)
         if project is None:
-            raise _missing(f"project id={project_id}")
+            raise missing(f"project id={project_id}")
         return project
 
     def _attempt(self, request: Request) -> Attempt:
-        attempt_id = _path_id(request, "id")
-        attempt: Attempt | None = self.store.attempts.get(attempt_id)
-        if attempt is None:
-            raise _missing(f"session attempt id={attempt_id}")
-        return attempt
+        return attempt_of(request, self.store)
 
     # ----------------------------------------------------------- handlers
 
@@ -192,7 +183,7 @@ class WorkflowApi:
         name = request.path_params["name"]
         found = project.workflows.get(name)
         if found is None:
-            raise _missing(f"workflow name={name} in project id={project.id}")
+            raise missing(f"workflow name={name} in project id={project.id}")
         return wire.workflow(found)
 
     def project_sessions(self, request: Request, body: bytes) -> Any:
@@ -233,27 +224,27 @@ class WorkflowApi:
         return {"workflows": [wire.workflow(w) for w in found[: max(count, 0)]]}
 
     def workflow(self, request: Request, body: bytes) -> Any:
-        workflow_id = _path_id(request, "id")
+        workflow_id = path_id(request, "id")
         found = self.store.workflows.get(workflow_id)
         if found is None:
-            raise _missing(f"workflow id={workflow_id}")
+            raise missing(f"workflow id={workflow_id}")
         return wire.workflow(found)
 
     def sessions(self, request: Request, body: bytes) -> Any:
         return {"sessions": self._session_page(request, self.store.session_index)}
 
     def session(self, request: Request, body: bytes) -> Any:
-        session_id = _path_id(request, "id")
+        session_id = path_id(request, "id")
         found = self.store.sessions.get(session_id)
         if found is None:
-            raise _missing(f"session id={session_id}")
+            raise missing(f"session id={session_id}")
         return wire.session(found)
 
     def session_attempts(self, request: Request, body: bytes) -> Any:
-        session_id = _path_id(request, "id")
+        session_id = path_id(request, "id")
         found: Session | None = self.store.sessions.get(session_id)
         if found is None:
-            raise _missing(f"session id={session_id}")
+            raise missing(f"session id={session_id}")
         last_id = _query_int(request, "last_id")
         size = _page_size(request)
         ordered = sorted(found.attempts, key=lambda a: a.id, reverse=True)
@@ -267,7 +258,7 @@ class WorkflowApi:
         if project_name is not None:
             project = store.project_by_name(project_name)
             if project is None:
-                raise _missing(f"project name={project_name}")
+                raise missing(f"project name={project_name}")
             workflow = request.query_params.get("workflow")
             if workflow is None:
                 index = store.project_attempts.get(project.id)
@@ -294,86 +285,6 @@ class WorkflowApi:
         ordered = sorted(attempt.session.attempts, key=lambda a: a.index)
         return {"attempts": [wire.attempt(a) for a in ordered]}
 
-    def kill(self, request: Request, body: bytes) -> Any:
-        attempt = self._attempt(request)
-        before = wire.attempt(attempt)  # Digdag reads the attempt before requesting the kill
-        if not self.sb.world.engine.kill(attempt):
-            raise ApiError(409, "Session attempt already killed or finished")
-        return before
-
-    def start_attempt(self, request: Request, body: bytes) -> Any:
-        try:
-            data = json.loads(body or b"null")
-        except ValueError:
-            raise ApiError(400, "Malformed JSON body") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "A JSON object is required")
-        workflow = self._requested_workflow(data)
-        session_time = _required_time(data)
-        params = data.get("params")
-        if not isinstance(params, dict):
-            raise ApiError(400, "params is required")
-        name = data.get("retryAttemptName")
-        if name is not None and not isinstance(name, str):
-            raise ApiError(400, "retryAttemptName must be a string")
-        resume, done_before_id = self._resume(data)
-        engine = self.sb.world.engine
-        existing = self.store.session_by_key.get((workflow.project.id, workflow.name, session_time))
-        index = len(existing.attempts) + 1 if existing else 1
-        outcome: Outcome = self.sb.world.life.outcome(workflow, session_time, index=index)
-        try:
-            attempt = engine.submit(
-                workflow,
-                session_time,
-                params,
-                outcome,
-                retry_name=name,
-                resume=resume,
-                keep_from=done_before_id,
-            )
-        except AttemptExists as conflict:
-            return JSONResponse(wire.attempt(conflict.attempt), 409)
-        return wire.attempt(attempt)
-
-    def _requested_workflow(self, data: dict[str, Any]) -> WorkflowDef:
-        workflow_id = data.get("workflowId")
-        if workflow_id is not None:
-            text = str(workflow_id)
-            found = self.store.workflows.get(int(text)) if text.isdigit() else None
-            if found is None:
-                raise _missing(f"workflow id={text}")
-            return found
-        project_name, workflow_name = data.get("projectName"), data.get("workflowName")
-        if not isinstance(project_name, str) or not isinstance(workflow_name, str):
-            raise ApiError(400, "workflowId or (projectName and workflowName) are required")
-        project = self.store.project_by_name(project_name)
-        found = project.workflows.get(workflow_name) if project else None
-        if found is None:
-            raise _missing(f"workflow name={workflow_name} in project {project_name}")
-        return found
-
-    def _resume(self, data: dict[str, Any]) -> tuple[Attempt | None, int | None]:
-        resume = data.get("resume")
-        if resume is None:
-            return None, None
-        if not isinstance(resume, dict):
-            raise ApiError(400, "resume must be an object")
-        mode = resume.get("mode")
-        source_id = str(resume.get("attemptId", ""))
-        source = self.store.attempts.get(int(source_id)) if source_id.isdigit() else None
-        if source is None:
-            raise _missing(f"session attempt id={source_id}")
-        if mode == "failed":
-            if source.root.state == "success":
-                raise ApiError(400, "Resuming successfully completed attempts is not supported")
-            return source, None
-        if mode == "from":
-            start = source.task(str(resume.get("from", "")))
-            if start is None:
-                raise ApiError(400, f"Task {resume.get('from')} does not exist in the attempt")
-            return source, start.id
-        raise ApiError(400, f"Unknown resume mode: {mode}")
-
     def log_files(self, request: Request, body: bytes) -> Any:
         attempt = self._attempt(request)
         prefix = request.query_params.get("task")
@@ -394,7 +305,7 @@ class WorkflowApi:
         name = request.path_params["file_name"]
         found = next((f for t in attempt.tasks for f in t.logs if f.file_name == name), None)
         if found is None:
-            raise _missing(f"log file {name} of attempt id={attempt.id}")
+            raise missing(f"log file {name} of attempt id={attempt.id}")
         return Response(found.gz, media_type="application/gzip")
 
     def direct_url(self, base: str, attempt_id: int, file_name: str) -> str:
@@ -418,10 +329,10 @@ class WorkflowApi:
         return wire.schedule(self._schedule(request))
 
     def _schedule(self, request: Request) -> Any:
-        schedule_id = _path_id(request, "id")
+        schedule_id = path_id(request, "id")
         found = self.store.schedules.get(schedule_id)
         if found is None:
-            raise _missing(f"schedule id={schedule_id}")
+            raise missing(f"schedule id={schedule_id}")
         return found
 
     def disable(self, request: Request, body: bytes) -> Any:
@@ -442,13 +353,3 @@ class WorkflowApi:
         size = _page_size(request)
         ids: Iterator[int] = index.descending(last_id) if index else iter(())
         return [wire.session(self.store.sessions[i]) for i in islice(ids, size)]
-
-
-def _required_time(data: dict[str, Any]) -> datetime:
-    text = data.get("sessionTime")
-    if not isinstance(text, str):
-        raise ApiError(400, "sessionTime is required")
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise ApiError(400, f"Invalid sessionTime: {text}") from None

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from bot.sandbox import jobs, tasklogs
+from bot.sandbox import jobs, kills, tasklogs
 from bot.sandbox.cases import FailureCase, JobSpec
 from bot.sandbox.clock import Clock
 from bot.sandbox.model import (
@@ -33,7 +33,7 @@ from bot.sandbox.model import (
     with_leaf,
 )
 from bot.sandbox.realise import LogEvent, Placeholders, parse_case_log, split_at_failure
-from bot.sandbox.texts import OPERATOR_MANAGER, TD_JOB_STACKTRACE, uuid_text
+from bot.sandbox.texts import uuid_text
 from bot.sandbox.timefmt import zone
 
 
@@ -93,6 +93,7 @@ class AttemptExists(Exception):
 
 class Engine:
     def __init__(self, store: Store, clock: Clock, seed: int) -> None:
+        self.seed = seed
         self.store = store
         self.clock = clock
         # One generator for the whole life: events run in a fixed order, so the draws
@@ -100,6 +101,10 @@ class Engine:
         self.rng = random.Random(seed)
         self.outcomes: dict[int, Outcome] = {}
         self.on_attempt_done: list[Callable[[Attempt], None]] = []
+        # TD's account-wide limit of running attempts (None: no limit), and the
+        # attempts started with allowQueueing that wait for room under it.
+        self.attempt_limit: int | None = None
+        self.queue: list[Attempt] = []
         self._heap: list[tuple[datetime, int, Callable[[], object]]] = []
         self._seq = 0  # ties between events at one instant go by insertion order
         self._runs = 0  # tokens of task runs: a finish event ends only its own run
@@ -132,6 +137,7 @@ class Engine:
         retry_name: str | None = None,
         resume: Attempt | None = None,
         keep_from: int | None = None,
+        queued: bool = False,
     ) -> Attempt:
         """Start an attempt now; a new session time makes a new session (td-api 3.8)."""
         store = self.store
@@ -172,9 +178,16 @@ class Engine:
                 tree = with_leaf(tree, path, dict(config))
         done_before = _resumable(resume, keep_from) if resume else {}
         self._instantiate(attempt, tree, None, [], done_before)
+        if queued:
+            attempt.queued = True
+            self.queue.append(attempt)
+            return attempt
         if outcome.kill_after is not None:
-            self.at(now + timedelta(seconds=outcome.kill_after), partial(self.kill, attempt))
-        self._propagate(attempt)
+            self.at(
+                now + timedelta(seconds=outcome.kill_after),
+                partial(kills.request_kill, self, attempt),
+            )
+        self.propagate(attempt)
         return attempt
 
     def _instantiate(
@@ -200,8 +213,8 @@ class Engine:
         previous = done_before.get(node.full_name)
         if previous is not None:
             # Resumed: copied as successful, not run again (Digdag's ResumingTask).
+            # TD copies no start time: the task did not run in this attempt.
             task.state = "success"
-            task.started_at = previous.started_at
             task.store_params = previous.store_params
             task.state_params = previous.state_params
             task.export_params = previous.export_params
@@ -214,7 +227,7 @@ class Engine:
             before = self._instantiate(attempt, child, task, ups, done_before)
         return task
 
-    def _propagate(self, attempt: Attempt) -> None:
+    def propagate(self, attempt: Attempt) -> None:
         """Digdag's executor loop for one attempt: start what can start, end what is done."""
         changed = True
         while changed:
@@ -233,6 +246,20 @@ class Engine:
             attempt.finished_at = self.clock.now()
             for hook in self.on_attempt_done:
                 hook(attempt)
+            self.start_queued()
+
+    def active_attempts(self) -> int:
+        return sum(1 for a in self.store.attempts.values() if not a.done and not a.queued)
+
+    def start_queued(self) -> None:
+        """Start queued attempts (oldest first) while the limit has room."""
+        while self.queue and (
+            self.attempt_limit is None or self.active_attempts() < self.attempt_limit
+        ):
+            attempt = self.queue.pop(0)
+            attempt.queued = False
+            if not attempt.done:
+                self.propagate(attempt)
 
     def _can_start(self, task: Task) -> bool:
         parent = task.parent
@@ -240,7 +267,9 @@ class Engine:
             return True
         if parent.state != "planned":
             return False
-        return task.cancel_requested or all(u.state == "success" for u in task.upstreams)
+        # Digdag unblocks (to ready, or canceled under a kill) only after every upstream
+        # succeeded: a task behind a canceled or failed one stays blocked for good.
+        return all(u.state == "success" for u in task.upstreams)
 
     def _start(self, task: Task) -> None:
         now = self.clock.now()
@@ -248,8 +277,7 @@ class Engine:
         if task.cancel_requested:
             task.state = "canceled"
         elif task.children:
-            task.state = "planned"
-            task.started_at = now
+            task.state = "planned"  # a group never "starts": TD shows startedAt null
         else:
             self._start_leaf(task)
 
@@ -326,13 +354,16 @@ class Engine:
     def _finish_leaf(self, task: Task, token: int) -> None:
         if task.state != "running" or task.run_token != token:
             return
+        if task.cancel_requested:  # Digdag's taskSucceeded/taskFailed under a kill
+            kills.notice_cancel(self, task, token)
+            return
         failure = self._failure(task)
         if failure is None:
             self._succeed(task)
         else:
             case = failure if isinstance(failure, FailureCase) else failure(self._context(task))
             self.fail_task(task, case)
-        self._propagate(task.attempt)
+        self.propagate(task.attempt)
 
     def _context(self, task: Task) -> JobContext:
         return JobContext(task, task.job, task.started_at or self.clock.now(), self.clock.now())
@@ -378,7 +409,7 @@ class Engine:
         if case.attempt_killed or case.state == "canceled":
             task.state = "canceled"
             task.error = {}
-            self.kill(task.attempt, logged=task)
+            kills.request_kill(self, task.attempt)
         else:
             task.state = case.state
             task.error = fill.fill(case.error)
@@ -411,62 +442,6 @@ class Engine:
         text: str = self._placeholders(task).fill(event.message)
         return LogEvent(event.level, event.cls, text)
 
-    # ------------------------------------------------------------- kills
-
-    def kill(self, attempt: Attempt, *, logged: Task | None = None) -> bool:
-        """Cancel every unfinished task now; False when nothing was left to cancel."""
-        if attempt.done:
-            return False
-        now = self.clock.now()
-        attempt.cancel_requested = True
-        for task in attempt.tasks:
-            if not task.done:
-                task.cancel_requested = True
-        for task in attempt.tasks:
-            if task.state in ("running", "retry_waiting", "ready") and not task.children:
-                task.state = "canceled"
-                task.error = {}
-                task.updated_at = now
-                task.run_token = -1
-                job = task.job
-                if job is not None and not job.finished:
-                    job.status = "killed"
-                    job.end_at = job.updated_at = now
-                if task is not logged:
-                    tasklogs.write(task, tasklogs.canceled_events(task), now, self.rng)
-        self._propagate(attempt)
-        return True
-
-    def kill_job(self, job: Job) -> str:
-        """POST /v3/job/kill: the job ends killed; a td> task polling it then fails."""
-        former = job.status
-        if job.finished:
-            return former
-        now = self.clock.now()
-        job.cmdout = jobs.cmdout(job)  # frozen as it was when the job died
-        job.render_cmdout = False
-        job.status = "killed"
-        job.end_at = job.updated_at = now
-        task = job.task
-        if task is not None and task.state == "running" and task.job is job:
-            message = (job.cmdout or "") + "\n"
-            killed = FailureCase(
-                key="job_killed_by_api",
-                title="TD job killed while the task polled it",
-                path=task.node.path if task.node else (),
-                config=task.config,
-                error={"message": message, "stacktrace": TD_JOB_STACKTRACE},
-                log=(
-                    f"ERROR|{OPERATOR_MANAGER}|Task {task.full_name} failed.",
-                    *(f"|{line}" for line in message.split("\n")),
-                    f"|> TD job {job.id} failed with status KILLED (td job)",
-                ),
-            )
-            task.run_token = -1
-            self.fail_task(task, killed)
-            self._propagate(task.attempt)
-        return former
-
 
 def _resumable(source: Attempt, keep_from: int | None) -> dict[str, Task]:
     """Tasks a resumed attempt copies as done: every success (mode failed), or only
@@ -488,7 +463,7 @@ def _progressible(task: Task) -> bool:
         return True
     if task.state != "blocked":
         return False
-    return task.cancel_requested or all(u.state == "success" for u in task.upstreams)
+    return all(u.state == "success" for u in task.upstreams)
 
 
 def _renamed(node: TaskNode, full_name: str) -> TaskNode:

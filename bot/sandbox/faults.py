@@ -12,6 +12,9 @@ class Fault:
 
     status: int
     retry_after: float | None = None
+    # The request is carried out first and only its answer is lost (a gateway
+    # timing out after TD did the work), so a blind resend would do it twice.
+    after: bool = False
 
 
 @dataclass
@@ -46,6 +49,14 @@ class Faults:
             raise ValueError("fail() needs n >= 0 and a 4xx/5xx status")
         with self._lock:
             self._rules.append(_Rule(n, Fault(status), path_prefix))
+
+    def lose_answers(self, n: int, status: int = 504, path_prefix: str | None = None) -> None:
+        """The next ``n`` requests under ``path_prefix`` are carried out, then answer
+        ``status`` instead of their real response."""
+        if n < 0 or not 500 <= status <= 599:
+            raise ValueError("lose_answers() needs n >= 0 and a 5xx status")
+        with self._lock:
+            self._rules.append(_Rule(n, Fault(status, after=True), path_prefix))
 
     def rate_limit(self, n: int, retry_after: float = 1.0, path_prefix: str | None = None) -> None:
         """The next ``n`` requests answer 429 with ``Retry-After``."""

@@ -171,3 +171,19 @@ def _lab(world: World) -> Project:
     if project is None:
         raise LookupError("the sandbox has no diagnosis lab")
     return project
+
+
+def run_case_now(world: World, case: FailureCase, params: dict[str, Any]) -> Attempt:
+    """A new lab workflow for ``case`` whose run, started now with ``params``, fails like it.
+
+    For scenarios the corpus does not hold, e.g. a failure whose texts echo the
+    run's own session params.
+    """
+    project = next(p for p in world.store.projects.values() if p.name == LAB_PROJECT)
+    if case.key in project.workflows:
+        raise ValueError(f"the lab already has a workflow {case.key!r}")
+    workflow = define(world, project, case.key, lab_dig(case, "UTC", revision=1))
+    now = world.engine.clock.now()
+    attempt = world.engine.submit(workflow, now, params, case_outcome(case))
+    world.case_attempts[case.key] = attempt.id
+    return attempt

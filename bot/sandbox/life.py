@@ -17,7 +17,7 @@ from bot.sandbox.engine import SUCCESS, Engine, Failure, Outcome, Path
 from bot.sandbox.incidents import INCIDENTS, Incident
 from bot.sandbox.model import Attempt, Schedule, TaskNode, WorkflowDef
 from bot.sandbox.texts import stable_rng, uuid_text
-from bot.sandbox.timefmt import zone
+from bot.sandbox.timefmt import zone, zoned
 
 WorkflowKey = tuple[int, str]  # (project id, workflow name)
 
@@ -110,7 +110,8 @@ class Life:
         workflow = schedule.project.workflows.get(schedule.workflow_name)
         if schedule.disabled_at is None and workflow is not None:
             session_time = schedule.next_schedule_time
-            self.engine.submit(workflow, session_time, {}, self.outcome(workflow, session_time))
+            params = schedule_params(schedule)
+            self.engine.submit(workflow, session_time, params, self.outcome(workflow, session_time))
         schedule.advance()
         self.arm(schedule)
 
@@ -162,6 +163,18 @@ class Life:
             started.append(self.engine.submit(workflow, session_time, {}, outcome))
         self.next_tick.clear()
         return started
+
+
+def schedule_params(schedule: Schedule) -> dict[str, str]:
+    """What Digdag's AttemptBuilder adds to a scheduled attempt: the neighbouring
+    session times, in the workflow's zone (wall-clock steps, like ``advance``)."""
+    tz = zone(schedule.timezone)
+    local = schedule.next_schedule_time.astimezone(tz).replace(tzinfo=None)
+    step = timedelta(seconds=schedule.step_seconds)
+    return {
+        "last_session_time": zoned((local - step).replace(tzinfo=tz), schedule.timezone),
+        "next_session_time": zoned((local + step).replace(tzinfo=tz), schedule.timezone),
+    }
 
 
 def case_outcome(case: FailureCase, *, time_scale: float = 1.0) -> Outcome:

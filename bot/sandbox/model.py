@@ -173,10 +173,13 @@ class Attempt:
     cancel_requested: bool = False
     finished_at: datetime | None = None
     tasks: list[Task] = field(default_factory=list)
+    queued: bool = False  # waiting for the account's attempt limit (allowQueueing)
 
     @property
     def status(self) -> str:
         """TD's status enum (td-api.md 3.2), derived the way TD documents it."""
+        if self.queued and not self.done:
+            return "queued"
         if self.success:
             return "success"
         if self.done:

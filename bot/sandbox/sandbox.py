@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -19,7 +20,7 @@ from bot.sandbox.clock import DEFAULT_NOW, Clock
 from bot.sandbox.corpus import FAILURE_CASES
 from bot.sandbox.faults import Faults
 from bot.sandbox.incidents import INCIDENTS, Incident
-from bot.sandbox.lab import inject_failures, multi_failure_attempt, seed_lab
+from bot.sandbox.lab import inject_failures, multi_failure_attempt, run_case_now, seed_lab
 from bot.sandbox.model import Attempt, WorkflowDef
 from bot.sandbox.requestlog import RequestLog
 from bot.sandbox.scale import Scale, add_bulk
@@ -165,6 +166,15 @@ class Sandbox:
                 [str(a.id) for a in self._finished],
             )
 
+    def set_attempt_limit(self, limit: int | None) -> None:
+        """TD's account-wide limit of running attempts (None: none). Attempts queued
+        under it (``allowQueueing``) start as running ones end, or now if it rose."""
+        if limit is not None and limit < 0:
+            raise ValueError("the attempt limit cannot be negative")
+        with self.lock:
+            self.world.engine.attempt_limit = limit
+            self.world.engine.start_queued()
+
     # ------------------------------------------------------------ scenarios
 
     def case_attempt_id(self, case_key: str) -> str:
@@ -204,6 +214,12 @@ class Sandbox:
             raise KeyError(f"no failure case or incident {case_key!r}")
         with self.lock:
             self.world.life.fail_next(self.workflow(workflow), failure)
+
+    def run_case_now(self, case: FailureCase, params: dict[str, Any]) -> str:
+        """A run of a new lab workflow, started now with ``params``, that fails like ``case``
+        (played out by the next ``advance``)."""
+        with self.lock:
+            return str(run_case_now(self.world, case, params).id)
 
     def inject_failures(self, count: int) -> list[str]:
         """``count`` failed attempts right now, across the account (benchmarks)."""

@@ -71,6 +71,10 @@ async def http_error(request: Request, error: Exception) -> Response:
     return Response(body, status, media_type="application/json")
 
 
+async def _swallow(message: Message) -> None:
+    """The real response of a request whose answer a fault replaces."""
+
+
 def _retry_after(seconds: float) -> bytes:
     return (str(int(seconds)) if seconds == int(seconds) else repr(seconds)).encode()
 
@@ -94,12 +98,28 @@ class Gate:
             return
         arrived = time.time()
         begun = time.perf_counter()
-        status = 0
+        recorded = False
+
+        def record(status: int) -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.sb.requests.add(
+                    RequestRecord(
+                        method=scope.get("method", ""),
+                        path=path,
+                        query=scope.get("query_string", b"").decode("latin-1"),
+                        status=status,
+                        time=arrived,
+                        duration=time.perf_counter() - begun,
+                    )
+                )
 
         async def observe(message: Message) -> None:
-            nonlocal status
+            # Recorded before the client can see the response: a test that asserts
+            # on the log right after its call must find the request there.
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                record(int(message["status"]))
             await send(message)
 
         try:
@@ -107,23 +127,17 @@ class Gate:
             if latency > 0:
                 await asyncio.sleep(latency)
             fault = self.sb.faults.take(path)
-            if fault is not None:
+            if fault is not None and not fault.after:
                 await self._fault(path, fault, observe)
             elif path not in _NO_AUTH and not self._authorized(scope):
                 await _respond(observe, 401, _error_body(path, 401, "Authentication failed"))
+            elif fault is not None:
+                await self.app(scope, receive, _swallow)
+                await self._fault(path, fault, observe)
             else:
                 await self.app(scope, receive, observe)
         finally:
-            self.sb.requests.add(
-                RequestRecord(
-                    method=scope.get("method", ""),
-                    path=path,
-                    query=scope.get("query_string", b"").decode("latin-1"),
-                    status=status,
-                    time=arrived,
-                    duration=time.perf_counter() - begun,
-                )
-            )
+            record(0)  # no response started (the handler raised, or the client left)
 
     def _authorized(self, scope: Scope) -> bool:
         expected = f"TD1 {self.sb.api_key}".encode()

@@ -12,6 +12,7 @@ message's thread for everyone. Answers and alerts carry the same buttons
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -20,24 +21,26 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.actions import action_key_for_button
-from bot.answers import Reply, RequestContext
-from bot.answers.admin import action_of, audit_reply, outcome_reply
-from bot.answers.failures import not_available, rate_limited
+from bot.answers import RequestContext
+from bot.answers.admin import action_of
 from bot.buttons import ActionId, command_of
 from bot.commands import Kill, KillJob, Retry, command_text
-from bot.render import render
-from bot.slack import delivery, files
+from bot.message import Message
+from bot.notify import NotifyError
+from bot.present.actions import audit_reply, followed_end, outcome_reply
+from bot.present.problems import not_available, rate_limited
+from bot.slack import files
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("bot.slack")
 
 # Answered in the message's thread, or acting in TD.
 _ANSWERING = (ActionId.DIAGNOSE, ActionId.MUTE)
-_ACTING = (ActionId.RETRY_FAILED, ActionId.KILL)
+_ACTING = (ActionId.RETRY_FAILED, ActionId.RETRY_QUEUED, ActionId.KILL)
 
 # Slack cannot post into a thread of a channel the bot is not in; answer in place then.
 _NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-_BROKEN = Reply(
+_BROKEN = Message(
     title="This button could not be read",
     text="tdbot could not read this button's target; nothing was done.",
     emoji=":warning:",
@@ -117,11 +120,11 @@ async def _answer(deps: SlackDeps, click: Click) -> None:
     if reply.private or click.ephemeral or click.thread_ts is None:
         await _tell(deps, click, reply, public=not reply.private)
         return
-    refused = await delivery.post_in_thread(
-        deps.client, click.channel_id, click.thread_ts, render(reply), metrics=deps.metrics
-    )
-    if refused in _NOT_POSTABLE:
-        await _tell(deps, click, reply, public=True)
+    try:
+        await deps.notifier.post(click.channel_id, reply, thread=click.thread_ts)
+    except NotifyError as refused:
+        if refused.error in _NOT_POSTABLE:
+            await _tell(deps, click, reply, public=True)
         return
     missing = await files.share(deps, click.channel_id, reply, thread_ts=click.thread_ts)
     if missing is not None:
@@ -142,7 +145,9 @@ async def _act(deps: SlackDeps, click: Click) -> None:
         return
     # Admins only are held to the rate: for anyone else nothing reaches TD anyway.
     too_fast = (
-        deps.allowed(click.user_id, command) if deps.actions.authorize(click.user_id) else None
+        await deps.allowed(click.user_id, command)
+        if deps.actions.authorize(click.user_id)
+        else None
     )
     if too_fast is not None:
         deps.count(name, "rate_limited")
@@ -173,24 +178,24 @@ async def _act(deps: SlackDeps, click: Click) -> None:
     # An ephemeral confirmation has done its job: the outcome takes its place.
     await _tell(deps, click, outcome_reply(outcome), replace=click.ephemeral)
     if outcome.announce:
-        await delivery.post_message(
-            deps.client,
-            click.channel_id,
-            render(audit_reply(outcome)),
-            thread_ts=click.thread_ts,
-            metrics=deps.metrics,
-        )
+        with contextlib.suppress(NotifyError):  # logged and counted by the notifier
+            await deps.notifier.post(click.channel_id, audit_reply(outcome), thread=click.thread_ts)
+    if outcome.follow_attempt_id is not None:
+        # TD carries a kill out later than it accepts it: tell the thread how it ended.
+        attempt = await deps.actions.follow_attempt(outcome.follow_attempt_id)
+        with contextlib.suppress(NotifyError):
+            await deps.notifier.post(
+                click.channel_id, followed_end(attempt), thread=click.thread_ts
+            )
 
 
 async def _tell(
-    deps: SlackDeps, click: Click, reply: Reply, *, public: bool = False, replace: bool = False
+    deps: SlackDeps, click: Click, reply: Message, *, public: bool = False, replace: bool = False
 ) -> None:
     """Answer the clicker through ``response_url``, or ``chat.postEphemeral`` if that fails."""
-    message = render(reply)
-    if click.response_url and await delivery.respond(
-        click.response_url, message, public=public, replace_original=replace, metrics=deps.metrics
+    if click.response_url and await deps.notifier.respond(
+        click.response_url, reply, public=public, replace_original=replace
     ):
         return
-    await delivery.post_ephemeral(
-        deps.client, click.channel_id, click.user_id, message, metrics=deps.metrics
-    )
+    with contextlib.suppress(NotifyError):  # logged and counted by the notifier
+        await deps.notifier.ephemeral(click.channel_id, click.user_id, reply)

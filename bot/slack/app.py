@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import ActionService, RateLimiter
 from bot.answers import Answerer
+from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import actions, commands, delivery, events
+from bot.slack import actions, commands, events
+from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.tasks import BackgroundTasks
 
@@ -26,16 +27,21 @@ def create_app(
     settings: Settings,
     answerer: Answerer,
     *,
-    client: AsyncWebClient | None = None,
+    notifier: SlackNotifier | None = None,
     tasks: BackgroundTasks | None = None,
     thread_attempts: ThreadLookup | None = None,
     metrics: Metrics | None = None,
     action_service: ActionService | None = None,
     limiter: RateLimiter | None = None,
+    seen_events: EventLog | None = None,
 ) -> AsyncApp:
-    client = client or delivery.web_client(settings.slack_bot_token, settings.slack_api_url)
+    if notifier is None:
+        client = slack_client(
+            settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=True
+        )
+        notifier = SlackNotifier(client, metrics=metrics)
     app = AsyncApp(
-        client=client,
+        client=notifier.client,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not settings.socket_mode,
         # Listeners only ack and hand work to BackgroundTasks, so running them
@@ -45,12 +51,13 @@ def create_app(
     )
     deps = SlackDeps(
         answerer=answerer,
-        client=client,
+        notifier=notifier,
         tasks=tasks if tasks is not None else BackgroundTasks(),
         thread_attempts=thread_attempts,
         metrics=metrics,
         actions=action_service,
         limiter=limiter,
+        seen_events=seen_events or RecentKeys(),
     )
     for listeners in (commands, events, actions):
         listeners.register(app, deps)

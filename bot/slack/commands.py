@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.answers import RequestContext
 from bot.commands import Command, CommandError
-from bot.render import render
-from bot.slack import delivery, files
+from bot.render import render_slack
+from bot.slack import files
 from bot.slack.deps import SlackDeps
 
 COMMAND = "/td"
@@ -21,7 +21,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ctx = RequestContext(user_id=command["user_id"], channel_id=command["channel_id"])
         if isinstance(request, CommandError) or deps.answerer.is_instant(request):
             reply = await deps.answer(request, ctx)
-            message = render(reply)
+            message = render_slack(reply)
             await ack(
                 text=message.text,
                 blocks=message.blocks,
@@ -39,7 +39,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
 async def _answer(deps: SlackDeps, request: Command, ctx: RequestContext, url: str) -> None:
     reply = await deps.answer(request, ctx)
-    await delivery.respond(url, render(reply), public=not reply.private, metrics=deps.metrics)
+    await deps.notifier.respond(url, reply, public=not reply.private)
     missing = await files.share(deps, ctx.channel_id, reply, thread_ts=None)
     if missing is not None:
-        await delivery.respond(url, render(missing), public=False, metrics=deps.metrics)
+        await deps.notifier.respond(url, missing, public=False)

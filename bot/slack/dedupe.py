@@ -1,7 +1,9 @@
 """Slack redelivers an event it thinks was not acked (X-Slack-Retry-Num): answer once.
 
-In-memory and per process: one replica answers each event_id once. Several
-replicas behind one URL would need the store (a unique key) instead.
+``EventLog`` is what the listeners ask. The served bot passes the store's
+``SeenEvents``, shared by every replica, so a retry that lands on another
+replica is not answered twice; ``RecentKeys`` is the per-process stand-in for
+a bot built without a store.
 """
 
 from __future__ import annotations
@@ -9,10 +11,17 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
+
+
+class EventLog(Protocol):
+    async def first_time(self, key: str) -> bool:
+        """True the first time ``key`` is offered, False for every repeat."""
+        ...
 
 
 class RecentKeys:
-    """Keys seen in the last ``ttl`` seconds (at most ``capacity`` of them)."""
+    """Keys seen in the last ``ttl`` seconds (at most ``capacity`` of them), in this process."""
 
     def __init__(
         self,
@@ -25,7 +34,7 @@ class RecentKeys:
         self._clock = clock
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def first_time(self, key: str) -> bool:
+    async def first_time(self, key: str) -> bool:
         """True the first time ``key`` is offered within the window, False after."""
         now = self._clock()
         while self._seen and next(iter(self._seen.values())) < now - self._ttl:

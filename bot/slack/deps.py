@@ -6,14 +6,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.actions import ActionService, RateLimiter
-from bot.answers import Answerer, Reply, RequestContext
-from bot.answers.failures import rate_limited
+from bot.answers import Answerer, RequestContext
 from bot.commands import Command, CommandError, command_text
+from bot.message import Message
+from bot.notify import SlackNotifier
 from bot.ops.metrics import Metrics
-from bot.slack.dedupe import RecentKeys
+from bot.present.problems import rate_limited
+from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.tasks import BackgroundTasks
 
 log = logging.getLogger("bot.slack")
@@ -25,24 +25,26 @@ ThreadLookup = Callable[[str, str], Awaitable[str | None]]
 @dataclass
 class SlackDeps:
     answerer: Answerer
-    client: AsyncWebClient
+    notifier: SlackNotifier
     tasks: BackgroundTasks
     thread_attempts: ThreadLookup | None = None
     metrics: Metrics | None = None
     # Retry and kill buttons act through it; without it they answer "not available".
     actions: ActionService | None = None
     limiter: RateLimiter | None = None
-    seen_events: RecentKeys = field(default_factory=RecentKeys)
+    seen_events: EventLog = field(default_factory=RecentKeys)
 
-    def allowed(self, user_id: str, request: Command) -> str | None:
+    async def allowed(self, user_id: str, request: Command) -> str | None:
         """None, or the message for a user over their rate of expensive commands."""
         if self.limiter is None:
             return None
-        decision = self.limiter.check(user_id, request)
+        decision = await self.limiter.check(user_id, request)
         return None if decision.allowed else decision.message
 
-    async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Reply:
-        too_fast = None if isinstance(request, CommandError) else self.allowed(ctx.user_id, request)
+    async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Message:
+        too_fast = (
+            None if isinstance(request, CommandError) else await self.allowed(ctx.user_id, request)
+        )
         if too_fast is not None:
             reply = rate_limited(too_fast)
         else:

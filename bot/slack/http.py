@@ -1,9 +1,17 @@
 """HTTP mode: one ASGI app with the Slack endpoint, health and metrics, served by uvicorn.
 
 ``POST /slack/events`` takes slash commands, events and interactivity (Bolt checks
-every signature). ``GET /healthz`` answers 503 until start-up is done and while a
-health check fails; the checks come from the caller (TD reachability now, the
-alert loop's last poll later). ``GET /metrics`` is Prometheus text.
+every signature). ``GET /metrics`` is Prometheus text. Health is split as
+interface.md says, so a TD outage neither restarts the bot nor takes it out of
+the load balancer when users most need it to answer "TD is unavailable":
+
+- ``GET /healthz`` (liveness) answers 200 while the loop answers, with every
+  check in its JSON and ``"status": "ok"`` or ``"degraded"``;
+- ``GET /readyz`` (readiness) answers 200 once start-up is done and every
+  readiness check (the store) passes; 503 before that, while stopping, or when
+  one fails.
+
+The checks come from the caller (TD, the alert loop, the store).
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import uvicorn
@@ -51,27 +60,55 @@ async def _run_check(check: Callable[[], Awaitable[Health]]) -> Health:
         return Health(False, {"error": type(error).__name__})
 
 
+async def _run_checks(checks: Sequence[HealthCheck]) -> tuple[bool, dict[str, Any]]:
+    results = await asyncio.gather(*(_run_check(check) for _, check in checks))
+    found = {
+        name: {"ok": result.ok, **result.details}
+        for (name, _), result in zip(checks, results, strict=True)
+    }
+    return all(result.ok for result in results), found
+
+
+class Phase(StrEnum):
+    STARTING = "starting"
+    READY = "ready"
+    STOPPING = "stopping"
+
+
 def create_asgi_app(
     app: AsyncApp | None,
     *,
     metrics: Metrics,
     health_checks: Sequence[HealthCheck] = (),
+    readiness_checks: Sequence[HealthCheck] = (),
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
-    """``app=None`` serves only health and metrics (Socket Mode has no Slack endpoint)."""
-    state = {"ready": False}
+    """``app=None`` serves only health and metrics (Socket Mode has no Slack endpoint).
+
+    ``health_checks`` are reported by /healthz only; ``readiness_checks`` are
+    reported there too and decide /readyz. The app's ``state.phase`` (a
+    ``Phase``) is ``starting`` until its lifespan starts, ``stopping`` from
+    ``mark_stopping`` or the lifespan's end.
+    """
+    every_check = [*readiness_checks, *health_checks]
 
     async def healthz(request: Request) -> Response:
-        if not state["ready"]:
-            return JSONResponse({"status": "starting"}, status_code=503)
-        results = await asyncio.gather(*(_run_check(check) for _, check in health_checks))
-        checks = {
-            name: {"ok": result.ok, **result.details}
-            for (name, _), result in zip(health_checks, results, strict=True)
-        }
-        ok = all(result.ok for result in results)
+        ok, checks = await _run_checks(every_check)
         return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks},
+            {
+                "status": "ok" if ok else "degraded",
+                "ready": asgi.state.phase is Phase.READY,
+                "checks": checks,
+            }
+        )
+
+    async def readyz(request: Request) -> Response:
+        phase: Phase = asgi.state.phase
+        if phase is not Phase.READY:
+            return JSONResponse({"status": phase.value}, status_code=503)
+        ok, checks = await _run_checks(readiness_checks)
+        return JSONResponse(
+            {"status": "ready" if ok else "unready", "checks": checks},
             status_code=200 if ok else 503,
         )
 
@@ -80,6 +117,7 @@ def create_asgi_app(
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
     if app is not None:
@@ -92,15 +130,22 @@ def create_asgi_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        state["ready"] = True
+        asgi.state.phase = Phase.READY
         try:
             yield
         finally:
-            state["ready"] = False
+            mark_stopping(asgi)
             if on_shutdown is not None:
                 await on_shutdown()
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    asgi = Starlette(routes=routes, lifespan=lifespan)
+    asgi.state.phase = Phase.STARTING
+    return asgi
+
+
+def mark_stopping(asgi: Starlette) -> None:
+    """From now on /readyz answers 503, so the load balancer stops sending work here."""
+    asgi.state.phase = Phase.STOPPING
 
 
 async def serve_http(
@@ -121,6 +166,7 @@ async def serve_http(
 
     async def stop_when_told() -> None:
         await stop.wait()
+        mark_stopping(asgi)
         server.should_exit = True
 
     watcher = asyncio.create_task(stop_when_told())

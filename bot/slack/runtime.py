@@ -4,7 +4,7 @@
     await serve_http(bot.asgi, host, port)        # HTTP mode; shutdown closes the bot
     await run_socket_mode(bot, settings.slack_app_token, host=host, port=port)   # Socket Mode
 
-``bot.asgi`` also serves /healthz and /metrics in Socket Mode (without the Slack
+``bot.asgi`` also serves /healthz, /readyz and /metrics in Socket Mode (without the Slack
 endpoint, which would be unauthenticated there), which ``run_socket_mode``
 serves next to the connection when given a port.
 """
@@ -14,19 +14,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 
 from bot.actions import ActionService, RateLimiter
-from bot.answers import HANDLERS, Answerer, Handler
+from bot.alerts import SubscriptionService
+from bot.answers import SUBCOMMANDS, Answerer
+from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import create_app
+from bot.slack.dedupe import EventLog
 from bot.slack.deps import ThreadLookup
 from bot.slack.http import Health, HealthCheck, create_asgi_app, serve_http
 from bot.slack.tasks import BackgroundTasks
@@ -60,6 +63,21 @@ class TDHealth:
         return result
 
 
+class Pingable(Protocol):
+    async def ping(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """The store for /readyz: a bot that cannot read its state should get no traffic."""
+
+    store: Pingable
+
+    async def __call__(self) -> Health:
+        await self.store.ping()  # a failure or a hang becomes ok=false in _run_check
+        return Health(True)
+
+
 @dataclass
 class Bot:
     settings: Settings
@@ -69,6 +87,7 @@ class Bot:
     asgi: Starlette
     tasks: BackgroundTasks
     metrics: Metrics
+    notifier: SlackNotifier
     # What shutdown runs instead of ``aclose`` when the bot is part of more (bot.service).
     on_shutdown: Callable[[], Awaitable[None]] | None = None
     _closed: bool = field(default=False, init=False)
@@ -78,11 +97,12 @@ class Bot:
         await (self.on_shutdown or self.aclose)()
 
     async def aclose(self) -> None:
-        """Let answers in flight finish (bounded), then close TD's connection pool."""
+        """Let answers in flight finish (bounded), then close Slack's and TD's connections."""
         if self._closed:
             return
         self._closed = True
         await self.tasks.drain(SHUTDOWN_GRACE)
+        await self.notifier.aclose()
         await self.td.aclose()
 
 
@@ -92,33 +112,50 @@ def build_bot(
     td: TDClient | None = None,
     metrics: Metrics | None = None,
     health_checks: Sequence[HealthCheck] = (),
+    readiness_checks: Sequence[HealthCheck] = (),
     thread_attempts: ThreadLookup | None = None,
-    handlers: Mapping[type[Any], Handler] = HANDLERS,
+    subscriptions: SubscriptionService | None = None,
     action_service: ActionService | None = None,
     limiter: RateLimiter | None = None,
+    seen_events: EventLog | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
 
-    ``td`` is injectable for tests. ``handlers`` is the command table; pass
-    ``{**HANDLERS, **more}`` to answer commands built elsewhere (subscriptions,
-    admin actions). ``thread_attempts`` maps an alert thread to its attempt,
+    ``td`` is injectable for tests. ``subscriptions`` answers the subscription
+    commands and ``action_service`` the admin ones (without them those answer
+    "not available"). ``thread_attempts`` maps an alert thread to its attempt,
     for "@tdbot why". ``action_service`` acts on Retry and Kill buttons,
-    ``limiter`` holds each user to a rate of expensive commands, and
-    ``on_shutdown`` replaces ``Bot.aclose`` when the server stops.
+    ``limiter`` holds each user to a rate of expensive commands,
+    ``seen_events`` answers each Slack event once (per process without it),
+    ``readiness_checks`` decide /readyz (``health_checks`` only inform
+    /healthz, as TD's does), and ``on_shutdown`` replaces ``Bot.aclose``
+    when the server stops.
     """
     metrics = metrics or Metrics()
     td = td or TDClient(settings.td_api_key, settings.td, on_response=metrics.observe_td)
-    answerer = Answerer(td, settings.td.console, handlers=handlers)
+    answerer = Answerer(
+        td,
+        settings.td.console,
+        SUBCOMMANDS,
+        subscriptions=subscriptions,
+        actions=action_service,
+    )
     tasks = BackgroundTasks()
+    notifier = SlackNotifier(
+        slack_client(settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=True),
+        metrics=metrics,
+    )
     app = create_app(
         settings,
         answerer,
+        notifier=notifier,
         tasks=tasks,
         thread_attempts=thread_attempts,
         metrics=metrics,
         action_service=action_service,
         limiter=limiter,
+        seen_events=seen_events,
     )
     bot: Bot
 
@@ -129,11 +166,12 @@ def build_bot(
         None if settings.socket_mode else app,
         metrics=metrics,
         health_checks=[("td", TDHealth(td)), *health_checks],
+        readiness_checks=readiness_checks,
         # In Socket Mode the connection outlives the ops server's shutdown:
         # run_socket_mode shuts the bot down after closing it.
         on_shutdown=None if settings.socket_mode else shutdown,
     )
-    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, on_shutdown)
+    bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, notifier, on_shutdown)
     return bot
 
 

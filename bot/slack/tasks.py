@@ -27,8 +27,12 @@ class BackgroundTasks:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
-        task = asyncio.create_task(self._bounded(work), name=name)
+    def spawn(
+        self, work: Coroutine[Any, Any, None], *, name: str, bounded: bool = True
+    ) -> asyncio.Task[None]:
+        """Run ``work`` in the background; ``bounded=False`` for work that mostly waits
+        (following a kill for minutes), which must not hold a slot answers need."""
+        task = asyncio.create_task(self._bounded(work) if bounded else work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task

@@ -1,12 +1,23 @@
 """The bot's durable state: subscriptions, mutes, exactly-once alert deliveries,
-alert threads, the poll cursor, the action audit, and the poller's leader lock.
+alert threads, the poll cursor, the action audit, the poller's leader lock,
+and (for several replicas) Slack event ids and per-user rate limits.
 
 SQLite (aiosqlite) by default, PostgreSQL (psycopg 3) for several replicas.
-``await Store.open(url)`` migrates the schema to head before use.
+``await Store.open(url)`` migrates the schema to head before use. ``Store`` is the
+façade over one repository per aggregate (``Scopes``, ``Deliveries``, ``Audit``,
+``PollState``), each also usable on its own over a ``Database``.
 """
 
+from bot.store.audit import Audit
+from bot.store.database import Clock, Database, wall_clock
+from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.engine import async_url
-from bot.store.store import DEFAULT_LEASE, Clock, Store, wall_clock
+from bot.store.poll_state import PollState
+from bot.store.ratelimits import RateLimits
+from bot.store.scopes import Scopes
+from bot.store.seen import SeenEvents
+from bot.store.store import Store
+from bot.store.upkeep import Pruned, Upkeep
 from bot.store.values import (
     ALL_PROJECTS,
     ActionKind,
@@ -28,13 +39,22 @@ __all__ = [
     "ActionRecord",
     "ActionState",
     "AlertKind",
+    "Audit",
     "Claim",
     "Clock",
+    "Database",
+    "Deliveries",
     "DeliveryState",
     "Mute",
+    "PollState",
+    "Pruned",
+    "RateLimits",
+    "Scopes",
+    "SeenEvents",
     "Store",
     "Subscription",
     "ThreadRef",
+    "Upkeep",
     "WatchedAttempt",
     "async_url",
     "wall_clock",

@@ -181,4 +181,25 @@ actions = Table(
     CheckConstraint(_one_of("state", ActionState), name="state"),
     Index(None, "target_id"),
     Index(None, "user_id", "created_at"),
+    # The retention prune deletes by age alone.
+    Index(None, "created_at"),
+)
+
+# Slack events already taken by a replica: the first insert of an event id wins.
+slack_events = Table(
+    "slack_events",
+    metadata,
+    Column("event_key", String(_NAME), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Index(None, "seen_at"),
+)
+
+# One row per rate-limited user: the GCRA "theoretical arrival time" of their
+# next command (bot/store/ratelimits.py). A row whose time has passed is a full bucket.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket_key", String(_NAME), primary_key=True),
+    Column("ready_at", UTCDateTime, nullable=False),
+    Index(None, "ready_at"),
 )

@@ -99,16 +99,24 @@ class HttpSession:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         passthrough: Collection[int] = (),
+        idempotent: bool | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
-        """The 2xx response (or one with a status in ``passthrough``); else a TDError."""
+        """The 2xx response (or one with a status in ``passthrough``); else a TDError.
+
+        ``idempotent`` (default: GET and HEAD) lets a write that TD deduplicates be
+        retried after a timeout or a 5xx. With ``stream`` the body is left unread:
+        the caller reads it and must ``aclose`` the response.
+        """
         url = base + template.format_map({k: quote(v, safe="") for k, v in (path or {}).items()})
         request = self._client.build_request(method, url, params=params, json=json)
-        idempotent = method in ("GET", "HEAD")
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD")
         started = time.monotonic()
         tries = 0
         while True:
             tries += 1
-            outcome = await self._try(request, template, idempotent, passthrough)
+            outcome = await self._try(request, template, idempotent, passthrough, stream)
             if isinstance(outcome, httpx.Response):
                 return outcome
             error = outcome.error
@@ -128,13 +136,20 @@ class HttpSession:
         template: str,
         idempotent: bool,
         passthrough: Collection[int],
+        stream: bool,
     ) -> httpx.Response | _Failure:
         """One try, observed and classified."""
         method = request.method
         self._sent += 1
         begun = time.perf_counter()
         try:
-            response = await self._client.send(request)
+            response = await self._client.send(request, stream=stream)
+            status = response.status_code
+            if stream and not (200 <= status < 300 or status in passthrough):
+                try:
+                    await response.aread()  # an error body: small, and its message is wanted
+                finally:
+                    await response.aclose()
         except httpx.TransportError as exc:
             self._observe(method, template, None, time.perf_counter() - begun)
             error = Unavailable(
@@ -144,8 +159,7 @@ class HttpSession:
                 path=template,
             )
             return _Failure(error, idempotent or isinstance(exc, _NEVER_SENT))
-        self._observe(method, template, response.status_code, time.perf_counter() - begun)
-        status = response.status_code
+        self._observe(method, template, status, time.perf_counter() - begun)
         if 200 <= status < 300 or status in passthrough:
             return response
         return _Failure(

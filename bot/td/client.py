@@ -12,30 +12,26 @@ import zlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from bot.td import _validate as check
+from bot.td import errors
+from bot.td._decode import invalid, many, one
 from bot.td._http import HttpSession, ResponseHook
-from bot.td._logs import decode_log
+from bot.td._logs import MAX_LOG_BYTES, read_log
 from bot.td._paging import by_last_id
 from bot.td._retry import RetryPolicy
-from bot.td.errors import AttemptConflict, InvalidResponse, TDError
+from bot.td._v3 import V3Api
+from bot.td.errors import AttemptConflict, TDError
 from bot.td.models import (
-    Account,
     Attempt,
-    Database,
-    Job,
-    JobKillResult,
-    JobStatus,
-    JobStatusSummary,
     LogFile,
     Project,
     Schedule,
     Session,
-    Table,
     Task,
     Workflow,
 )
@@ -50,8 +46,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
 DEFAULT_MAX_CONCURRENCY = 256
 SCHEDULES_PAGE = 100  # fixed server-side (td-api §3.10)
 
-M = TypeVar("M", bound=BaseModel)
-
 
 def _user_agent() -> str:
     try:
@@ -61,7 +55,7 @@ def _user_agent() -> str:
     return f"tdbot/{version} httpx/{httpx.__version__}"
 
 
-class TDClient:
+class TDClient(V3Api):
     """One connection pool for both TD hosts; safe for concurrent use on one event loop."""
 
     def __init__(
@@ -117,81 +111,6 @@ class TDClient:
     ) -> None:
         await self.aclose()
 
-    # ------------------------------------------------------------ REST API v3
-
-    async def server_status(self) -> str:
-        template = "/v3/system/server_status"
-        status = _field(await self._get(self._api, template), template, "status")
-        if not isinstance(status, str):
-            raise _invalid(template, "'status' is not a string")
-        return status
-
-    async def jobs(
-        self, status: JobStatus | str | None = None, offset: int = 0, limit: int = 20
-    ) -> list[Job]:
-        """Jobs newest first: ``limit`` (1..100) of them from index ``offset``."""
-        status_param = _job_status_filter(status)
-        first = check.offset(offset)
-        count = check.page_size(limit, "limit")
-        return (await self._jobs_page(status_param, first, count))[:count]
-
-    def iter_jobs(
-        self, status: JobStatus | str | None = None, page_size: int = 100
-    ) -> AsyncIterator[Job]:
-        """Jobs newest first, paged by offset: a job issued meanwhile shifts the pages
-        by one, so a long walk can see a job twice (v3 has no id cursor)."""
-        return self._iter_jobs(_job_status_filter(status), check.page_size(page_size))
-
-    async def _iter_jobs(self, status: str | None, page_size: int) -> AsyncIterator[Job]:
-        offset = 0
-        while True:
-            page = await self._jobs_page(status, offset, page_size)
-            for job in page:
-                yield job
-            if len(page) < page_size:
-                return
-            offset += len(page)
-
-    async def _jobs_page(self, status: str | None, offset: int, count: int) -> list[Job]:
-        template = "/v3/job/list"
-        # ``to`` is inclusive (td-api §2.3).
-        params = {"from": str(offset), "to": str(offset + count - 1)}
-        if status is not None:
-            params["status"] = status
-        return _many(await self._get(self._api, template, params=params), template, "jobs", Job)
-
-    async def job(self, job_id: int | str) -> Job:
-        """``/v3/job/show``: the job with ``debug.cmdout`` / ``debug.stderr``."""
-        template = "/v3/job/show/{id}"
-        path = {"id": check.entity_id(job_id, "job_id")}
-        return _one(await self._get(self._api, template, path=path), template, Job)
-
-    async def job_status(self, job_id: int | str) -> JobStatusSummary:
-        template = "/v3/job/status/{id}"
-        path = {"id": check.entity_id(job_id, "job_id")}
-        return _one(await self._get(self._api, template, path=path), template, JobStatusSummary)
-
-    async def kill_job(self, job_id: int | str) -> JobKillResult:
-        """Killing a finished job is no error: see ``JobKillResult.already_finished``."""
-        template = "/v3/job/kill/{id}"
-        path = {"id": check.entity_id(job_id, "job_id")}
-        response = await self._http.send("POST", self._api, template, path=path)
-        return _one(response, template, JobKillResult)
-
-    async def databases(self) -> list[Database]:
-        template = "/v3/database/list"
-        return _many(await self._get(self._api, template), template, "databases", Database)
-
-    async def tables(self, database: str) -> list[Table]:
-        template = "/v3/table/list/{database}"
-        path = {"database": check.name(database, "database")}
-        return _many(await self._get(self._api, template, path=path), template, "tables", Table)
-
-    async def account(self) -> Account:
-        template = "/v3/account/show"
-        body = _field(await self._get(self._api, template), template, "account")
-        return _validate(body, template, Account)
-
     # ---------------------------------------------------------- Workflow API
 
     def iter_projects(
@@ -205,32 +124,32 @@ class TDClient:
         async def fetch(last_id: int | None) -> list[Project]:
             params = _params(count=count, last_id=last_id, name_pattern=pattern)
             response = await self._get(self._workflow, template, params=params)
-            return _many(response, template, "projects", Project)
+            return many(response, template, "projects", Project)
 
         return by_last_id(fetch, page_size=count, descending=False, path=template)
 
     async def project(self, project_id: int | str) -> Project:
         template = "/api/projects/{id}"
         path = {"id": check.entity_id(project_id, "project_id")}
-        return _one(await self._get(self._workflow, template, path=path), template, Project)
+        return one(await self._get(self._workflow, template, path=path), template, Project)
 
     async def project_by_name(self, name: str) -> Project | None:
         template = "/api/projects"
         wanted = check.name(name, "project name")
         response = await self._get(self._workflow, template, params={"name": wanted})
-        found = _many(response, template, "projects", Project)
+        found = many(response, template, "projects", Project)
         return next((p for p in found if p.name == wanted), None)
 
     async def workflows(self, project_id: int | str) -> list[Workflow]:
         template = "/api/projects/{id}/workflows"
         path = {"id": check.entity_id(project_id, "project_id")}
         response = await self._get(self._workflow, template, path=path)
-        return _many(response, template, "workflows", Workflow)
+        return many(response, template, "workflows", Workflow)
 
     async def workflow(self, workflow_id: int | str) -> Workflow:
         template = "/api/workflows/{id}"
         path = {"id": check.entity_id(workflow_id, "workflow_id")}
-        return _one(await self._get(self._workflow, template, path=path), template, Workflow)
+        return one(await self._get(self._workflow, template, path=path), template, Workflow)
 
     async def workflow_by_name(self, project_id: int | str, name: str) -> Workflow | None:
         """The latest revision's workflow of that exact name, or None."""
@@ -238,7 +157,7 @@ class TDClient:
         path = {"id": check.entity_id(project_id, "project_id")}
         wanted = check.name(name, "workflow name")
         response = await self._get(self._workflow, template, path=path, params={"name": wanted})
-        found = _many(response, template, "workflows", Workflow)
+        found = many(response, template, "workflows", Workflow)
         return next((w for w in found if w.name == wanted), None)
 
     def iter_sessions(
@@ -261,14 +180,14 @@ class TDClient:
         async def fetch(last_id: int | None) -> list[Session]:
             params = _params(workflow=workflow_name, last_id=last_id, page_size=count)
             response = await self._get(self._workflow, template, path=path, params=params)
-            return _many(response, template, "sessions", Session)
+            return many(response, template, "sessions", Session)
 
         return by_last_id(fetch, page_size=count, descending=True, path=template)
 
     async def session(self, session_id: int | str) -> Session:
         template = "/api/sessions/{id}"
         path = {"id": check.entity_id(session_id, "session_id")}
-        return _one(await self._get(self._workflow, template, path=path), template, Session)
+        return one(await self._get(self._workflow, template, path=path), template, Session)
 
     async def session_attempts(self, session_id: int | str) -> list[Attempt]:
         """Every attempt of the session, retries included, newest first."""
@@ -279,7 +198,7 @@ class TDClient:
         async def fetch(last_id: int | None) -> list[Attempt]:
             params = _params(last_id=last_id, page_size=count)
             response = await self._get(self._workflow, template, path=path, params=params)
-            return _many(response, template, "attempts", Attempt)
+            return many(response, template, "attempts", Attempt)
 
         return [a async for a in by_last_id(fetch, page_size=count, descending=True, path=template)]
 
@@ -318,39 +237,42 @@ class TDClient:
         template = "/api/attempts"
         query = params | _params(last_id=last_id)
         response = await self._get(self._workflow, template, params=query)
-        return _many(response, template, "attempts", Attempt)
+        return many(response, template, "attempts", Attempt)
 
     async def attempt(self, attempt_id: int | str) -> Attempt:
         template = "/api/attempts/{id}"
         path = {"id": check.entity_id(attempt_id, "attempt_id")}
-        return _one(await self._get(self._workflow, template, path=path), template, Attempt)
+        return one(await self._get(self._workflow, template, path=path), template, Attempt)
 
     async def tasks(self, attempt_id: int | str) -> list[Task]:
         """The attempt's tasks by ascending id (the root task first)."""
         template = "/api/attempts/{id}/tasks"
         path = {"id": check.entity_id(attempt_id, "attempt_id")}
-        return _many(await self._get(self._workflow, template, path=path), template, "tasks", Task)
+        return many(await self._get(self._workflow, template, path=path), template, "tasks", Task)
 
     async def retries(self, attempt_id: int | str) -> list[Attempt]:
         """Every attempt of the same session (this one included), by ascending index."""
         template = "/api/attempts/{id}/retries"
         path = {"id": check.entity_id(attempt_id, "attempt_id")}
         response = await self._get(self._workflow, template, path=path)
-        return _many(response, template, "attempts", Attempt)
+        return many(response, template, "attempts", Attempt)
 
     async def kill_attempt(self, attempt_id: int | str) -> Attempt | None:
-        """Request a kill (asynchronous on TD's side).
+        """Request a kill: TD only sets the cancel flag and answers at once.
 
-        Returns the attempt as TD read it just before the kill, or None when TD
-        answers without a body (Digdag before 0.10). Raises ``Conflict`` when
-        the attempt is already killed or finished.
+        The attempt stays ``running``/``canceling`` until its tasks notice (a
+        ``td>`` task polls every 1-30 s); follow it with ``attempt`` to see the
+        end. Tasks that never started stay ``blocked``. Returns the attempt as TD
+        read it just before the request, or None when TD answers without a body
+        (Digdag before 0.10). Raises ``Conflict`` when no task was left unfinished;
+        a kill repeated while the attempt is canceling is accepted again.
         """
         template = "/api/attempts/{id}/kill"
         path = {"id": check.entity_id(attempt_id, "attempt_id")}
         response = await self._http.send("POST", self._workflow, template, path=path, json={})
         if response.status_code == 204 or not response.content.strip():
             return None
-        return _one(response, template, Attempt)
+        return one(response, template, Attempt)
 
     async def start_attempt(
         self,
@@ -360,12 +282,17 @@ class TDClient:
         *,
         retry_attempt_name: str | None = None,
         resume_failed_attempt_id: int | str | None = None,
+        allow_queueing: bool = False,
     ) -> Attempt:
         """Start a session, or retry one (same ``session_time``, a new attempt name).
 
         With ``resume_failed_attempt_id`` only the tasks that did not succeed run
-        again. Raises ``AttemptConflict`` carrying the existing attempt when that
-        session time and name are taken.
+        again. A named attempt is idempotent on TD (one per session and name), so
+        it is sent again after a timeout or a 5xx, and a 409 whose attempt carries
+        our name is that attempt: it is returned. Raises ``AttemptConflict`` with
+        the existing attempt when the session time is taken under another name
+        (or none), and ``AttemptLimitExceeded`` when the account is at its limit
+        of running attempts; ``allow_queueing`` lets TD queue it instead.
         """
         template = "/api/attempts"
         if not isinstance(params, Mapping):
@@ -386,33 +313,67 @@ class TDClient:
                 )
             resumed = check.entity_id(resume_failed_attempt_id, "resume_failed_attempt_id")
             body["resume"] = {"mode": "failed", "attemptId": resumed}
-        response = await self._http.send(
-            "PUT", self._workflow, template, json=body, passthrough=(409,)
-        )
+        if not isinstance(allow_queueing, bool):
+            raise ValueError(f"allow_queueing must be a bool, got {allow_queueing!r}")
+        if allow_queueing:
+            body["allowQueueing"] = True
+        try:
+            response = await self._http.send(
+                "PUT",
+                self._workflow,
+                template,
+                json=body,
+                passthrough=(409,),
+                idempotent=name is not None,
+            )
+        except errors.BadRequest as exc:
+            if errors.AttemptLimitExceeded.matches(exc):
+                raise errors.AttemptLimitExceeded(
+                    exc.message, status=exc.status, method=exc.method, path=exc.path
+                ) from None
+            raise
         if response.status_code == 409:
-            raise self._attempt_conflict(response, template)
-        return _one(response, template, Attempt)
+            conflict = self._attempt_conflict(response, template)
+            if isinstance(conflict, AttemptConflict) and (
+                name is not None and conflict.existing.retry_attempt_name == name
+            ):
+                return conflict.existing
+            raise conflict
+        return one(response, template, Attempt)
 
     async def log_files(self, attempt_id: int | str, task: str | None = None) -> list[LogFile]:
         """Log files by file name; ``task`` is TD's *prefix* match on the file name."""
         template = "/api/logs/{id}/files"
         path = {"id": check.entity_id(attempt_id, "attempt_id")}
-        params = _params(task=check.optional_name(task, "task"))
+        # The pre-signed ``direct`` URLs are never used: TD need not sign any.
+        params = _params(task=check.optional_name(task, "task"), direct_download="false")
         response = await self._get(self._workflow, template, path=path, params=params)
-        return _many(response, template, "files", LogFile)
+        return many(response, template, "files", LogFile)
 
-    async def log_text(self, attempt_id: int | str, file_name: str) -> str:
-        """One log file, gunzipped and decoded (invalid UTF-8 replaced)."""
+    async def log_text(
+        self, attempt_id: int | str, file_name: str, *, limit: int = MAX_LOG_BYTES
+    ) -> str:
+        """One log file, gunzipped and decoded (invalid UTF-8 replaced) as it streams
+        in, cut at ``limit`` decoded bytes (TD serves files up to 512 MB)."""
         template = "/api/logs/{id}/files/{file_name}"
         path = {
             "id": check.entity_id(attempt_id, "attempt_id"),
             "file_name": check.name(file_name, "file_name"),
         }
-        response = await self._get(self._workflow, template, path=path)
+        response = await self._http.send("GET", self._workflow, template, path=path, stream=True)
         try:
-            return decode_log(response.content)
+            return await read_log(response.aiter_bytes(), limit)
         except zlib.error as exc:
-            raise _invalid(template, f"log file is not valid gzip: {exc}") from None
+            raise invalid(template, f"log file is not valid gzip: {exc}") from None
+        except httpx.TransportError as exc:
+            raise errors.Unavailable(
+                f"log file download broke off: {type(exc).__name__}",
+                status=response.status_code,
+                method="GET",
+                path=template,
+            ) from None
+        finally:
+            await response.aclose()
 
     async def task_log(self, attempt_id: int | str, full_name: str) -> str:
         """The whole log of exactly one task (not of its namesakes or children)."""
@@ -432,7 +393,7 @@ class TDClient:
 
         async def fetch(last_id: int | None) -> list[Schedule]:
             response = await self._get(self._workflow, template, params=_params(last_id=last_id))
-            return _many(response, template, "schedules", Schedule)
+            return many(response, template, "schedules", Schedule)
 
         return by_last_id(fetch, page_size=SCHEDULES_PAGE, descending=False, path=template)
 
@@ -446,29 +407,9 @@ class TDClient:
             return self._http.error_for(response, template)
         return AttemptConflict(existing, method=response.request.method, path=template)
 
-    async def _get(
-        self,
-        base: str,
-        template: str,
-        *,
-        path: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        return await self._http.send("GET", base, template, path=path, params=params)
-
 
 def _params(**values: str | int | None) -> dict[str, str]:
     return {key: str(value) for key, value in values.items() if value is not None}
-
-
-def _job_status_filter(status: JobStatus | str | None) -> str | None:
-    if status is None:
-        return None
-    parsed = JobStatus(status) if isinstance(status, str) else status
-    if not isinstance(parsed, JobStatus) or parsed is JobStatus.UNKNOWN:
-        known = ", ".join(s.value for s in JobStatus if s is not JobStatus.UNKNOWN)
-        raise ValueError(f"status must be one of {known}, got {status!r}")
-    return parsed.value
 
 
 def _attempt_filter(
@@ -487,49 +428,3 @@ def _attempt_filter(
         include_retried="true" if include_retried else "false",
         page_size=check.page_size(page_size),
     )
-
-
-def _invalid(
-    template: str, message: str, status: int = 200, method: str = "GET"
-) -> InvalidResponse:
-    return InvalidResponse(message, status=status, method=method, path=template)
-
-
-def _json(response: httpx.Response, template: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise _invalid(
-            template, "response is not JSON", response.status_code, response.request.method
-        ) from None
-
-
-def _field(response: httpx.Response, template: str, key: str) -> Any:
-    body = _json(response, template)
-    if not isinstance(body, dict) or key not in body:
-        raise _invalid(
-            template, f"response has no {key!r}", response.status_code, response.request.method
-        )
-    return body[key]
-
-
-def _validate(value: Any, template: str, model: type[M], method: str = "GET") -> M:
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        # Field locations only: TD's values are untrusted and may be large.
-        where = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
-        raise _invalid(
-            template, f"unexpected {model.__name__}: bad {', '.join(where[:5])}", method=method
-        ) from None
-
-
-def _one(response: httpx.Response, template: str, model: type[M]) -> M:
-    return _validate(_json(response, template), template, model, response.request.method)
-
-
-def _many(response: httpx.Response, template: str, key: str, model: type[M]) -> list[M]:
-    items = _field(response, template, key)
-    if not isinstance(items, list):
-        raise _invalid(template, f"{key!r} is not a list", method=response.request.method)
-    return [_validate(item, template, model, response.request.method) for item in items]

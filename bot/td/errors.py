@@ -9,10 +9,13 @@ bounded length and stripped of the API key.
 
 from __future__ import annotations
 
+import re
+
 from bot.td.models import Attempt
 
 __all__ = [
     "AttemptConflict",
+    "AttemptLimitExceeded",
     "BadRequest",
     "Conflict",
     "Forbidden",
@@ -45,6 +48,28 @@ class TDError(Exception):
 
 class BadRequest(TDError):
     """400: TD rejected the arguments (its message says which)."""
+
+
+class AttemptLimitExceeded(BadRequest):
+    """400 "Too many attempts running": the account is at its concurrent-attempt limit.
+
+    A retry helps once running attempts drain, or at once with TD's
+    ``allowQueueing`` (the attempt then waits as ``queued``). ``limit`` and
+    ``running`` are parsed from TD's text when it gives them.
+    """
+
+    MARKER = "Too many attempts running"
+    _NUMBERS = re.compile(r"Limit:\s*(\d+),\s*Current:\s*(\d+)")
+
+    def __init__(self, message: str, *, status: int | None, method: str, path: str) -> None:
+        found = self._NUMBERS.search(message)
+        self.limit = int(found.group(1)) if found else None
+        self.running = int(found.group(2)) if found else None
+        super().__init__(message, status=status, method=method, path=path)
+
+    @classmethod
+    def matches(cls, error: TDError) -> bool:
+        return error.status == 400 and cls.MARKER.lower() in error.message.lower()
 
 
 class Unauthorized(TDError):

@@ -164,14 +164,37 @@ class Account(_Lenient):
 
 
 class AttemptStatus(StrEnum):
-    """TD's attempt status enum; OSS Digdag emits a subset (no queued/canceling)."""
+    """TD's attempt status enum; OSS Digdag emits a subset (no queued/canceling/blocked).
+
+    A status TD adds later is kept as TD wrote it (a member made on the fly,
+    neither done nor failed), never folded into a known one: showing an
+    attempt waiting for resources as ``running`` would mislead.
+    """
 
     QUEUED = "queued"
+    BLOCKED = "blocked"  # waiting for resources (TD's current reference)
     RUNNING = "running"
     CANCELING = "canceling"
     SUCCESS = "success"
     ERROR = "error"
     KILLED = "killed"
+
+    @classmethod
+    def _missing_(cls, value: object) -> AttemptStatus | None:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        text = value.strip()
+        for member in cls:
+            if member.value == text.lower():
+                return member
+        unknown = str.__new__(cls, text)
+        unknown._name_ = text.upper()
+        unknown._value_ = text
+        return unknown
+
+    @property
+    def known(self) -> bool:
+        return self._name_ in type(self).__members__
 
     @property
     def done(self) -> bool:
@@ -217,12 +240,10 @@ class IdAndName(_Lenient):
 def derive_attempt_status(
     status: str | None, *, done: bool, success: bool, cancel_requested: bool
 ) -> AttemptStatus:
-    """TD's ``status`` when it is present and known, else the OSS derivation from flags."""
-    if status:
-        try:
-            return AttemptStatus(status.lower())
-        except ValueError:
-            pass
+    """TD's ``status`` when present (an unknown one kept as written), else the OSS
+    derivation from the flags."""
+    if status and status.strip():
+        return AttemptStatus(status)
     if success:
         return AttemptStatus.SUCCESS
     if done:

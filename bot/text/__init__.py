@@ -6,7 +6,7 @@ objects) and `fallback_text` (a message's `text`); the rest are the parts.
 
 from bot.text.cut import cut
 from bot.text.escape import escape_mrkdwn, strip_control
-from bot.text.masking import is_secret_name, mask_secrets, secret_param_values
+from bot.text.masking import found_secrets, is_secret_name, mask_secrets, secret_param_values
 from bot.text.safe import (
     SECTION_TEXT_LIMIT,
     code_block,
@@ -22,6 +22,7 @@ __all__ = [
     "cut",
     "escape_mrkdwn",
     "fallback_text",
+    "found_secrets",
     "inline_code",
     "is_secret_name",
     "mask_secrets",

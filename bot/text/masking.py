@@ -8,6 +8,7 @@ a short, non-secret hint (an account id, a key prefix, the parameter name).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -73,10 +74,15 @@ def _exact_variants(values: Iterable[str]) -> list[str]:
 
 def _mask_exact(s: str, values: Iterable[str]) -> str:
     variants = _exact_variants(values)
-    if not variants:
+    if not any(v in s for v in variants):  # the common case, and far cheaper than a regex
         return s
-    pattern = re.compile("|".join(re.escape(v) for v in variants))
-    return pattern.sub(MASK, s)
+    return _exact_pattern(tuple(variants)).sub(MASK, s)
+
+
+@functools.lru_cache(maxsize=256)
+def _exact_pattern(variants: tuple[str, ...]) -> re.Pattern[str]:
+    # One message masks many texts with the same values: compile them once.
+    return re.compile("|".join(re.escape(v) for v in variants))
 
 
 _I = re.IGNORECASE
@@ -157,6 +163,17 @@ def _mask_key_values(s: str) -> str:
     return _KEY_VALUE.sub(replace, s)
 
 
+# Every literal some rule needs (a superset, case-folded): a text with none of them holds
+# nothing any rule would mask, which one search tells far faster than every rule's sub.
+_MAYBE = re.compile(
+    r"-----BEGIN|://[^/\s:@]{0,256}:[^\s@]{1,512}@|authorization|bearer|td1"
+    r"|\d/[0-9a-f]{40}|api[ _\-.]?key|a(?:kia|sia|bia|cca)[a-z0-9]{16}|xox[abposre]-|xapp-"
+    r"|hooks\.slack\.com/services/|gh[pousr]_|github_pat_|eyj|--?(?:password|passwd|pass|token"
+    rf"|secret|api-?key)|{_SENSITIVE_WORDS}",
+    re.IGNORECASE,
+)
+
+
 def mask_secrets(s: str, extra_secret_values: Iterable[str] = ()) -> str:
     """Replace secrets in `s` with masks that keep a short hint and never the secret.
 
@@ -165,6 +182,30 @@ def mask_secrets(s: str, extra_secret_values: Iterable[str] = ()) -> str:
     part of one cannot leave the rest behind.
     """
     s = _mask_exact(s, extra_secret_values)
+    if not _MAYBE.search(s):
+        return s
     for pattern, replacement in _PATTERNS:
         s = pattern.sub(replacement, s)
     return _mask_key_values(s)
+
+
+_MIN_FOUND = 6
+_URL_PASSWORD = re.compile(r"://[^/\s:@]{0,256}:([^\s@]{1,512})@")
+
+
+def found_secrets(s: str) -> set[str]:
+    """The secret values the rules find by their context (``password=…``, ``user:…@``).
+
+    Masking hides them where the context is; callers that show several texts
+    together mask these values everywhere, where the same value may stand alone.
+    """
+    found = {match[1] for match in _URL_PASSWORD.finditer(s)}
+    for match in _KEY_VALUE.finditer(s):
+        value = match["qv"] if match["q"] is not None else match["uv"]
+        bare = value.strip("\\\"'")
+        if bare and not _PLACEHOLDER.fullmatch(bare):
+            found.add(bare)
+    # Hidden everywhere they appear, so short or all-digit values would also cut
+    # into ids and counts (`token_ttl: 3600` inside job 2187736001): those stay
+    # masked only where their key is.
+    return {v for v in found if len(v) >= _MIN_FOUND and not v.isdigit() and MASK not in v}

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.actions import action_key_for_button, action_key_for_command
-from bot.commands import Kill, KillJob, Retry, parse
+from bot.commands import Kill, KillJob, Retry
+from tests.commands.grammar import parse
 
 T = datetime(2024, 6, 3, 12, 0, 10, tzinfo=UTC)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from bot.actions import ActionService, OutcomeKind
+import pytest
+
+from bot.actions import ActionService, OutcomeKind, end_message, follow_attempt
 from bot.sandbox import Sandbox
-from tests.actions.conftest import ADMIN, CHANNEL, THREAD, raw, send
+from bot.td import TDClient, errors
+from bot.td.models import AttemptStatus
+from tests.actions.conftest import ADMIN, CHANNEL, THREAD, RecordingTransport, raw, send
 
 WHERE = {"channel_id": CHANNEL, "thread_ts": THREAD}
 
@@ -19,29 +23,88 @@ def _jobs(sandbox: Sandbox, status: str) -> list[dict[str, str]]:
     return jobs
 
 
-async def test_kill_of_a_running_attempt(service: ActionService, sandbox: Sandbox) -> None:
+class SandboxTime:
+    """``sleep`` and ``clock`` for ``follow_attempt`` that move the sandbox's own time."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.elapsed = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.elapsed
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+        self.sandbox.advance(seconds)
+
+
+async def test_kill_is_requested_then_followed_to_its_end(
+    service: ActionService, td: TDClient, sandbox: Sandbox
+) -> None:
     attempt_id = _running_attempt(sandbox)
     outcome = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
-    assert outcome.kind is OutcomeKind.DONE and outcome.announce
+    assert outcome.kind is OutcomeKind.REQUESTED and outcome.ok and outcome.announce
     assert outcome.message == (
         f"attempt {attempt_id} (ml_features/train_features, session 2024-06-03 00:00 +00:00): "
-        "kill requested; running tasks will be canceled."
+        "kill requested. TD cancels its running tasks as they notice (a td> task within "
+        "about 30 s); until then it reads canceling."
     )
-    assert outcome.audit == (
-        f"🛑 <@{ADMIN}> killed attempt {attempt_id} "
-        "(kill requested; running tasks will be canceled)"
-    )
+    assert outcome.audit == f"🛑 <@{ADMIN}> requested a kill of attempt {attempt_id}"
+    assert outcome.follow_attempt_id == attempt_id
     after = raw(sandbox, f"/api/attempts/{attempt_id}")
-    assert after["cancelRequested"] is True and after["status"] == "killed"
+    assert (after["cancelRequested"], after["status"], after["done"]) == (True, "canceling", False)
+
+    time = SandboxTime(sandbox)
+    ended = await follow_attempt(
+        td, attempt_id, interval=5, give_up_after=120, sleep=time.sleep, clock=time.clock
+    )
+    assert ended.done and ended.status is AttemptStatus.KILLED
+    assert time.sleeps and set(time.sleeps) == {5} and time.elapsed <= 30
+    assert end_message(ended) == (
+        f"attempt {attempt_id} (ml_features/train_features, session 2024-06-03 00:00 +00:00) "
+        "ended: killed."
+    )
+
+
+async def test_following_gives_up_after_its_time(td: TDClient, sandbox: Sandbox) -> None:
+    attempt_id = _running_attempt(sandbox)  # nobody kills it: it runs for minutes yet
+    time = SandboxTime(sandbox)
+    last = await follow_attempt(
+        td, attempt_id, interval=4, give_up_after=10, sleep=time.sleep, clock=time.clock
+    )
+    assert not last.done and last.status is AttemptStatus.RUNNING
+    assert time.sleeps == [4, 4, 2]  # never past the deadline
+    assert end_message(last).endswith("is still running; TD has not finished canceling it.")
+
+
+async def test_following_reads_again_after_a_failed_read(td: TDClient, sandbox: Sandbox) -> None:
+    attempt_id = sandbox.case_attempt_id("presto_division_by_zero")
+    sandbox.faults.fail(1, 503, f"/api/attempts/{attempt_id}")
+    time = SandboxTime(sandbox)
+    last = await follow_attempt(
+        td, attempt_id, interval=1, give_up_after=10, sleep=time.sleep, clock=time.clock
+    )
+    assert last.done and last.status is AttemptStatus.ERROR and time.sleeps == [1]
+    sandbox.faults.fail(50, 503, f"/api/attempts/{attempt_id}")
+    with pytest.raises(errors.Unavailable):
+        await follow_attempt(
+            td, attempt_id, interval=1, give_up_after=3, sleep=time.sleep, clock=time.clock
+        )
 
 
 async def test_kill_of_a_finished_attempt_is_nothing_to_do(
-    service: ActionService, sandbox: Sandbox
+    service: ActionService, sandbox: Sandbox, wire: RecordingTransport
 ) -> None:
     attempt_id = sandbox.case_attempt_id("presto_division_by_zero")
     outcome = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
     assert outcome.kind is OutcomeKind.NOTHING_TO_DO and outcome.ok and not outcome.announce
     assert outcome.message == f"attempt {attempt_id} had already finished (error): nothing to kill."
+    # No kill was sent: TD would accept it (tasks stay blocked behind the failure)
+    # and show the failed attempt as killed from then on.
+    assert wire.writes() == []
+    assert raw(sandbox, f"/api/attempts/{attempt_id}")["status"] == "error"
 
 
 async def test_kill_of_an_unknown_attempt(service: ActionService) -> None:

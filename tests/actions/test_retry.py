@@ -10,7 +10,7 @@ import pytest
 
 from bot.actions import ActionService, OutcomeKind
 from bot.sandbox import Sandbox
-from bot.store import Store
+from bot.store import ActionState, Store
 from tests.actions.conftest import (
     ADMIN,
     ADMIN_2,
@@ -56,7 +56,7 @@ async def test_admin_retry_sends_exactly_the_resume_request(
     )
     assert "keep-revision" in outcome.message
     assert "diagnosis_lab/td_unknown_pool, session 2024-06-02 19:30 +09:00" in outcome.message
-    [(label, url), _session] = outcome.links
+    [_session, (label, url)] = outcome.links  # the documented session link first
     assert new["id"] in label and url.endswith(f"/attempt/{new['id']}")
 
 
@@ -80,8 +80,8 @@ async def test_retry_reruns_only_the_tasks_that_did_not_succeed(
     ]
     failed = [n for n, t in before.items() if t["state"] == "error"]
     assert succeeded and failed
-    for name in succeeded:  # copied, not run again
-        assert after[name]["startedAt"] == before[name]["startedAt"]
+    for name in succeeded:  # copied, not run again: TD shows no start time for them
+        assert before[name]["startedAt"] is not None and after[name]["startedAt"] is None
     for name in failed:
         assert after[name]["state"] == "success"
         assert after[name]["startedAt"] != before[name]["startedAt"]
@@ -162,12 +162,12 @@ async def test_two_admins_at_once_start_one_retry(service: ActionService, sandbo
         service.retry_failed(ADMIN_2, old_id, action_key="command", **WHERE),
     )
     kinds = sorted(o.kind for o in outcomes)
-    # The loser is refused as superseded, or TD refuses the retry name with 409.
-    assert kinds in (
-        [OutcomeKind.DONE, OutcomeKind.REFUSED],
-        [OutcomeKind.DONE, OutcomeKind.FAILED],
-    )
-    assert len(raw(sandbox, f"/api/attempts/{old_id}/retries")["attempts"]) == 2
+    # The loser is refused as superseded, or its PUT replays the winner's (same
+    # retry name: TD answers 409 with that attempt, which is the retry asked for).
+    assert kinds in ([OutcomeKind.DONE, OutcomeKind.REFUSED], [OutcomeKind.DONE] * 2)
+    started = {o.new_attempt_id for o in outcomes if o.kind is OutcomeKind.DONE}
+    retries = raw(sandbox, f"/api/attempts/{old_id}/retries")["attempts"]
+    assert len(retries) == 2 and started == {retries[-1]["id"]}
 
 
 def _after_the_session_is_read(
@@ -184,7 +184,7 @@ def _after_the_session_is_read(
     return hook
 
 
-async def test_409_names_the_attempt_that_got_there_first(
+async def test_a_409_carrying_our_retry_name_is_that_retry(
     sandbox: Sandbox, store: Store, clock: FakeClock
 ) -> None:
     old_id = sandbox.case_attempt_id("presto_division_by_zero")
@@ -206,13 +206,14 @@ async def test_409_names_the_attempt_that_got_there_first(
         service = ActionService(td, store, frozenset({ADMIN}), clock)
         outcome = await service.retry_failed(ADMIN, old_id, action_key="k1", **WHERE)
 
-    assert outcome.kind is OutcomeKind.FAILED and not outcome.announce
-    assert outcome.message.startswith(
-        "an attempt of this session is already running or exists: "
-        f"#2 (running), attempt {racer[0]}."
-    )
-    assert outcome.new_attempt_id is None
-    assert racer[0] in outcome.links[0][0]
+    puts = [r for r in sandbox.requests.records if r.method == "PUT"]
+    assert [r.status for r in puts] == [200, 409]  # the racer's, then ours
+    assert outcome.kind is OutcomeKind.DONE and outcome.announce
+    assert (outcome.new_attempt_id, outcome.new_attempt_index) == (racer[0], 2)
+    assert [label for label, _ in outcome.links] == [
+        f"Session {old['sessionId']}",
+        f"Attempt {racer[0]} (#2)",
+    ]
     assert len(raw(sandbox, f"/api/attempts/{old_id}/retries")["attempts"]) == 2
 
 
@@ -255,3 +256,33 @@ async def test_unknown_attempt(service: ActionService) -> None:
     assert outcome.kind is OutcomeKind.FAILED
     assert outcome.message.startswith("TD found nothing (404) while retrying attempt 1: ")
     assert "session attempt id=1" in outcome.message
+
+
+async def test_a_retry_at_the_attempt_limit_says_so_and_can_be_queued(
+    service: ActionService, sandbox: Sandbox, store: Store, wire: RecordingTransport
+) -> None:
+    old_id = sandbox.case_attempt_id("presto_type_mismatch")
+    running = sandbox.world.engine.active_attempts()
+    sandbox.set_attempt_limit(running)
+
+    refused = await service.retry_failed(ADMIN, old_id, action_key="k1", **WHERE)
+    assert refused.kind is OutcomeKind.AT_LIMIT and not refused.ok and not refused.announce
+    assert refused.message == (
+        f"TD is at its limit of attempts running at once ({running} running, limit {running}): "
+        f"nothing was started. Retry attempt {old_id} once running attempts finish, or queue "
+        "the retry: TD then starts it by itself when one ends."
+    )
+    assert refused.audit.startswith(f"⏳ <@{ADMIN}> asked to retry attempt {old_id}: TD is at")
+    assert refused.new_attempt_id is None
+    assert len(raw(sandbox, f"/api/attempts/{old_id}/retries")["attempts"]) == 1
+    [record] = await store.actions(target_id=old_id)
+    assert record.state is ActionState.FAILED  # the intent may be tried again
+
+    queued = await service.retry_queued(ADMIN, old_id, action_key="k1-queue", **WHERE)
+    assert queued.kind is OutcomeKind.DONE and queued.announce
+    assert queued.message.startswith(f"Queued a retry of the failed tasks of attempt {old_id}")
+    assert queued.message.endswith("TD starts it when a running attempt ends.")
+    assert queued.audit.startswith(f"🔁 <@{ADMIN}> queued a retry of failed tasks of attempt")
+    puts = [json.loads(r.content) for r in wire.writes()]
+    assert [p.get("allowQueueing") for p in puts] == [None, True]
+    assert raw(sandbox, f"/api/attempts/{queued.new_attempt_id}")["status"] == "queued"

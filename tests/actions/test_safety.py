@@ -68,7 +68,7 @@ async def test_a_refused_click_leaves_the_button_to_an_admin(
     attempt_id = _running_attempt(sandbox)
     refused = await service.kill_attempt(OTHER, attempt_id, action_key="button", **WHERE)
     done = await service.kill_attempt(ADMIN, attempt_id, action_key="button", **WHERE)
-    assert (refused.kind, done.kind) == (OutcomeKind.REFUSED, OutcomeKind.DONE)
+    assert (refused.kind, done.kind) == (OutcomeKind.REFUSED, OutcomeKind.REQUESTED)
     assert done.key == "button"
 
 
@@ -124,7 +124,7 @@ async def test_the_same_key_after_success_sends_nothing(
     sent = len(wire.sent)
     clock.advance(30)
     again = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
-    assert (first.kind, again.kind) == (OutcomeKind.DONE, OutcomeKind.DUPLICATE)
+    assert (first.kind, again.kind) == (OutcomeKind.REQUESTED, OutcomeKind.DUPLICATE)
     assert again.message == (
         f"This was already done by <@{ADMIN}> at 2024-06-03 12:00:00 UTC. "
         "Nothing was sent to TD again."
@@ -142,7 +142,7 @@ async def test_the_same_key_after_a_failure_may_try_again(
     third = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
     assert [failed.kind, second.kind, third.kind] == [
         OutcomeKind.FAILED,
-        OutcomeKind.DONE,
+        OutcomeKind.REQUESTED,
         OutcomeKind.DUPLICATE,
     ]
     assert (failed.key, second.key, third.key) == ("k1", "k1~2", "k1~2")
@@ -180,7 +180,7 @@ async def test_a_claim_abandoned_by_a_dead_process_is_given_up(
         now=T0 - timedelta(minutes=10),
     )
     outcome = await service.kill_attempt(ADMIN, attempt_id, action_key="k1", **WHERE)
-    assert outcome.kind is OutcomeKind.DONE and outcome.key == "k1~2"
+    assert outcome.kind is OutcomeKind.REQUESTED and outcome.key == "k1~2"
     old = next(r for r in await store.actions(target_id=attempt_id) if r.key == "k1")
     assert old.state is ActionState.FAILED and old.outcome == "abandoned: never finished"
 

@@ -4,7 +4,7 @@
         [--polls N] [--interval S] [--lease S] [--crash-at after_claim|after_post]
         [--posts-per-second R]
 
-It polls with the real pieces (TDClient over HTTP, Store, SlackChatPoster over
+It polls with the real pieces (TDClient over HTTP, Store, SlackNotifier over
 slack_sdk) and can SIGKILL itself at a chosen point: right after a claim is
 written (before anything is posted), or right after Slack accepted a post
 (before it is marked delivered). ``--polls 0`` polls until killed.
@@ -21,12 +21,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.alerts import Poller, PollerConfig, SlackChatPoster
-from bot.alerts.chat import Blocks
+from bot.alerts import Poller, PollerConfig
 from bot.alerts.delivery import DeliveryConfig
 from bot.alerts.pacing import ChannelPacer
+from bot.message import Message
+from bot.notify import Marks, SlackNotifier, slack_client
 from bot.store import Claim, Store
 from bot.td import TDClient, derive_endpoints
 
@@ -54,19 +53,13 @@ class CrashAfterClaim:
         return claim
 
 
-class CrashAfterPost(SlackChatPoster):
+class CrashAfterPost(SlackNotifier):
     """Posts, then dies before the caller can record that the post went through."""
 
-    async def post_message(
-        self,
-        channel: str,
-        text: str,
-        blocks: Blocks,
-        thread_ts: str | None = None,
-        *,
-        marks: Sequence[str] = (),
+    async def post(
+        self, destination: str, message: Message, *, thread: str | None = None, marks: Marks = ()
     ) -> str:
-        ts = await super().post_message(channel, text, blocks, thread_ts, marks=marks)
+        ts = await super().post(destination, message, thread=thread, marks=marks)
         _die()
         return ts
 
@@ -86,12 +79,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
 
     td = TDClient(args.api_key, derive_endpoints(args.td, args.td, args.td))
     store = await Store.open(args.db, lease=timedelta(seconds=args.lease))
-    slack = AsyncWebClient(token="xoxb-fake-token", base_url=args.slack)
-    poster_type = CrashAfterPost if args.crash_at == "after_post" else SlackChatPoster
+    slack = slack_client("xoxb-fake-token", args.slack, retry_rate_limits=False)
+    notifier_type = CrashAfterPost if args.crash_at == "after_post" else SlackNotifier
     poller = Poller(
         td,
         CrashAfterClaim(store) if args.crash_at == "after_claim" else store,  # type: ignore[arg-type]
-        poster_type(slack, timeout=10),
+        notifier_type(slack, deadline=10),
         console=args.td,
         pacer=ChannelPacer(rate=args.posts_per_second),
         config=PollerConfig(

@@ -1,109 +1,22 @@
 """Chat stand-ins for the alert tests.
 
-``RecordingPoster`` is an in-process ``ChatPoster`` that keeps every message
-(and can be told to fail); ``SlackWithHistory`` is the project's fake Slack
-Web API plus ``conversations.history`` / ``conversations.replies`` over the
-messages posted to it, which is what the exactly-once lookup reads.
+``SlackWithHistory`` is the project's fake Slack Web API plus
+``conversations.history`` / ``conversations.replies`` over the messages posted
+to it, which is what the exactly-once lookup reads. The in-process notifier
+fake is ``tests.fakes.notifier.RecordingNotifier``.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from bot.alerts.chat import Blocks, ChatError, ChatRateLimited, message_marks
+from bot.notify.slack import message_marks
 from tests.fakes.slack_api import Call, FakeSlackAPI
-
-
-@dataclass
-class Posted:
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_ts: str | None
-    marks: list[str]
-    edits: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
-
-    @property
-    def current_text(self) -> str:
-        return self.edits[-1][0] if self.edits else self.text
-
-    @property
-    def current_blocks(self) -> list[dict[str, Any]]:
-        return self.edits[-1][1] if self.edits else self.blocks
-
-
-class RecordingPoster:
-    """A ChatPoster that records; ``fail_next`` queues errors for the next posts."""
-
-    def __init__(self) -> None:
-        self.messages: list[Posted] = []
-        self.failures: list[ChatError] = []
-        self.lose_responses = 0  # posts that go through but raise as if the answer was lost
-        self.lookups = 0
-        self._ts = itertools.count(1)
-
-    def fail_next(self, *errors: ChatError) -> None:
-        self.failures.extend(errors)
-
-    async def post_message(
-        self,
-        channel: str,
-        text: str,
-        blocks: Blocks,
-        thread_ts: str | None = None,
-        *,
-        marks: Sequence[str] = (),
-    ) -> str:
-        if self.failures:
-            raise self.failures.pop(0)
-        ts = f"1700000000.{next(self._ts):06d}"
-        self.messages.append(
-            Posted(channel, ts, text, [dict(b) for b in blocks], thread_ts, list(marks))
-        )
-        if self.lose_responses:
-            self.lose_responses -= 1
-            raise ChatError("read timeout", error="transport")
-        return ts
-
-    async def update_message(self, channel: str, ts: str, text: str, blocks: Blocks) -> None:
-        for m in self.messages:
-            if m.channel == channel and m.ts == ts:
-                m.edits.append((text, [dict(b) for b in blocks]))
-                return
-        raise ChatError("chat.update: message_not_found", error="message_not_found", permanent=True)
-
-    async def find_marked(
-        self, channel: str, mark: str, *, thread_ts: str | None, oldest: datetime
-    ) -> str | None:
-        self.lookups += 1
-        for m in self.messages:
-            in_place = (
-                m.thread_ts is None
-                if thread_ts is None
-                else (m.thread_ts == thread_ts or m.ts == thread_ts)
-            )
-            if m.channel == channel and in_place and mark in m.marks:
-                return m.ts
-        return None
-
-    def parents(self, channel: str | None = None) -> list[Posted]:
-        return [m for m in self.messages if m.thread_ts is None and channel in (None, m.channel)]
-
-    def replies(self, thread_ts: str) -> list[Posted]:
-        return [m for m in self.messages if m.thread_ts == thread_ts]
-
-
-def rate_limited(seconds: float = 0.01) -> ChatRateLimited:
-    return ChatRateLimited("rate limited", retry_after=seconds)
 
 
 class SlackWithHistory(FakeSlackAPI):

@@ -1,5 +1,5 @@
 """Alert tests run the real pieces: the sandbox over loopback HTTP, TDClient, a
-SQLite store, and a recording chat poster (or the fake Slack Web API)."""
+SQLite store, and a recording chat notifier (or the fake Slack Web API)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.td import TDClient
 from bot.td.models import Attempt
-from tests.alerts.chat_fakes import RecordingPoster
+from tests.fakes.notifier import RecordingNotifier
 
 LAB = "diagnosis_lab"
 KEEPS_FAILING = "presto_syntax_query_failed"  # a lab workflow whose retries fail again
@@ -47,8 +47,8 @@ async def store(tmp_path: Path, sandbox: Sandbox) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def poster() -> RecordingPoster:
-    return RecordingPoster()
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
 
 
 def sandbox_pacer(sandbox: Sandbox) -> ChannelPacer:
@@ -74,11 +74,11 @@ TEST_CONFIG = PollerConfig(
 
 
 @pytest.fixture
-def poller(td: TDClient, store: Store, poster: RecordingPoster, sandbox: Sandbox) -> Poller:
+def poller(td: TDClient, store: Store, notifier: RecordingNotifier, sandbox: Sandbox) -> Poller:
     return Poller(
         td,
         store,
-        poster,
+        notifier,
         console=sandbox.url,
         config=TEST_CONFIG,
         clock=sandbox.clock.now,

@@ -12,8 +12,8 @@ from bot.ops.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.td import RetryPolicy, TDClient
-from tests.alerts.chat_fakes import RecordingPoster
 from tests.alerts.conftest import CHANNEL, KEEPS_FAILING, LAB, Scenario, sandbox_pacer
+from tests.fakes.notifier import RecordingNotifier
 
 
 @pytest.fixture
@@ -28,12 +28,12 @@ async def impatient_td(sandbox: Sandbox) -> AsyncIterator[TDClient]:
 async def test_td_500s_back_off_then_deliver_once(
     impatient_td: TDClient, store: Store, sandbox: Sandbox, scenario: Scenario
 ) -> None:
-    poster = RecordingPoster()
+    notifier = RecordingNotifier()
     metrics = Metrics()
     poller = Poller(
         impatient_td,
         store,
-        poster,
+        notifier,
         console=sandbox.url,
         config=PollerConfig(poll_seconds=0.05, outage_backoff_cap=0.2),
         clock=sandbox.clock.now,
@@ -50,19 +50,19 @@ async def test_td_500s_back_off_then_deliver_once(
 
     sandbox.faults.fail(4, status=500)
     await poller.tick()
-    assert poller.failing and poster.messages == []
+    assert poller.failing and notifier.messages == []
     polls_during = sandbox.requests.count()
     await poller.tick()  # inside the backoff: no request at all
     assert sandbox.requests.count() == polls_during
     for _ in range(40):
         await asyncio.sleep(0.06)
         await poller.tick()
-        if poster.messages:
+        if notifier.messages:
             break
     assert not poller.failing
     for _ in range(3):
         await poller.tick()
-    [parent] = poster.messages
+    [parent] = notifier.messages
     assert parent.marks == [failed.id]
     assert poller.last_success is not None and poller.last_success >= healthy_at
     assert await store.last_poll_success() is not None

@@ -1,4 +1,4 @@
-"""The poller end to end: sandbox over HTTP -> TDClient -> store -> recording poster."""
+"""The poller end to end: sandbox over HTTP -> TDClient -> store -> recording notifier."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from bot.alerts import Poller
 from bot.alerts.plan import ThreadStatus
 from bot.sandbox import Sandbox
 from bot.store import AlertKind, Store
-from tests.alerts.chat_fakes import RecordingPoster, rate_limited
 from tests.alerts.conftest import (
     CHANNEL,
     KEEPS_FAILING,
@@ -17,6 +16,7 @@ from tests.alerts.conftest import (
     RECOVERS,
     Scenario,
 )
+from tests.fakes.notifier import RecordingNotifier, rate_limited
 
 
 async def started(poller: Poller) -> None:
@@ -26,7 +26,7 @@ async def started(poller: Poller) -> None:
 
 
 async def test_a_failure_is_alerted_exactly_once(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
@@ -40,7 +40,7 @@ async def test_a_failure_is_alerted_exactly_once(
     scenario.advance(60)
     await poller.poll_once()
 
-    [parent] = poster.messages
+    [parent] = notifier.messages
     assert parent.channel == CHANNEL and parent.thread_ts is None
     assert parent.marks == [failed.id]
     assert f"{LAB}/{KEEPS_FAILING}" in parent.text and "failed" in parent.text
@@ -50,7 +50,7 @@ async def test_a_failure_is_alerted_exactly_once(
 
 
 async def test_failed_retry_goes_into_the_thread(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, KEEPS_FAILING, created_by="U1")
@@ -61,11 +61,11 @@ async def test_failed_retry_goes_into_the_thread(
 
     second = await scenario.retry(first)
     await poller.poll_once()  # still running: watched, not alerted
-    assert len(poster.messages) == 1
+    assert len(notifier.messages) == 1
     scenario.advance()
     await poller.poll_once()
 
-    parent, reply = poster.messages
+    parent, reply = notifier.messages
     assert reply.thread_ts == parent.ts and reply.marks == [second.id]
     assert "attempt #2 (retry 1)" in reply.text
     assert f"{LAB}/{KEEPS_FAILING} attempt #2 (retry 1) failed too" in str(reply.blocks)
@@ -74,7 +74,7 @@ async def test_failed_retry_goes_into_the_thread(
 
 
 async def test_successful_retry_recovers_the_thread(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
@@ -89,19 +89,19 @@ async def test_successful_retry_recovers_the_thread(
     await poller.poll_once()
     await poller.poll_once()
 
-    parent, recovery = poster.messages
+    parent, recovery = notifier.messages
     assert recovery.thread_ts == parent.ts and recovery.marks == [fixed.id]
     assert "recovered" in recovery.text
     assert "@" not in recovery.text and "<!" not in recovery.text.replace("<!date", "")
-    [(text, blocks)] = parent.edits
-    assert "recovered by attempt #2" in text
-    assert "recovered by attempt #2 at" in str(blocks)
+    [edited] = parent.edits
+    assert "recovered by attempt #2" in edited.text
+    assert "recovered by attempt #2 at" in str(parent.current_blocks)
     thread = await store.get_thread(CHANNEL, failed.session_id)
     assert thread is not None and thread.status == ThreadStatus.RECOVERED
 
 
 async def test_muted_scope_stays_silent_and_other_channels_do_not(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario, sandbox: Sandbox
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario, sandbox: Sandbox
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
@@ -113,18 +113,18 @@ async def test_muted_scope_stays_silent_and_other_channels_do_not(
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     await poller.poll_once()
-    assert [m.channel for m in poster.messages] == [OTHER_CHANNEL]
+    assert [m.channel for m in notifier.messages] == [OTHER_CHANNEL]
 
     scenario.advance(5 * 3600)  # the mute is over
-    before = len(poster.messages)
+    before = len(notifier.messages)
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     await poller.poll_once()
-    assert sorted(m.channel for m in poster.messages[before:]) == [CHANNEL, OTHER_CHANNEL]
+    assert sorted(m.channel for m in notifier.messages[before:]) == [CHANNEL, OTHER_CHANNEL]
 
 
 async def test_threshold_waits_for_consecutive_failed_sessions(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     # The lab's seeded history ends with one failed session of each workflow.
@@ -132,19 +132,19 @@ async def test_threshold_waits_for_consecutive_failed_sessions(
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     await poller.poll_once()
-    assert poster.messages == []  # two failed sessions in a row
+    assert notifier.messages == []  # two failed sessions in a row
 
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     third = await scenario.last_attempt(KEEPS_FAILING)
     await poller.poll_once()
-    [parent] = poster.messages
+    [parent] = notifier.messages
     assert parent.marks == [third.id]
     assert "Failing for 3 sessions in a row" in str(parent.blocks)
 
 
 async def test_many_failures_in_one_poll_become_a_digest(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
@@ -164,7 +164,7 @@ async def test_many_failures_in_one_poll_become_a_digest(
     report = await poller.poll_once()
     assert report.claimed == len(workflows)
 
-    [digest] = poster.messages
+    [digest] = notifier.messages
     assert digest.thread_ts is None
     assert sorted(digest.marks) == sorted(a.id for a in failed)
     assert f"{len(workflows)} workflow runs failed" in digest.text
@@ -176,63 +176,63 @@ async def test_many_failures_in_one_poll_become_a_digest(
     fixed = await scenario.retry(failed[1])
     scenario.advance()
     await poller.poll_once()
-    _, recovery = poster.messages
+    _, recovery = notifier.messages
     assert recovery.thread_ts == digest.ts and recovery.marks == [fixed.id]
     assert digest.edits == []
 
 
 async def test_slack_429_is_retried_and_delivered_once(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
-    poster.fail_next(rate_limited(0.01), rate_limited(0.01))  # short: retried in the poll
+    notifier.fail_next(rate_limited(0.01), rate_limited(0.01))  # short: retried in the poll
     await poller.poll_once()
-    assert len(poster.messages) == 1
+    assert len(notifier.messages) == 1
 
 
 async def test_long_retry_after_waits_for_a_later_poll(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     failed = await scenario.last_attempt(KEEPS_FAILING)
-    poster.fail_next(rate_limited(30))
+    notifier.fail_next(rate_limited(30))
     report = await poller.poll_once()
-    assert poster.messages == [] and report.delivery is not None
+    assert notifier.messages == [] and report.delivery is not None
     assert report.delivery.deferred == 1
 
     await poller.poll_once()  # Retry-After not over yet
-    assert poster.messages == []
+    assert notifier.messages == []
     scenario.advance(60)
     await poller.poll_once()
     await poller.poll_once()
-    [parent] = poster.messages
+    [parent] = notifier.messages
     assert parent.marks == [failed.id]
 
 
 async def test_lost_slack_answer_is_not_posted_twice(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     failed = await scenario.last_attempt(KEEPS_FAILING)
-    poster.lose_responses = 1  # Slack posts it, but the bot sees a timeout
+    notifier.lose_responses = 1  # Slack posts it, but the bot sees a timeout
     await poller.poll_once()
-    assert len(poster.messages) == 1
+    assert len(notifier.messages) == 1
 
     scenario.advance(3600)
     report = await poller.poll_once()
     assert report.delivery is not None and report.delivery.found == 1
-    assert len(poster.messages) == 1 and poster.lookups >= 1
+    assert len(notifier.messages) == 1 and notifier.lookups >= 1
     thread = await store.get_thread(CHANNEL, failed.session_id)
-    assert thread is not None and thread.parent_ts == poster.messages[0].ts
+    assert thread is not None and thread.parent_ts == notifier.messages[0].ts
     again = await store.claim_alert(
         CHANNEL, failed.id, failed.session_id, LAB, KEEPS_FAILING, AlertKind.FAILURE
     )
@@ -241,7 +241,7 @@ async def test_lost_slack_answer_is_not_posted_twice(
 
 
 async def test_recovery_in_the_same_poll_as_the_failure(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, LAB, created_by="U1")
@@ -251,19 +251,19 @@ async def test_recovery_in_the_same_poll_as_the_failure(
     fixed = await scenario.retry(failed)
     scenario.advance()
     await poller.poll_once()
-    parent, recovery = poster.messages
+    parent, recovery = notifier.messages
     assert parent.marks == [failed.id] and recovery.marks == [fixed.id]
     assert recovery.thread_ts == parent.ts and len(parent.edits) == 1
 
 
 async def test_unsubscribed_scopes_cost_nothing_and_post_nothing(
-    poller: Poller, store: Store, poster: RecordingPoster, scenario: Scenario
+    poller: Poller, store: Store, notifier: RecordingNotifier, scenario: Scenario
 ) -> None:
     await started(poller)
     await store.add_subscription(CHANNEL, "sales_daily", created_by="U1")
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     report = await poller.poll_once()
-    assert poster.messages == [] and report.claimed == 0
+    assert notifier.messages == [] and report.claimed == 0
     assert report.td_requests == report.pages  # no diagnosis, no watched attempt lookups
     assert await store.watched_attempts() == []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import Poller, PollerConfig, SlackChatPoster
+from bot.alerts import Poller, PollerConfig
 from bot.alerts.delivery import DeliveryConfig
+from bot.notify import SlackNotifier, slack_client
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.td import TDClient
@@ -25,11 +25,11 @@ def slack() -> Iterator[SlackWithHistory]:
 async def test_failure_then_recovery_through_slack(
     td: TDClient, store: Store, sandbox: Sandbox, scenario: Scenario, slack: SlackWithHistory
 ) -> None:
-    poster = SlackChatPoster(AsyncWebClient(token=slack.token, base_url=slack.api_url))
+    notifier = SlackNotifier(slack_client(slack.token, slack.api_url, retry_rate_limits=False))
     poller = Poller(
         td,
         store,
-        poster,
+        notifier,
         console=sandbox.url,
         # The fake's Retry-After is whole seconds; waiting it out is simulated time.
         config=PollerConfig(delivery=DeliveryConfig(max_inline_wait=5)),

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.actions import ActionService
-from bot.answers import HANDLERS, Answerer, Outcome, RequestContext
-from bot.answers.admin import ActionAnswers
+from bot.answers import SUBCOMMANDS, Answerer, RequestContext
 from bot.commands import Kill, KillJob, Retry
-from bot.render import render, render_text
+from bot.message import Outcome
+from bot.render import TerminalStyle, render_console
 from bot.sandbox import Sandbox
 from bot.store import ActionState, Store
 from bot.td import RetryPolicy, TDClient
@@ -33,8 +34,7 @@ async def answerer(sandbox: Sandbox, store: Store) -> AsyncIterator[Answerer]:
         sandbox.api_key, sandbox.endpoints(), retry=RetryPolicy(max_attempts=1)
     ) as td:
         actions = ActionService(td, store, frozenset({ADMIN.user_id}))
-        handlers = {**HANDLERS, **ActionAnswers(actions).handlers()}
-        yield Answerer(td, sandbox.endpoints().console, handlers=handlers)
+        yield Answerer(td, sandbox.endpoints().console, SUBCOMMANDS, actions=actions)
 
 
 async def test_an_admin_gets_a_confirmation_and_td_is_only_read(
@@ -44,9 +44,11 @@ async def test_an_admin_gets_a_confirmation_and_td_is_only_read(
     reply = await answerer.answer(Retry(attempt_id), ADMIN)
     assert reply.private and reply.outcome is Outcome.OK
     assert reply.title == f"Retry of attempt {attempt_id}?"
-    [button] = reply.actions
-    assert button.payload == {"attempt_id": attempt_id}
-    assert "Nothing is sent to TD until you press the button" in render_text(render(reply).blocks)
+    [button] = reply.buttons
+    assert json.loads(button.value) == {"attempt_id": attempt_id}
+    assert "Nothing is sent to TD until you press the button" in "\n".join(
+        render_console(reply, TerminalStyle(width=200))
+    )
     assert sandbox.requests.count(method="PUT") == sandbox.requests.count(method="POST") == 0
 
 
@@ -57,7 +59,7 @@ async def test_everyone_else_is_refused_without_a_request_and_audited(
     sandbox.requests.clear()
     for command in (Retry(attempt_id), Kill(attempt_id), KillJob("12345")):
         reply = await answerer.answer(command, SOMEONE)
-        assert reply.private and reply.outcome is Outcome.REFUSED and not reply.actions
+        assert reply.private and reply.outcome is Outcome.REFUSED and not reply.buttons
         assert "Only tdbot admins (TDBOT_ADMINS) may" in reply.sections[0]
     assert sandbox.requests.records == []
     records = await store.actions(user_id=SOMEONE.user_id)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.commands import (
-    HELP,
+    JOB_STATUSES,
     AttemptTarget,
     Command,
     CommandError,
@@ -32,17 +32,16 @@ from bot.commands import (
     Unsubscribe,
     command_text,
     format_duration,
-    parse,
     parse_duration,
 )
-from bot.commands.grammar import JOB_STATUSES
+from tests.commands.grammar import HELP, parse
 
 
 def test_every_help_example_parses_to_its_own_subcommand() -> None:
     names = [entry.name for entry in HELP]
     assert len(names) == len(set(names))
     for entry in HELP:
-        assert entry.usage.startswith(f"/td {entry.name}") and entry.description
+        assert entry.usage.startswith(f"/td {entry.name}") and entry.summary
         command = parse(entry.example)
         assert not isinstance(command, CommandError), (entry.example, command)
         assert command_text(command).split()[0] == entry.name

@@ -31,10 +31,9 @@ from bot.commands import (
     Timeline,
     Unmute,
     Unsubscribe,
-    parse,
-    usage,
 )
 from bot.td.models import JobStatus
+from tests.commands.grammar import parse, usage
 
 CONSOLE = "https://console.treasuredata.com"
 JOB_URL = f"{CONSOLE}/app/jobs/12345"

@@ -7,8 +7,8 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import CommandError, find_console_urls, parse
-from bot.commands.grammar import HELP, Command
+from bot.commands import Command, CommandError, find_console_urls
+from tests.commands.grammar import HELP, parse
 
 _WORDS = [entry.name for entry in HELP] + [
     "why", "session", "job", "attempt", "*", "sales_etl/daily", "4h", "0", "-1", "101", "12345",

@@ -10,7 +10,7 @@ import pytest
 
 from bot.console.runtime import CHANNEL, DemoRuntime, as_mention, open_demo
 from bot.console.screen import Screen
-from bot.console.terminal import TerminalStyle
+from bot.render import TerminalStyle
 from bot.store import ALL_PROJECTS
 
 LAB = "diagnosis_lab"
@@ -75,7 +75,7 @@ async def test_retry_asks_first_and_confirm_acts_once(demo: DemoRuntime, out: io
 
     before = len(demo.sandbox.requests.records)
     question = await demo.ask(f"/td retry {failed}")
-    assert question.actions and "Nothing is sent to TD" in question.sections[0]
+    assert question.buttons and "Nothing is sent to TD" in question.sections[0]
     assert not [r for r in demo.sandbox.requests.records[before:] if r.method == "PUT"]
 
     done = await demo.confirm()

@@ -140,7 +140,8 @@ def test_killed_by_a_person(api: httpx.Client) -> None:
     assert states["+attribution_model+model"] == "canceled"
     assert states["+attribution_model"] == "canceled"
     runtime = _parse(killed[0]["finishedAt"]) - _parse(killed[0]["createdAt"])
-    assert runtime == timedelta(minutes=40)
+    # Killed at 40 minutes; the running td> task notices on its next poll (1-30 s).
+    assert timedelta(minutes=40, seconds=1) <= runtime <= timedelta(minutes=40, seconds=30)
 
 
 def test_failing_several_sessions_in_a_row_after_a_push(api: httpx.Client) -> None:

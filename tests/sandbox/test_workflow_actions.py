@@ -15,10 +15,12 @@ def _running_attempt(api: httpx.Client) -> dict[str, Any]:
     return next(a for a in found if a["status"] == "running")
 
 
-def test_kill_cancels_for_real(api: httpx.Client) -> None:
+def test_kill_only_requests_the_cancel(api: httpx.Client, sandbox: Sandbox) -> None:
     attempt = _running_attempt(api)
     before = tasks(api, attempt["id"])
     running = next(t for t in before if t["state"] == "running")
+    blocked = {t["fullName"] for t in before if t["state"] == "blocked"}
+    assert blocked, "the seeded attempt has tasks waiting behind the running one"
     job_id = running["stateParams"]["job"]["jobId"]
     assert json_of(api.get(f"/v3/job/show/{job_id}"))["status"] == "running"
 
@@ -28,6 +30,22 @@ def test_kill_cancels_for_real(api: httpx.Client) -> None:
     assert body["id"] == attempt["id"]
     assert (body["status"], body["cancelRequested"], body["done"]) == ("running", False, False)
 
+    # Only the flag is set: the td> task notices on its next poll, not now.
+    meanwhile = json_of(api.get(f"/api/attempts/{attempt['id']}"))
+    assert (meanwhile["status"], meanwhile["cancelRequested"], meanwhile["done"]) == (
+        "canceling",
+        True,
+        False,
+    )
+    states = {t["fullName"]: t for t in tasks(api, attempt["id"])}
+    assert states[running["fullName"]]["state"] == "running"
+    assert states[running["fullName"]]["cancelRequested"] is True
+    assert json_of(api.get(f"/v3/job/show/{job_id}"))["status"] == "running"
+    # A second kill in that window finds unfinished tasks to flag: 200, not 409.
+    again = api.post(f"/api/attempts/{attempt['id']}/kill", json={})
+    assert json_of(again)["cancelRequested"] is True
+
+    sandbox.advance(30)
     after = json_of(api.get(f"/api/attempts/{attempt['id']}"))
     assert (after["status"], after["cancelRequested"], after["done"]) == ("killed", True, True)
     assert after["success"] is False and after["finishedAt"] is not None
@@ -35,20 +53,57 @@ def test_kill_cancels_for_real(api: httpx.Client) -> None:
     killed = states[running["fullName"]]
     assert killed["state"] == "canceled" and killed["error"] == {}
     assert killed["cancelRequested"] is True
+    # Tasks that never started stay blocked (Digdag unblocks only after a success).
+    assert all(states[name]["state"] == "blocked" for name in blocked)
     assert all(t["state"] in ("success", "canceled", "blocked") for t in states.values())
     assert json_of(api.get(f"/v3/job/show/{job_id}"))["status"] == "killed"
 
-    again = api.post(f"/api/attempts/{attempt['id']}/kill", json={})
-    assert json_of(again, 409) == {
+
+def test_kill_of_a_finished_attempt_with_nothing_left_is_409(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    done = next(
+        a
+        for a in attempts(api, project="ml_features", workflow="train_features")
+        if a["status"] == "success"
+    )
+    assert json_of(api.post(f"/api/attempts/{done['id']}/kill", json={}), 409) == {
         "message": "Session attempt already killed or finished",
         "status": 409,
     }
-
-
-def test_kill_of_a_finished_attempt_is_409(api: httpx.Client, sandbox: Sandbox) -> None:
-    attempt_id = sandbox.case_attempt_id("presto_division_by_zero")
-    assert api.post(f"/api/attempts/{attempt_id}/kill", json={}).status_code == 409
     assert api.post("/api/attempts/1/kill", json={}).status_code == 404
+
+
+def test_kill_of_a_failed_attempt_with_blocked_tasks_flags_them(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    # Digdag counts blocked tasks as unfinished: the kill is accepted (200) and the
+    # failed attempt then reads as killed, as TD derives its status from the flags.
+    attempt_id = sandbox.case_attempt_id("presto_division_by_zero")
+    states = [t["state"] for t in tasks(api, attempt_id)]
+    assert "blocked" in states
+    before = json_of(api.post(f"/api/attempts/{attempt_id}/kill", json={}))
+    assert (before["status"], before["done"]) == ("error", True)
+    after = json_of(api.get(f"/api/attempts/{attempt_id}"))
+    assert (after["status"], after["cancelRequested"]) == ("killed", True)
+    assert [t["state"] for t in tasks(api, attempt_id)] == states
+
+
+def test_write_endpoints_need_a_json_content_type(api: httpx.Client, sandbox: Sandbox) -> None:
+    attempt = _running_attempt(api)
+    for response in (
+        api.post(f"/api/attempts/{attempt['id']}/kill"),
+        api.post(f"/api/attempts/{attempt['id']}/kill", content=b"{}"),
+        api.put("/api/attempts", content=b"{}", headers={"Content-Type": "text/plain"}),
+    ):
+        assert json_of(response, 415) == {
+            "message": "HTTP 415 Unsupported Media Type",
+            "status": 415,
+        }
+    assert json_of(api.get(f"/api/attempts/{attempt['id']}"))["cancelRequested"] is False
+    charset = {"Content-Type": "application/json; charset=utf-8"}
+    killed = api.post(f"/api/attempts/{attempt['id']}/kill", content=b"{}", headers=charset)
+    assert killed.status_code == 200
 
 
 def _put(api: httpx.Client, body: dict[str, Any]) -> httpx.Response:
@@ -103,9 +158,9 @@ def test_resume_failed_reruns_only_what_did_not_succeed(
     new = {t["fullName"]: t for t in tasks(api, resumed["id"])}
     prepare = next(name for name in new if name.endswith("+prepare"))
     aggregate = next(name for name in new if name.endswith("+aggregate"))
-    # The successful task was copied, not run again: same start, no new log.
-    assert new[prepare]["state"] == "success"
-    assert new[prepare]["startedAt"] == old[prepare]["startedAt"]
+    # The successful task was copied, not run again: no start time on TD, no new log.
+    assert new[prepare]["state"] == "success" and old[prepare]["startedAt"] is not None
+    assert new[prepare]["startedAt"] is None
     assert (
         json_of(api.get(f"/api/logs/{resumed['id']}/files", params={"task": prepare}))["files"]
         == []

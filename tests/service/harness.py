@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.actions import RateLimiter
 from bot.ops.metrics import Metrics
 from bot.sandbox import Sandbox
 from bot.service import Service, open_service
@@ -40,8 +39,18 @@ ACTING_IDS = ("tdbot.retry_failed", "tdbot.kill")
 _numbers = itertools.count(1)
 
 
+# Generous by default: the rate limit has tests of its own.
+GENEROUS_RATE = (600.0, 100)
+
+
 def service_env(
-    sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, *, poll_seconds: float = 3600
+    sandbox: Sandbox,
+    slack: FakeSlackAPI,
+    tmp_path: Path,
+    *,
+    poll_seconds: float = 3600,
+    rate: tuple[float, int] = GENEROUS_RATE,
+    database_url: str | None = None,
 ) -> dict[str, str]:
     """The environment of ``tdbot serve`` against the sandbox and the fake Slack."""
     endpoints = sandbox.endpoints()
@@ -53,17 +62,19 @@ def service_env(
         "SLACK_BOT_TOKEN": slack.token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
-        "TDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'tdbot.db'}",
+        "TDBOT_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'tdbot.db'}",
         "TDBOT_POLL_SECONDS": str(poll_seconds),
+        "TDBOT_RATE_PER_MINUTE": str(rate[0]),
+        "TDBOT_RATE_BURST": str(rate[1]),
         "TDBOT_ADMINS": f"{ADMIN},{OTHER_ADMIN}",
     }
 
 
 def service_settings(
-    sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, *, poll_seconds: float = 3600
+    sandbox: Sandbox, slack: FakeSlackAPI, tmp_path: Path, **options: Any
 ) -> Settings:
-    env = service_env(sandbox, slack, tmp_path, poll_seconds=poll_seconds)
-    return load_settings(env, http_mode=True)
+    """Settings from ``service_env`` (``options`` are its keyword arguments)."""
+    return load_settings(service_env(sandbox, slack, tmp_path, **options), http_mode=True)
 
 
 def free_port() -> int:
@@ -153,8 +164,13 @@ class Running:
     slack: FakeSlackAPI
     http: httpx.AsyncClient
 
-    async def post(self, body: bytes, content_type: str) -> httpx.Response:
+    async def post(
+        self, body: bytes, content_type: str, *, retry: int | None = None
+    ) -> httpx.Response:
+        """Send ``body`` signed; ``retry`` marks it as Slack's redelivery number ``retry``."""
         headers = slack_requests.signed_headers(SIGNING_SECRET, body, content_type)
+        if retry is not None:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         response = await self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
         assert response.status_code == 200, response.text
         return response
@@ -203,9 +219,13 @@ async def running_service(
     *,
     poll_seconds: float = 3600,
     poll_grace: float = 60.0,
-    limiter: RateLimiter | None = None,
+    rate: tuple[float, int] = GENEROUS_RATE,
+    database_url: str | None = None,
 ) -> AsyncIterator[Running]:
-    settings = service_settings(sandbox, slack, tmp_path, poll_seconds=poll_seconds)
+    """``database_url`` (default: a SQLite file in ``tmp_path``) lets replicas share a store."""
+    settings = service_settings(
+        sandbox, slack, tmp_path, poll_seconds=poll_seconds, rate=rate, database_url=database_url
+    )
     metrics = Metrics()
     td = TDClient(
         settings.td_api_key,
@@ -214,12 +234,8 @@ async def running_service(
         timeout=TEST_TIMEOUT,
         on_response=metrics.observe_td,
     )
-    # Generous by default: the rate limit has a test of its own.
-    limiter = limiter or RateLimiter(per_minute=600, burst=100)
     async with (
-        open_service(
-            settings, metrics=metrics, td=td, limiter=limiter, poll_grace=poll_grace
-        ) as service,
+        open_service(settings, metrics=metrics, td=td, poll_grace=poll_grace) as service,
         serve_in_loop(service.bot.asgi) as url,
         httpx.AsyncClient(timeout=30) as http,
     ):

@@ -92,8 +92,8 @@ async def test_retry_confirms_then_the_click_resumes_only_the_failed_tasks(
         if t.state.value == "success" and not t.is_group and "^" not in n
     ]
     assert failed and kept
-    for name in kept:  # copied from the failed attempt, not run again
-        assert after[name].started_at == before[name].started_at
+    for name in kept:  # copied from the failed attempt, not run again: no start time on TD
+        assert before[name].started_at is not None and after[name].started_at is None
     for name in failed:
         assert after[name].state.value == "success"
         assert after[name].started_at != before[name].started_at
@@ -232,11 +232,42 @@ async def test_kill_of_a_running_job_and_attempt(
     assert kill["action_id"] == "tdbot.kill"
     hook = await bot.click(kill, user=ADMIN, message_ts="1700000300.000001")
     [answer] = await bot.slack.wait_for(hook, timeout=15)
-    assert "kill requested; running tasks will be canceled" in texts(answer)
-    assert (await td.attempt(running.id)).status in (
-        AttemptStatus.CANCELING,
-        AttemptStatus.KILLED,
-    )
+    assert "kill requested. TD cancels its running tasks as they notice" in texts(answer)
+    # Only requested: the attempt reads canceling until its tasks notice.
+    assert (await td.attempt(running.id)).status is AttemptStatus.CANCELING
     [_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=2)
     assert audit.body["thread_ts"] == "1700000300.000001"  # under the diagnosis
-    assert f"<@{ADMIN}> killed attempt {running.id}" in texts(audit)
+    assert f"<@{ADMIN}> requested a kill of attempt {running.id}" in texts(audit)
+    # The bot follows the attempt and tells the thread how it ended, once TD is done.
+    sandbox.advance(60)
+    [*_, end] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=20)
+    assert end.body["thread_ts"] == "1700000300.000001"
+    assert f"attempt {running.id}" in texts(end) and "ended: killed" in texts(end)
+
+
+async def test_a_retry_at_tds_attempt_limit_offers_to_queue_it(
+    bot: Running, sandbox: Sandbox, td: TDClient
+) -> None:
+    old = await td.attempt(sandbox.case_attempt_id(TRANSIENT))
+    sandbox.set_attempt_limit(0)
+    try:
+        button = await confirm_button(bot, f"retry {old.id}")
+        hook = await bot.click(button, user=ADMIN, ephemeral=True, message_ts=CONFIRM_TS)
+        [answer] = await bot.slack.wait_for(hook, timeout=15)
+        assert "limit of attempts running at once" in texts(answer)
+        [queue] = [
+            e
+            for b in answer.body["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e.get("action_id") == "tdbot.retry_queued"
+        ]
+        assert json.loads(queue["value"]) == {"attempt_id": old.id} and "confirm" in queue
+
+        again = await bot.click(queue, user=ADMIN, ephemeral=True, message_ts="1700000400.000001")
+        [queued] = await bot.slack.wait_for(again, timeout=15)
+        assert "Queued a retry" in texts(queued)
+        [new] = [a for a in await td.session_attempts(old.session_id) if a.index > old.index]
+        assert new.status is AttemptStatus.QUEUED
+    finally:
+        sandbox.set_attempt_limit(None)

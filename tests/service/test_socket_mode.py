@@ -46,7 +46,8 @@ async def test_socket_mode_answers_and_serves_health_and_metrics_then_stops(
                     except httpx.TransportError:
                         pass
                     await asyncio.sleep(0.05)
-            assert set(health.json()["checks"]) == {"td", "alerts"}
+            assert set(health.json()["checks"]) == {"td", "alerts", "store"}
+            assert (await http.get(f"{base}/readyz")).status_code == 200
             assert (await http.post(f"{base}/slack/events")).status_code == 404  # no HTTP input
 
             form = dict(

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack.delivery import web_client
+from bot.notify import slack_client
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlackAPI
 
 
@@ -44,7 +44,7 @@ async def test_rejects_other_tokens(slack: FakeSlackAPI) -> None:
 
 async def test_rate_limit_then_success_with_the_bots_retry_handler(slack: FakeSlackAPI) -> None:
     slack.rate_limit(2, retry_after=0, path="/api/chat.postMessage")
-    client = web_client(slack.token, slack.api_url)
+    client = slack_client(slack.token, slack.api_url, retry_rate_limits=True)
     response = await client.chat_postMessage(channel="C1", text="hi")
     assert response["ok"]
     assert len(slack.calls("/api/chat.postMessage")) == 3

@@ -1,31 +1,35 @@
-"""Event dedupe and background tasks: the small parts that keep answers exactly-once."""
+"""Event dedupe, background tasks and the health endpoints: the small parts of the Slack side."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+import httpx
 import pytest
 
+from bot.ops.metrics import Metrics
+from bot.slack import http as http_module
 from bot.slack.dedupe import RecentKeys
+from bot.slack.http import Health, Phase, create_asgi_app
 from bot.slack.tasks import BackgroundTasks
 
 
-def test_recent_keys_answers_once_per_window() -> None:
+async def test_recent_keys_answers_once_per_window() -> None:
     now = [0.0]
     seen = RecentKeys(ttl=10, capacity=3, clock=lambda: now[0])
-    assert seen.first_time("a")
-    assert not seen.first_time("a")
+    assert await seen.first_time("a")
+    assert not await seen.first_time("a")
     now[0] = 11
-    assert seen.first_time("a")  # expired, so a genuinely new delivery
+    assert await seen.first_time("a")  # expired, so a genuinely new delivery
 
 
-def test_recent_keys_is_bounded() -> None:
+async def test_recent_keys_is_bounded() -> None:
     seen = RecentKeys(ttl=100, capacity=2, clock=lambda: 0.0)
     for key in "abc":
-        assert seen.first_time(key)
-    assert seen.first_time("a")  # evicted to make room
-    assert not seen.first_time("c")
+        assert await seen.first_time(key)
+    assert await seen.first_time("a")  # evicted to make room
+    assert not await seen.first_time("c")
 
 
 async def test_background_tasks_hold_log_and_drain(caplog: pytest.LogCaptureFixture) -> None:
@@ -70,3 +74,52 @@ async def test_background_tasks_run_at_most_max_running_at_once() -> None:
     assert len(tasks) == 10  # all queued at once; none is lost
     await tasks.drain(grace=5)
     assert peak == 3
+
+
+async def test_readiness_waits_for_start_up_and_checks_only_readiness() -> None:
+    async def fine() -> Health:
+        return Health(True, {"answered": True})
+
+    async def broken() -> Health:
+        raise ConnectionRefusedError
+
+    asgi = create_asgi_app(
+        None,
+        metrics=Metrics(),
+        health_checks=[("td", broken)],
+        readiness_checks=[("store", fine)],
+    )
+    # ASGITransport runs no lifespan: this is the app before start-up is done.
+    transport = httpx.ASGITransport(app=asgi)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
+        ready = await http.get("/readyz")
+        assert (ready.status_code, ready.json()) == (503, {"status": "starting"})
+        health = await http.get("/healthz")
+        assert health.status_code == 200
+        assert health.json() == {
+            "status": "degraded",
+            "ready": False,
+            "checks": {
+                "store": {"ok": True, "answered": True},
+                "td": {"ok": False, "error": "ConnectionRefusedError"},
+            },
+        }
+
+        asgi.state.phase = Phase.READY
+        ready = await http.get("/readyz")  # TD's failure is not the store's
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+async def test_a_check_that_hangs_fails_after_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def hangs() -> Health:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(http_module, "HEALTH_TIMEOUT", 0.05)
+    asgi = create_asgi_app(None, metrics=Metrics(), readiness_checks=[("store", hangs)])
+    asgi.state.phase = Phase.READY
+    transport = httpx.ASGITransport(app=asgi)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
+        ready = await http.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["store"] == {"ok": False, "error": "no answer within 0.05s"}

@@ -6,13 +6,14 @@ import asyncio
 import sys
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from bot.store import Store
 from bot.store.engine import create_engine
-from bot.store.migrate import head_revision, upgrade
+from bot.store.migrate import alembic_config, head_revision, upgrade
 from bot.store.tables import metadata
 from tests.store.helpers import T0
 
@@ -136,3 +137,26 @@ async def test_threads_with_their_own_loops_open_stores_at_once(tmp_path: Any) -
     await asyncio.gather(*(asyncio.to_thread(asyncio.run, open_close(url)) for url in urls))
     for url in urls:
         assert (await _inspect_url(url))[1] == head_revision()
+
+
+async def test_a_database_at_0001_keeps_its_rows_through_0002(store_url: str) -> None:
+    """Deployed databases are at 0001: opening one adds the replica tables, loses nothing."""
+    engine = create_engine(store_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0001"))
+        assert (await _inspect_url(store_url))[1] == "0001"
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO actions"
+                    " (action_key, user_id, action, target_id, state, created_at)"
+                    " VALUES ('retry:1', 'U1', 'retry', '1', 'started', '2026-03-01 12:00:00+00')"
+                )
+            )
+    finally:
+        await engine.dispose()
+    async with await Store.open(store_url, clock=lambda: T0) as store:
+        assert [a.key for a in await store.actions()] == ["retry:1"]
+        assert await store.seen_events.first_time("Ev1")
+    assert (await _inspect_url(store_url))[1] == head_revision() == "0002"

@@ -76,6 +76,24 @@ class PostgresServer:
             conn.execute("DROP SCHEMA public CASCADE")
             conn.execute("CREATE SCHEMA public")
 
+    @contextlib.contextmanager
+    def unreachable(self, url: str) -> Iterator[None]:
+        """The database refuses connections (and loses its open ones) until the block ends."""
+        database = make_url(url).database
+        assert database is not None
+        name = sql.Identifier(database)
+        with self._connect("postgres") as conn:
+            conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(name))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            )
+        try:
+            yield
+        finally:
+            with self._connect("postgres") as conn:
+                conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(name))
+
     def _connect(self, database: str) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(
             host="127.0.0.1",

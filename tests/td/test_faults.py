@@ -12,7 +12,7 @@ import pytest
 from bot.sandbox import Sandbox
 from bot.td import Endpoints, RetryPolicy, TDClient
 from bot.td.errors import RateLimited, Unavailable
-from tests.td.helpers import FAST_RETRY, logged
+from tests.td.helpers import FAST_RETRY
 
 Seen = list[tuple[str, str, int | None]]
 
@@ -40,7 +40,7 @@ async def test_get_survives_two_500s(observed: TDClient, sandbox: Sandbox, seen:
     sandbox.faults.fail(2, status=500, path_prefix="/api/attempts/")
     tasks = await observed.tasks(attempt_id)
     assert tasks
-    records = await logged(sandbox, 3)
+    records = sandbox.requests.records
     assert [r.status for r in records] == [500, 500, 200]
     assert observed.request_count == 3
     template = "/api/attempts/{id}/tasks"
@@ -53,7 +53,7 @@ async def test_persistent_5xx_gives_up_after_max_attempts(td: TDClient, sandbox:
         await td.databases()
     assert (info.value.status, info.value.message) == (503, "Injected failure")
     assert info.value.path == "/v3/database/list"
-    records = await logged(sandbox, FAST_RETRY.max_attempts)
+    records = sandbox.requests.records
     assert len(records) == td.request_count == FAST_RETRY.max_attempts
 
 
@@ -62,7 +62,7 @@ async def test_429_waits_for_retry_after(td: TDClient, sandbox: Sandbox) -> None
     begun = time.monotonic()
     assert await td.server_status() == "ok"
     assert time.monotonic() - begun >= 0.3
-    records = await logged(sandbox, 2)
+    records = sandbox.requests.records
     assert [r.status for r in records] == [429, 200]
 
 
@@ -130,7 +130,7 @@ async def test_writes_are_not_retried_on_5xx(td: TDClient, sandbox: Sandbox) -> 
     sandbox.faults.rate_limit(1, retry_after=0)
     with pytest.raises(RateLimited):
         await td.start_attempt(1, "2024-06-10T00:00:00Z", {})
-    records = await logged(sandbox, 3)
+    records = sandbox.requests.records
     assert [(r.method, r.status) for r in records] == [("POST", 500), ("GET", 200), ("PUT", 429)]
     killed = await td.kill_attempt(running_id)
     assert killed is not None and killed.id == running_id

@@ -8,14 +8,13 @@ import httpx
 
 from bot.sandbox import Sandbox
 from bot.td import TDClient
-from tests.td.helpers import logged
 
 
 async def test_sessions_page_descending_with_exclusive_last_id(
     td: TDClient, sandbox: Sandbox
 ) -> None:
     paged = [s async for s in td.iter_sessions(page_size=50)]
-    records = await logged(sandbox, td.request_count)
+    records = sandbox.requests.records
     whole = [s async for s in td.iter_sessions()]
     assert [s.id for s in paged] == [s.id for s in whole]
     ids = [int(s.id) for s in paged]
@@ -40,7 +39,7 @@ async def test_attempts_page_across_pages_and_from_a_cursor(td: TDClient, sandbo
 
 async def test_projects_page_ascending(td: TDClient, sandbox: Sandbox) -> None:
     projects = [p async for p in td.iter_projects(page_size=3)]
-    records = await logged(sandbox, td.request_count)
+    records = sandbox.requests.records
     ids = [int(p.id) for p in projects]
     assert ids == sorted(set(ids)) and len(ids) > 6
     queries = [parse_qs(r.query) for r in records]
@@ -68,7 +67,7 @@ async def test_page_size_never_exceeds_100(td: TDClient, sandbox: Sandbox) -> No
     async for _ in td.iter_projects():
         pass
     await td.session_attempts((await td.attempts_page(page_size=1))[0].session_id)
-    records = await logged(sandbox, td.request_count)
+    records = sandbox.requests.records
     sizes = [
         int(value)
         for r in records

@@ -10,7 +10,6 @@ from bot.sandbox import Sandbox
 from bot.td import TDClient
 from bot.td.errors import NotFound
 from bot.td.models import JobStatus
-from tests.td.helpers import logged
 
 
 async def test_server_status(td: TDClient) -> None:
@@ -24,14 +23,14 @@ async def test_jobs_window_uses_an_inclusive_to(td: TDClient, sandbox: Sandbox) 
     assert [j.job_id for j in window] == [j.job_id for j in newest[2:5]]
     ids = [int(j.job_id) for j in newest]
     assert ids == sorted(ids, reverse=True)  # newest first
-    records = await logged(sandbox, td.request_count)
+    records = sandbox.requests.records
     queries = [parse_qs(r.query) for r in records if r.path == "/v3/job/list"]
     assert queries == [{"from": ["0"], "to": ["4"]}, {"from": ["2"], "to": ["4"]}]
 
 
 async def test_iter_jobs_pages_through_everything(td: TDClient, sandbox: Sandbox) -> None:
     by_40 = [j.job_id async for j in td.iter_jobs(page_size=40)]
-    sent = len(await logged(sandbox, td.request_count))
+    sent = len(sandbox.requests.records)
     by_100 = [j.job_id async for j in td.iter_jobs()]
     assert by_40 == by_100
     assert len(set(by_40)) == len(by_40) > 100

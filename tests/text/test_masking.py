@@ -3,10 +3,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.text import mask_secrets, secret_param_values
+from bot.text import mask_secrets, masking, secret_param_values
 
 HEX40 = "0123456789abcdef0123456789abcdef01234567"
 
@@ -213,3 +213,41 @@ _params = st.recursive(
 def test_secret_param_values_never_raises(params: object) -> None:
     values = secret_param_values({"root": params, "password": params})
     assert all(isinstance(v, str) and v.strip() for v in values)
+
+
+_PIECES = st.sampled_from(
+    [
+        "password=hunter2",
+        "Authorization: Bearer abc.def",
+        "TD1 abcdef",
+        "1234/" + "a" * 40,
+        "apikey " + "b" * 40,
+        "AKIAIOSFODNN7EXAMPLE",
+        "xoxb-123-abc",
+        "https://hooks.slack.com/services/T/B/x",
+        "ghp_abcdefgh12345",
+        "eyJhbGc.eyJzdWIi.sig",
+        "--token s3cr3t",
+        "https://u:p4ss@host/",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+        "PGPASSWORD: x1",
+        '"secret": "v"',
+        "plain words",
+        " ",
+        "\n",
+        "=",
+        ":",
+        "@",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES | st.text(max_size=12), max_size=8))
+def test_the_quick_check_never_skips_a_text_a_rule_would_change(parts: list[str]) -> None:
+    text = "".join(parts)
+    every_rule = text
+    for pattern, replacement in masking._PATTERNS:
+        every_rule = pattern.sub(replacement, every_rule)
+    every_rule = masking._mask_key_values(every_rule)
+    assert mask_secrets(text) == every_rule

@@ -1,0 +1,101 @@
+"""What an admin action came to, as Messages: the confirmation, the outcome, the audit line.
+
+Every front end (Slack buttons, slash commands, the demo console) words an
+action alike, because they all build these.
+"""
+
+from __future__ import annotations
+
+from bot.actions import ActionOutcome, OutcomeKind, Target, confirm_prompt, end_message
+from bot.buttons import action_button, queue_button
+from bot.message import Link, Message, Outcome, mrkdwn
+from bot.present import format as fmt
+from bot.store import ActionKind
+from bot.td.models import Attempt
+
+_ACTION_TITLE = {
+    ActionKind.RETRY: "Retry of attempt",
+    ActionKind.KILL: "Kill of attempt",
+    ActionKind.KILL_JOB: "Kill of TD job",
+}
+_RESULT: dict[OutcomeKind, tuple[str, str, Outcome]] = {
+    OutcomeKind.DONE: ("done", ":white_check_mark:", Outcome.OK),
+    OutcomeKind.REQUESTED: ("requested", ":hourglass_flowing_sand:", Outcome.OK),
+    OutcomeKind.AT_LIMIT: ("not started", ":hourglass_flowing_sand:", Outcome.TD_ERROR),
+    OutcomeKind.NOTHING_TO_DO: ("nothing to do", ":information_source:", Outcome.OK),
+    OutcomeKind.DUPLICATE: (
+        "already in progress or done",
+        ":leftwards_arrow_with_hook:",
+        Outcome.OK,
+    ),
+    OutcomeKind.REFUSED: ("not done", ":no_entry:", Outcome.REFUSED),
+    OutcomeKind.FAILED: ("not done", ":warning:", Outcome.TD_ERROR),
+}
+
+
+def confirmation(kind: ActionKind, target: Target) -> Message:
+    """The question an admin answers with the button, before anything reaches TD."""
+    question = confirm_prompt(kind, target).text
+    return Message(
+        title=f"{_ACTION_TITLE[kind]} {target.id}?",
+        text=question,
+        emoji=":warning:",
+        sections=(
+            f"{mrkdwn.text(question, 600)}\n"
+            "Nothing is sent to TD until you press the button and confirm.",
+        ),
+        buttons=(action_button(kind, target),),
+        private=True,
+    )
+
+
+def _title(outcome: ActionOutcome) -> str:
+    word = _RESULT[outcome.kind][0]
+    return f"{_ACTION_TITLE[outcome.action]} {outcome.target_id}: {word}"
+
+
+def _links(outcome: ActionOutcome) -> tuple[Link, ...]:
+    return tuple(Link(label, url) for label, url in outcome.links)
+
+
+def outcome_reply(outcome: ActionOutcome) -> Message:
+    """What the person who acted is told (only them)."""
+    _, emoji, result = _RESULT[outcome.kind]
+    title = _title(outcome)
+    # At TD's limit of running attempts, the same retry can wait in TD's queue instead.
+    queue = outcome.kind is OutcomeKind.AT_LIMIT and outcome.action is ActionKind.RETRY
+    return Message(
+        title=title,
+        text=title,
+        emoji=emoji,
+        sections=(outcome.message,),
+        links=_links(outcome),
+        buttons=(queue_button(outcome.target_id),) if queue else (),
+        outcome=result,
+        private=True,
+    )
+
+
+def audit_reply(outcome: ActionOutcome) -> Message:
+    """The line everyone in the thread sees: who did what to which attempt or job."""
+    title = _title(outcome)
+    return Message(
+        title=title,
+        text=title,
+        emoji=_RESULT[outcome.kind][1],
+        sections=(outcome.audit,),
+        links=_links(outcome),
+    )
+
+
+def followed_end(attempt: Attempt) -> Message:
+    """How an attempt that tdbot was asked to kill ended (or that it has not yet)."""
+    status = attempt.status.value
+    word = "ended" if attempt.done else "still " + status
+    return Message(
+        title=f"Attempt {attempt.id} {word}" + (f": {status}" if attempt.done else ""),
+        text=f"Attempt {attempt.id} {word}",
+        emoji=fmt.ATTEMPT_EMOJI[attempt.status],
+        header=False,
+        sections=(end_message(attempt),),
+    )
