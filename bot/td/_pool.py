@@ -13,7 +13,7 @@ one burst to the next.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -53,15 +53,32 @@ class ClientPool:
     ) -> httpx.Request:
         return self._clients[0].build_request(method, url, params=params, json=json)
 
-    async def send(self, request: httpx.Request) -> httpx.Response:
-        """The response, its body read; waits while the bound is reached."""
+    async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """The response, its body read unless ``stream``; waits while the bound is
+        reached. A streamed response holds its slot and connection until closed."""
         origin = (request.url.scheme, request.url.host, request.url.port)
-        async with self._slots:
-            client = self._take(origin)
-            try:
-                return await client.send(request)
-            finally:
+        await self._slots.acquire()
+        client = self._take(origin)
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
                 self._idle.setdefault(origin, []).append(client)
+                self._slots.release()
+
+        try:
+            response = await client.send(request, stream=stream)
+        except BaseException:
+            release()
+            raise
+        if not stream or response.is_closed:  # a transport may answer with a body read
+            release()
+        else:
+            assert isinstance(response.stream, httpx.AsyncByteStream)  # an async client's
+            response.stream = _Releasing(response.stream, release)
+        return response
 
     async def aclose(self) -> None:
         for client in self._clients:
@@ -90,3 +107,21 @@ class ClientPool:
         )
         self._clients.append(client)
         return client
+
+
+class _Releasing(httpx.AsyncByteStream):
+    """A streamed body that gives its connection back to the pool once closed."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+        self._inner = inner
+        self._release = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._release()

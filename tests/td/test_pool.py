@@ -48,3 +48,39 @@ async def test_no_more_connections_than_the_bound(sandbox: Sandbox) -> None:
         assert pool.size == 3
     finally:
         await pool.aclose()
+
+
+async def test_a_streamed_response_holds_its_slot_until_closed(sandbox: Sandbox) -> None:
+    pool = _pool(sandbox, 1)
+    try:
+        url = f"{sandbox.url}/api/projects"
+        first = await pool.send(pool.build_request("GET", url, params=None, json=None), stream=True)
+        second = asyncio.create_task(
+            pool.send(pool.build_request("GET", url, params=None, json=None))
+        )
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert not second.done()  # waiting for the one slot
+        await first.aread()
+        await first.aclose()
+        assert (await second).status_code == 200
+    finally:
+        await pool.aclose()
+
+
+async def test_a_body_the_transport_read_frees_the_slot_at_once() -> None:
+    """MockTransport answers with the body in memory: closing it touches no stream."""
+    pool = ClientPool(
+        max_concurrency=1,
+        headers={},
+        timeout=httpx.Timeout(1),
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=b"log")),
+    )
+    try:
+        for _ in range(3):
+            request = pool.build_request("GET", "http://td.test/log", params=None, json=None)
+            response = await asyncio.wait_for(pool.send(request, stream=True), 5)
+            assert await response.aread() == b"log"
+            await response.aclose()
+    finally:
+        await pool.aclose()
