@@ -9,6 +9,9 @@ one value format with ``command_of``. A button's ``value`` is compact JSON:
 - ``tdbot.retry_queued``: ``{"attempt_id": "123"}``, the same with TD's ``allowQueueing``
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
+- ``tdbot.on_it`` (I'm on it), ``tdbot.release``, ``tdbot.take_over``:
+  ``{"attempt_id": "123"}``, the attempt the alert describes (read by ``alert_of``;
+  they act on the alert's thread, not through a command)
 
 Buttons are ``bot.message.Button`` values: labels and dialogs are raw text,
 which the renderers make safe.
@@ -52,6 +55,12 @@ class ActionId(StrEnum):
     RETRY_QUEUED = "tdbot.retry_queued"
     KILL = "tdbot.kill"
     MUTE = "tdbot.mute"
+    ON_IT = "tdbot.on_it"
+    RELEASE = "tdbot.release"
+    TAKE_OVER = "tdbot.take_over"
+
+
+ON_IT_BUTTONS = (ActionId.ON_IT, ActionId.RELEASE, ActionId.TAKE_OVER)
 
 
 def _button(
@@ -126,6 +135,17 @@ def mute_button(project: str, workflow: str) -> Button:
     )
 
 
+def on_it_button(attempt_id: str, *, taken: bool) -> Button:
+    """I'm on it while nobody is; Release once someone is (anyone may press either)."""
+    if taken:
+        return _button(ActionId.RELEASE, "Release", {"attempt_id": attempt_id})
+    return _button(ActionId.ON_IT, "I'm on it", {"attempt_id": attempt_id}, style="primary")
+
+
+def take_over_button(attempt_id: str) -> Button:
+    return _button(ActionId.TAKE_OVER, "Take it over", {"attempt_id": attempt_id})
+
+
 def attempt_buttons(attempt: Attempt) -> tuple[Button, ...]:
     """Retry and Mute for a failed attempt, Kill for a running one, nothing otherwise."""
     status = attempt.status
@@ -147,6 +167,16 @@ def job_buttons(job: Job) -> tuple[Button, ...]:
 
 
 # ------------------------------------------------------------------- clicks
+
+
+def alert_of(value: str) -> str | None:
+    """The attempt id an I'm on it / Release / Take it over button carries, if readable."""
+    try:
+        payload = json.loads(value)
+        attempt_id = str(payload["attempt_id"]) if isinstance(payload, dict) else ""
+    except (ValueError, TypeError, KeyError):
+        return None
+    return attempt_id if attempt_id.isdigit() and len(attempt_id) <= 19 else None
 
 
 def command_of(action_id: str, value: str) -> Command | None:
@@ -188,3 +218,5 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
             if workflow is not None and not isinstance(workflow, str):
                 return None
             return Mute(Scope(str(payload["project"]), workflow), duration)
+        case _:  # I'm on it and its kin act on the alert, not through a command (alert_of)
+            return None

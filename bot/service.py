@@ -31,7 +31,10 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.actions import ActionService, RateLimiter
 from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
-from bot.notify import SlackNotifier, slack_client
+from bot.alerts.diagnoser import Diagnoser
+from bot.alerts.escalation import Escalator
+from bot.alerts.on_it import OnItService
+from bot.notify import PagerDutyNotifier, SlackNotifier, slack_client
 from bot.ops.gc import PauseWatch, settle_after_start
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
@@ -162,8 +165,15 @@ async def _assemble(
     resources.push_async_callback(td.aclose)
     store = await Store.open(settings.database_url)
     resources.push_async_callback(store.close)
-    subscriptions = SubscriptionService(td, store)
+    subscriptions = SubscriptionService(
+        td, store, pagerduty=settings.pagerduty_routing_key is not None
+    )
     actions = ActionService(td, store, settings.admins)
+    pagerduty = None
+    if settings.pagerduty_routing_key is not None:
+        pagerduty = PagerDutyNotifier(settings.pagerduty_routing_key, settings.pagerduty_url)
+        resources.push_async_callback(pagerduty.aclose)
+    escalator = Escalator(store, console=settings.td.console, clock=wall_clock, pagerduty=pagerduty)
     poller = Poller(
         td,
         store,
@@ -177,8 +187,17 @@ async def _assemble(
         config=poller_config or PollerConfig(poll_seconds=settings.poll_seconds),
         metrics=metrics,
         ops_channel=settings.ops_channel,
+        escalator=escalator,
     )
     scheduler = AlertScheduler(poller, interval=settings.poll_seconds)
+    on_it = OnItService(
+        td,
+        store,
+        Diagnoser(td, console=settings.td.console),
+        console=settings.td.console,
+        clock=wall_clock,
+        on_taken=escalator.taken,
+    )
     service = Service(
         settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources
     )
@@ -205,6 +224,7 @@ async def _assemble(
             store.rate_limits, per_minute=settings.rate_per_minute, burst=settings.rate_burst
         ),
         seen_events=store.seen_events,
+        on_it=on_it,
         on_shutdown=service.aclose,
     )
     resources.push_async_callback(service.bot.notifier.aclose)
@@ -221,6 +241,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_signing_secret,
         settings.slack_app_token or "",
+        settings.pagerduty_routing_key or "",
     ]
     with suppress(ArgumentError):  # a malformed URL fails Store.open, with its own message
         found.append(make_url(settings.database_url).password or "")

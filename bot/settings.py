@@ -24,6 +24,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_RATE_PER_MINUTE = 10.0
 DEFAULT_RATE_BURST = 5
 DEFAULT_RETENTION_DAYS = 30
+DEFAULT_PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
+_ROUTING_KEY = re.compile(r"[A-Za-z0-9]{32}")
 
 
 class SettingsError(ValueError):
@@ -49,6 +51,9 @@ class Settings:
     rate_burst: int = DEFAULT_RATE_BURST
     retention_days: int = DEFAULT_RETENTION_DAYS
     ops_channel: str | None = None  # told when the alert path breaks and recovers
+    # PagerDuty Events API v2: without a routing key `escalate ... to pagerduty` is refused.
+    pagerduty_routing_key: str | None = field(default=None, repr=False)
+    pagerduty_url: str = DEFAULT_PAGERDUTY_URL
 
     @property
     def socket_mode(self) -> bool:
@@ -144,6 +149,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         problems.append(
             f"TDBOT_OPS_CHANNEL: {ops_channel!r} is not a Slack channel ID (like C012ABCDEF)"
         )
+    routing_key = get("TDBOT_PAGERDUTY_ROUTING_KEY")
+    if routing_key is not None and not _ROUTING_KEY.fullmatch(routing_key):
+        problems.append(
+            "TDBOT_PAGERDUTY_ROUTING_KEY must be a PagerDuty Events API v2 integration key "
+            "(32 letters and digits)"
+        )
+    pagerduty_url = get("TDBOT_PAGERDUTY_URL") or DEFAULT_PAGERDUTY_URL
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", pagerduty_url):
+        problems.append(f"TDBOT_PAGERDUTY_URL must be an http(s) URL, got {pagerduty_url!r}")
 
     if problems:
         raise SettingsError(problems)
@@ -162,4 +176,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         rate_burst=rate_burst,
         retention_days=retention_days,
         ops_channel=ops_channel,
+        pagerduty_routing_key=routing_key,
+        pagerduty_url=pagerduty_url,
     )

@@ -118,3 +118,23 @@ def test_nonsense_numbers_are_refused(name: str, value: str, message: str) -> No
     with pytest.raises(SettingsError) as caught:
         load_settings({**GOOD, name: value})
     assert caught.value.problems == [f"{message}, got {value!r}"]
+
+
+def test_pagerduty_settings() -> None:
+    assert load_settings(GOOD).pagerduty_routing_key is None
+    assert load_settings(GOOD).pagerduty_url == "https://events.pagerduty.com/v2/enqueue"
+    routing_key = "R0UTINGKEY0123456789abcdef012345"
+    settings = load_settings(
+        {
+            **GOOD,
+            "TDBOT_PAGERDUTY_ROUTING_KEY": routing_key,
+            "TDBOT_PAGERDUTY_URL": "http://127.0.0.1:9/v2/enqueue",
+        }
+    )
+    assert settings.pagerduty_routing_key == routing_key
+    assert settings.pagerduty_url == "http://127.0.0.1:9/v2/enqueue"
+    assert routing_key not in repr(settings)
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**GOOD, "TDBOT_PAGERDUTY_ROUTING_KEY": "short", "TDBOT_PAGERDUTY_URL": "x"})
+    assert "TDBOT_PAGERDUTY_ROUTING_KEY" in str(caught.value)
+    assert "TDBOT_PAGERDUTY_URL" in str(caught.value)

@@ -6,9 +6,9 @@ handles the subscribe/mute commands. Messages are built by ``bot.present``
 and sent through a ``bot.notify.Notifier`` (any surface).
 """
 
-from bot.alerts.delivery import DeliveryConfig
 from bot.alerts.poller import Poller, PollerConfig, PollReport
 from bot.alerts.scheduler import AlertScheduler
+from bot.alerts.sender import DeliveryConfig
 from bot.alerts.subscriptions import (
     InvalidDuration,
     Muted,

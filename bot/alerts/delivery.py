@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.aio import bounded_map
 from bot.alerts.diagnoser import Diagnoser
-from bot.alerts.pacing import ChannelPacer, backoff_seconds
+from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer
+from bot.alerts.pacing import ChannelPacer
 from bot.alerts.plan import ThreadStatus
+from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
 from bot.diagnosis import Diagnosis
-from bot.message import Message
-from bot.notify import Notifier, NotifyError, NotifyRateLimited
+from bot.notify import Notifier, NotifyError
 from bot.ops.metrics import Metrics
 from bot.present.alerts import (
+    AlertOwnership,
     Recovery,
+    alert_diagnosis,
     digest_messages,
     failure_parent,
     recovery_reply,
@@ -47,56 +49,11 @@ log = logging.getLogger(__name__)
 LOOKUP_SKEW = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class DeliveryConfig:
-    retry_base: float = 30.0  # seconds before the first retry of a failed post
-    retry_cap: float = 3600.0
-    max_tries: int = 20  # then the claim is given up (logged as an error)
-    max_tries_permanent: int = 5  # for errors such as channel_not_found
-    rate_limit_rounds: int = 3  # posts retried in the same poll after a 429
-    max_inline_wait: float = 5.0  # longer Retry-After: retry on a later poll
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A leased claim and what is needed to write its message."""
-
-    claim: Claim
-    attempt: Attempt
-    diagnosis: Diagnosis | None
-
-    @property
-    def maybe_posted(self) -> bool:
-        return self.claim.tries > 1
-
-
-@dataclass
-class DeliveryReport:
-    posted: int = 0  # messages posted (a digest counts once)
-    found: int = 0  # claims found already posted by an earlier holder
-    deferred: int = 0  # claims left for a later poll
-    delivered: list[Claim] = field(default_factory=list)
-
-
 class _Unknown:
     """The session's thread was not read yet: ``_record`` reads it."""
 
 
 UNKNOWN = _Unknown()
-
-
-class _ChannelStop(Exception):
-    """Nothing more goes to this channel in this poll.
-
-    The claims left are retried after ``delay`` seconds, or, when the surface
-    refused the channel (``error``), after each claim's own backoff.
-    """
-
-    def __init__(self, reason: str, *, delay: float, error: NotifyError | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-        self.error = error
 
 
 class Deliverer:
@@ -112,16 +69,17 @@ class Deliverer:
         clock: Callable[[], datetime],
         config: DeliveryConfig,
         metrics: Metrics | None = None,
+        on_recovered: Callable[[ThreadRef], Awaitable[None]] | None = None,
     ) -> None:
         self._td = td
+        self._on_recovered = on_recovered
         self._store = store
-        self._notifier = notifier
+        self.sender = Sender(notifier, pacer, config, metrics)
         self._diagnoser = diagnoser
-        self._pacer = pacer
         self._console = console
         self._clock = clock
         self._config = config
-        self._metrics = metrics
+        self._later = Postponer(store, config, clock)
 
     async def taken_over(self, now: datetime, *, concurrency: int = 8) -> list[Outgoing]:
         """Lease the claims due for another try and load what their messages need."""
@@ -157,7 +115,9 @@ class Deliverer:
                 blocked |= await self._digests(channel, digests, report, done)
             for item in singles:
                 if item.claim.session_id in blocked:
-                    await self._defer(item, "an earlier alert of this session is not posted yet")
+                    await self._later.defer(
+                        item, "an earlier alert of this session is not posted yet"
+                    )
                     report.deferred += 1
                     done.add(item.claim.id)
                     continue
@@ -165,15 +125,17 @@ class Deliverer:
                     blocked.add(item.claim.session_id)
                     report.deferred += 1
                 done.add(item.claim.id)
-        except _ChannelStop as stop:
+        except ChannelStop as stop:
             log.warning("alerts to %s paused: %s", channel, stop.reason)
             for item in items:
                 if item.claim.id in done:
                     continue
                 if stop.error is not None:
-                    await self._give_up_or_retry(item, stop.error)
+                    await self._later.give_up_or_retry(item, stop.error)
                 else:
-                    await self._store.mark_failed(item.claim, stop.reason, self._at(stop.delay))
+                    await self._store.mark_failed(
+                        item.claim, stop.reason, self._later.at(stop.delay)
+                    )
                 report.deferred += 1
 
     async def _digests(
@@ -192,19 +154,25 @@ class Deliverer:
             else:
                 ready.append(item)
         by_id = {o.attempt.id: o for o in ready}
-        for digest in digest_messages([o.attempt for o in ready], console=self._console):
+        owners: dict[str, None] = {}
+        for scope in sorted({(o.claim.project, o.claim.workflow) for o in ready}):
+            owners.update(dict.fromkeys(await self._store.owners_for(*scope)))
+        attempts = [o.attempt for o in ready]
+        for digest in digest_messages(attempts, console=self._console, owners=list(owners)):
             group = [by_id[a.id] for a in digest.attempts]
             try:
-                ts = await self._post(channel, digest.message, None, group)
+                ts = await self.sender.post(
+                    channel, digest.message, None, [o.attempt.id for o in group]
+                )
             except NotifyError as exc:
                 for item in group:
-                    await self._give_up_or_retry(item, exc)
+                    await self._later.give_up_or_retry(item, exc)
                     blocked.add(item.claim.session_id)
                     report.deferred += 1
                     done.add(item.claim.id)
                 continue
             report.posted += 1
-            self._count("digest")
+            self.sender.count("digest")
             for item in group:
                 # Planned as a new thread; a re-delivered one may have one by now.
                 known = UNKNOWN if item.maybe_posted else None
@@ -224,7 +192,7 @@ class Deliverer:
         parent_status = ThreadStatus.FAILING
         if item.claim.kind is AlertKind.RECOVERY:
             if thread is None:
-                await self._defer(item, "the session's alert thread does not exist yet")
+                await self._later.defer(item, "the session's alert thread does not exist yet")
                 return False
             message = recovery_reply(item.attempt, console=self._console)
             kind = "recovery"
@@ -233,48 +201,28 @@ class Deliverer:
             kind = "reply"
         else:
             recovered = await self._recovered_since(item) if item.maybe_posted else None
+            owners = await self._store.owners_for(item.claim.project, item.claim.workflow)
             message = failure_parent(
-                item.attempt, item.diagnosis, console=self._console, recovered=recovered
+                item.attempt,
+                item.diagnosis,
+                console=self._console,
+                recovered=recovered,
+                ownership=AlertOwnership(owners),
             )
             kind = "failure"
             parent_status = ThreadStatus.FAILING if recovered is None else ThreadStatus.RECOVERED
         thread_ts = thread.parent_ts if thread is not None else None
         try:
-            ts = await self._post(channel, message, thread_ts, [item])
+            ts = await self.sender.post(channel, message, thread_ts, [item.attempt.id])
         except NotifyError as exc:
             # Only this message was refused: the channel itself is fine.
-            await self._give_up_or_retry(item, exc)
+            await self._later.give_up_or_retry(item, exc)
             return False
         report.posted += 1
-        self._count(kind)
+        self.sender.count(kind)
         return await self._record(item, ts, thread_ts, report, parent_status, thread)
 
     # ------------------------------------------------------------ the steps
-
-    async def _post(
-        self, channel: str, message: Message, thread_ts: str | None, items: list[Outgoing]
-    ) -> str:
-        """Post within the channel's pace; raises ``_ChannelStop`` when the surface says wait.
-
-        A ``NotifyError`` that concerns only this message (content refused even
-        as plain text) is raised as is.
-        """
-        marks = [o.attempt.id for o in items]
-        if thread_ts is not None and not self._notifier.capabilities.threads:
-            thread_ts = None  # the surface has no threads: the reply stands alone
-        for _ in range(self._config.rate_limit_rounds):
-            await self._pacer.acquire(channel)
-            try:
-                return await self._notifier.post(channel, message, thread=thread_ts, marks=marks)
-            except NotifyRateLimited as exc:
-                self._pacer.pause(channel, exc.retry_after)
-                if exc.retry_after > self._config.max_inline_wait:
-                    raise _rate_stop(exc) from exc
-            except NotifyError as exc:
-                if exc.content_rejected:
-                    raise
-                raise _ChannelStop(str(exc), delay=self._config.retry_base, error=exc) from exc
-        raise _ChannelStop("still rate limited", delay=self._config.max_inline_wait)
 
     async def _record(
         self,
@@ -305,15 +253,17 @@ class Deliverer:
                 status = ThreadStatus.DIGEST if digest else ThreadStatus.FAILING
                 await self._set_thread(claim, thread_ts, status, item.attempt.id)
         except TDError as exc:
-            await self._defer(item, f"posted, but the follow-up failed: {exc}")
+            await self._later.defer(item, f"posted, but the follow-up failed: {exc}")
             return False
+        if claim.kind is AlertKind.FAILURE and item.diagnosis is not None:
+            await self._follow_with_diagnosis(item, item.diagnosis, thread_ts or ts)
         await self._store.mark_delivered(claim, ts, thread_ts)
         report.delivered.append(claim)
         return True
 
     async def _mark_recovered(self, thread: ThreadRef, success: Attempt) -> None:
         status = ThreadStatus.of(thread)
-        if status is ThreadStatus.FAILING and self._notifier.capabilities.updates:
+        if status is ThreadStatus.FAILING and self.sender.notifier.capabilities.updates:
             # The parent is rewritten before the status records it, so a crash
             # in between repeats the (idempotent) update rather than skipping it.
             failed = await self._td.attempt(thread.attempt_id)
@@ -321,8 +271,10 @@ class Deliverer:
             message = failure_parent(
                 failed, diagnosis, console=self._console, recovered=Recovery(success)
             )
-            await self._update(thread.channel_id, thread.parent_ts, message)
+            await self.sender.update(thread.channel_id, thread.parent_ts, message)
         if status.failing:
+            if self._on_recovered is not None:
+                await self._on_recovered(thread)  # e.g. resolve its PagerDuty incident
             recovered = ThreadStatus.DIGEST_RECOVERED if status.digest else ThreadStatus.RECOVERED
             await self._store.set_thread(
                 thread.channel_id,
@@ -333,21 +285,6 @@ class Deliverer:
                 project=thread.project,
                 workflow=thread.workflow,
             )
-
-    async def _update(self, channel: str, ts: str, message: Message) -> None:
-        for _ in range(self._config.rate_limit_rounds):
-            await self._pacer.acquire(channel)
-            try:
-                await self._notifier.update(channel, ts, message)
-                self._count("update")
-                return
-            except NotifyRateLimited as exc:
-                self._pacer.pause(channel, exc.retry_after)
-                if exc.retry_after > self._config.max_inline_wait:
-                    raise _rate_stop(exc) from exc
-            except NotifyError as exc:
-                raise _ChannelStop(str(exc), delay=self._config.retry_base, error=exc) from exc
-        raise _ChannelStop("still rate limited", delay=self._config.max_inline_wait)
 
     async def _thread(self, item: Outgoing) -> ThreadRef | None:
         if item.attempt.index == 1 and not item.maybe_posted:
@@ -367,40 +304,41 @@ class Deliverer:
             workflow=claim.workflow,
         )
 
+    async def _follow_with_diagnosis(self, item: Outgoing, found: Diagnosis, root: str) -> None:
+        """The full diagnosis as the first reply under the alert, once.
+
+        It carries its own mark, so a holder that takes the claim over after a
+        crash between the alert and this reply finds whether it went out.
+        """
+        channel, mark = item.claim.channel_id, diagnosis_mark(item.attempt.id)
+        if item.maybe_posted and await self._find_mark(channel, mark, root, item) is not None:
+            return
+        try:
+            await self.sender.post(channel, alert_diagnosis(found), root, [mark])
+        except NotifyError as exc:  # refused even as plain text: Diagnose still shows it
+            log.error("the diagnosis of attempt %s was refused: %s", item.attempt.id, exc)
+            return
+        self.sender.count("diagnosis")
+
     async def _find(self, channel: str, item: Outgoing) -> tuple[str, str | None] | None:
         """Where an earlier holder posted this claim's message, if it did."""
-        if not self._notifier.capabilities.findable:
-            log.warning(
-                "%s cannot find earlier posts: the alert of attempt %s to %s is posted "
-                "again and may be a repeat",
-                self._notifier.surface,
-                item.attempt.id,
-                channel,
-            )
-            return None
+        mark = item.attempt.id
+        thread = await self._store.get_thread(channel, item.claim.session_id)
+        if thread is not None and self.sender.notifier.capabilities.findable:
+            ts = await self._find_mark(channel, mark, thread.parent_ts, item)
+            if ts is not None:
+                return (ts, None) if ts == thread.parent_ts else (ts, thread.parent_ts)
+        ts = await self._find_mark(channel, mark, None, item)
+        return (ts, None) if ts is not None else None
+
+    async def _find_mark(
+        self, channel: str, mark: str, thread: str | None, item: Outgoing
+    ) -> str | None:
         attempt = item.attempt
         since = (
             attempt.finished_at or attempt.created_at or item.claim.claimed_at - timedelta(days=1)
         )
-        oldest = since - LOOKUP_SKEW
-        mark = attempt.id
-        thread = await self._store.get_thread(channel, item.claim.session_id)
-        try:
-            if thread is not None:
-                ts = await self._notifier.find_marked(
-                    channel, mark, thread=thread.parent_ts, oldest=oldest
-                )
-                if ts is not None:
-                    return (ts, None) if ts == thread.parent_ts else (ts, thread.parent_ts)
-            ts = await self._notifier.find_marked(channel, mark, thread=None, oldest=oldest)
-        except NotifyRateLimited as exc:
-            self._pacer.pause(channel, exc.retry_after)
-            raise _rate_stop(exc) from exc
-        except NotifyError as exc:
-            # Unknown whether it was posted: posting now could repeat it.
-            reason = f"cannot check for an earlier post: {exc}"
-            raise _ChannelStop(reason, delay=self._config.retry_base) from exc
-        return (ts, None) if ts is not None else None
+        return await self.sender.find(channel, mark, thread, since - LOOKUP_SKEW)
 
     async def _recovered_since(self, item: Outgoing) -> Recovery | None:
         """A later attempt of the session that succeeded (for alerts posted late)."""
@@ -427,7 +365,7 @@ class Deliverer:
             return None
         except TDError as exc:
             await self._store.mark_failed(
-                claim, f"TD: {exc}", self._at(self._retry_seconds(claim.tries))
+                claim, f"TD: {exc}", self._later.at(self._later.retry_seconds(claim.tries))
             )
             return None
         diagnosis = (
@@ -435,35 +373,7 @@ class Deliverer:
         )
         return Outgoing(claim, attempt, diagnosis)
 
-    # ------------------------------------------------------------ bookkeeping
 
-    async def _defer(self, item: Outgoing, reason: str, *, permanent: bool = False) -> None:
-        """Leave the claim for a later poll, with backoff; give up after too many tries."""
-        limit = self._config.max_tries_permanent if permanent else self._config.max_tries
-        delay = None if item.claim.tries >= limit else self._retry_seconds(item.claim.tries)
-        if delay is None:
-            log.error(
-                "giving up the alert of attempt %s to %s after %d tries: %s",
-                item.attempt.id,
-                item.claim.channel_id,
-                item.claim.tries,
-                reason,
-            )
-        await self._store.mark_failed(item.claim, reason, self._at(delay))
-
-    async def _give_up_or_retry(self, item: Outgoing, exc: NotifyError) -> None:
-        await self._defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)
-
-    def _retry_seconds(self, tries: int) -> float:
-        return backoff_seconds(tries, base=self._config.retry_base, cap=self._config.retry_cap)
-
-    def _at(self, delay: float | None) -> datetime | None:
-        return None if delay is None else self._clock() + timedelta(seconds=delay)
-
-    def _count(self, kind: str) -> None:
-        if self._metrics is not None:
-            self._metrics.alerts_posted.labels(kind).inc()
-
-
-def _rate_stop(exc: NotifyRateLimited) -> _ChannelStop:
-    return _ChannelStop(f"rate limited for {exc.retry_after:g}s", delay=exc.retry_after)
+def diagnosis_mark(attempt_id: str) -> str:
+    """The mark of the diagnosis reply that follows an attempt's alert."""
+    return f"{attempt_id}:diagnosis"

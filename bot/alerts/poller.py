@@ -15,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.alerts.delivery import Deliverer, DeliveryConfig, DeliveryReport, Outgoing
+from bot.alerts.delivery import Deliverer
 from bot.alerts.diagnoser import Diagnoser
+from bot.alerts.escalation import Escalator
 from bot.alerts.feed import PAGE_SIZE, read_feed
 from bot.alerts.ops import AlertPathWatch
+from bot.alerts.outgoing import DeliveryReport, Outgoing
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import Subscribers, plan_alerts
+from bot.alerts.sender import DeliveryConfig
 from bot.notify import Notifier
 from bot.ops.metrics import Metrics
 from bot.store import Store, wall_clock
@@ -72,6 +75,7 @@ class Poller:
         clock: Callable[[], datetime] = wall_clock,
         pacer: ChannelPacer | None = None,
         ops_channel: str | None = None,
+        escalator: Escalator | None = None,
     ) -> None:
         self.config = config or PollerConfig()
         self._td = td
@@ -91,7 +95,9 @@ class Poller:
             clock=clock,
             config=self.config.delivery,
             metrics=metrics,
+            on_recovered=escalator.recovered if escalator is not None else None,
         )
+        self._escalator = escalator
         self._failures = 0
         self._resume_at = 0.0  # time.monotonic() before which ticks are skipped
         self._watch = (
@@ -217,6 +223,9 @@ class Poller:
         delivery.found += retried.found
         delivery.deferred += retried.deferred
         delivery.delivered.extend(retried.delivered)
+
+        if self._escalator is not None:
+            delivery.escalated = await self._escalator.run(self._deliverer.sender)
 
         self.last_success = self._clock()
         await store.record_poll_success(self.last_success)

@@ -77,11 +77,25 @@ SubscriptionOutcome = (
 
 class SubscriptionService:
     def __init__(
-        self, td: TDClient, store: Store, *, clock: Callable[[], datetime] = wall_clock
+        self,
+        td: TDClient,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] = wall_clock,
+        pagerduty: bool = False,
     ) -> None:
         self._td = td
         self._store = store
         self._clock = clock
+        self.pagerduty = pagerduty  # a routing key is set: `escalate ... to pagerduty` works
+
+    @property
+    def store(self) -> Store:
+        """The store the scope settings (owners) live in, next to subscriptions."""
+        return self._store
+
+    def now(self) -> datetime:
+        return self._clock()
 
     async def subscribe(
         self, channel: str, user: str, scope: Scope, *, threshold: int = 1

@@ -6,7 +6,16 @@ handlers; this is only their order.
 
 from __future__ import annotations
 
-from bot.answers import admin, diagnose, help, jobs, subscriptions, timeline, workflows
+from bot.answers import (
+    admin,
+    diagnose,
+    help,
+    jobs,
+    ownership,
+    subscriptions,
+    timeline,
+    workflows,
+)
 from bot.answers.answerer import Declared
 
 SUBCOMMANDS: tuple[Declared, ...] = (
@@ -16,5 +25,6 @@ SUBCOMMANDS: tuple[Declared, ...] = (
     *diagnose.SUBCOMMANDS,
     *timeline.SUBCOMMANDS,
     *subscriptions.SUBCOMMANDS,
+    *ownership.SUBCOMMANDS,
     *admin.SUBCOMMANDS,
 )

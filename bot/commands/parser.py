@@ -48,6 +48,8 @@ def _unslack(match: re.Match[str]) -> str:
         return target
     if target.startswith("#"):
         return "#" + (label or target[1:])
+    if target.startswith("!subteam^"):
+        return target  # a user group keeps its id: `owner` stores it
     if target.startswith("!"):
         return "@" + (label.lstrip("@") or target[1:].partition("^")[0])
     return label or target

@@ -97,6 +97,17 @@ _NEXT_STEP = {
     ),
     Category.JOB_KILLED: "Someone killed the TD job outside the workflow: ask before re-running.",
     Category.ATTEMPT_LIMIT: "Generate fewer tasks (batch the loop): TD allows 1,000 per attempt.",
+    Category.CONCURRENCY_LIMIT: (
+        "Look at what else is running in the account (many retries or a backfill); retry "
+        "once running attempts drain, or spread the schedules."
+    ),
+    Category.SLA_MISSED: (
+        "Look at the slow task named below: did it finish after the deadline, and why did it "
+        "take longer than usual?"
+    ),
+    Category.CONNECTION_FAILURE: (
+        "Check that the host is up and reachable from TD (allow-listed IPs, DNS, port)."
+    ),
     Category.TRANSIENT_PLATFORM: "A TD-side condition: retry; contact TD support if it repeats.",
     Category.CONFIG_ERROR: (
         "Fix the parameter, secret or definition named in the error, push the project, then retry."

@@ -41,6 +41,9 @@ class Category(StrEnum):
     KILLED_BY_TIMEOUT = "killed_by_timeout"
     JOB_KILLED = "job_killed"
     ATTEMPT_LIMIT = "attempt_limit"
+    CONCURRENCY_LIMIT = "concurrency_limit"
+    SLA_MISSED = "sla_missed"
+    CONNECTION_FAILURE = "connection_failure"
     TRANSIENT_PLATFORM = "transient_platform"
     CONFIG_ERROR = "config_error"
     UNKNOWN = "unknown"
@@ -72,6 +75,9 @@ _TITLES = {
     Category.KILLED_BY_TIMEOUT: "Killed by TD's time limit",
     Category.JOB_KILLED: "TD job killed",
     Category.ATTEMPT_LIMIT: "Task or attempt limit",
+    Category.CONCURRENCY_LIMIT: "Too many attempts running",
+    Category.SLA_MISSED: "Workflow SLA missed",
+    Category.CONNECTION_FAILURE: "Remote system unreachable",
     Category.TRANSIENT_PLATFORM: "Transient TD platform error",
     Category.CONFIG_ERROR: "Workflow configuration error",
     Category.UNKNOWN: "Unclassified failure",
@@ -95,6 +101,9 @@ _DEFAULT_RETRY = {
     Category.KILLED_BY_TIMEOUT: RetryAdvice.AFTER_UPSTREAM,
     Category.JOB_KILLED: RetryAdvice.YES,
     Category.ATTEMPT_LIMIT: RetryAdvice.NO,
+    Category.CONCURRENCY_LIMIT: RetryAdvice.YES,
+    Category.SLA_MISSED: RetryAdvice.DEPENDS,
+    Category.CONNECTION_FAILURE: RetryAdvice.DEPENDS,
     Category.TRANSIENT_PLATFORM: RetryAdvice.YES,
     Category.CONFIG_ERROR: RetryAdvice.AFTER_FIX,
     Category.UNKNOWN: RetryAdvice.DEPENDS,

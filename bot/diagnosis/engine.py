@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from bot.diagnosis import advice, history
 from bot.diagnosis.classify import Classification, FailureText, classify
+from bot.diagnosis.judgement import judge_killed
 from bot.diagnosis.lines import excerpt, job_id_from_log
 from bot.diagnosis.model import (
     Diagnosis,
@@ -37,6 +38,7 @@ from bot.diagnosis.model import (
 )
 from bot.diagnosis.operators import TD_JOB_OPERATORS
 from bot.diagnosis.tasks import FailingTask, canceled_leaves, failing_tasks, kill_info, ran_hours
+from bot.diagnosis.where import located_next_step
 from bot.td import TDClient
 from bot.td.errors import TDError
 from bot.td.models import Attempt, Job, JobStatus, LogFile, Task
@@ -46,9 +48,10 @@ __all__ = ["diagnose_attempt", "diagnose_job", "diagnose_session"]
 
 T = TypeVar("T")
 HISTORY_PAGE = 100  # attempts of the workflow looked at for the streak and last success
-# A task polled for hours may have many log files: the first holds the `Started
-# ... job id=` line, the last ones hold the failure.
-LOG_FILES_HEAD = 1
+# A task writes one log file per execution: the first holds the `Started ... job
+# id=` line, the second the first execution's failure (after a _retry the first
+# cause may differ from the last), the last ones hold the final failure.
+LOG_FILES_HEAD = 2
 LOG_FILES_TAIL = 3
 
 
@@ -160,6 +163,10 @@ async def diagnose_job(
         job_url=link,
         sql_line_hint=found.sql_line_hint,
         request_count=td.request_count - before,
+        verdict=found.verdict,
+        retry_line=found.retry_line,
+        disagreement=found.disagreement,
+        certain=found.certain,
     )
 
 
@@ -265,7 +272,7 @@ async def _diagnose_task(
         category=found.category,
         retry=found.retry,
         retry_note=found.retry_note,
-        next_step=found.next_step,
+        next_step=located_next_step(found.next_step, item.slow_task, item.handles),
         root_error=found.root_error,
         evidence=_evidence(
             found.root_error,
@@ -283,6 +290,13 @@ async def _diagnose_task(
         sql_line_hint=found.sql_line_hint,
         retry_count=text.retry_count,
         started_at=task.started_at,
+        verdict=found.verdict,
+        retry_line=found.retry_line,
+        disagreement=found.disagreement,
+        certain=found.certain,
+        iteration=item.iteration,
+        handles=item.handles,
+        slow_task=item.slow_task,
     )
 
 
@@ -299,10 +313,15 @@ def _as_killed(
     else:
         root = f"{task.full_name} was canceled{ran} when {killed.description}"
     retry = killed.category.default_retry
+    judged = judge_killed(killed.cause, killed.category, retry, operator=task.operator)
     return replace(
         found,
         category=killed.category,
         retry=retry,
+        verdict=judged.verdict,
+        retry_line=judged.retry_line,
+        disagreement=None,
+        certain=judged.certain,
         root_error=root,
         retry_note=advice.retry_note(
             killed.category, retry, operator=task.operator, job_id=None, retry_count=None

@@ -100,9 +100,14 @@ def changes(
     )
 
 
+# The schedule sets these on every scheduled attempt, to a new value each session: a change
+# in them says nothing about why a run failed.
+PER_SESSION_PARAMS = frozenset({"last_session_time", "next_session_time"})
+
+
 def params_diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[ParamChange, ...]:
     found: list[ParamChange] = []
-    for key in sorted(before.keys() | after.keys()):
+    for key in sorted((before.keys() | after.keys()) - PER_SESSION_PARAMS):
         if key not in before:
             found.append(ParamChange(key, None, after[key], "added"))
         elif key not in after:

@@ -82,6 +82,17 @@ class TaskFailure:
     sql_line_hint: SqlLineHint | None
     retry_count: int | None  # task-level _retry rounds done (stateParams.retry_count)
     started_at: datetime | None
+    # The judgement in tdbot's own words (``judgement.py``); renderers show these
+    # rather than TD's text, which stays evidence.
+    verdict: str = ""  # the category, one line
+    retry_line: str = ""  # the retry advice, one line
+    disagreement: str | None = None  # "TD's text suggests X, but ..." when they differ
+    certain: bool = True  # False: tdbot cannot tell; the verdict says what to check
+    # Where in a sub-workflow it failed, outermost first, e.g. "for_each> +wf+per_day:
+    # day=2024-05-03 (iteration 3)"; None at the top level.
+    iteration: str | None = None
+    handles: str | None = None  # a failed ^error handler: the failure it was handling
+    slow_task: str | None = None  # an sla: failure: the task still running at the deadline
 
 
 @dataclass(frozen=True)
@@ -211,3 +222,7 @@ class JobDiagnosis:
     job_url: str | None
     sql_line_hint: SqlLineHint | None
     request_count: int
+    verdict: str = ""  # the category in tdbot's words, one line
+    retry_line: str = ""  # the retry advice in tdbot's words, one line
+    disagreement: str | None = None  # why tdbot differs from what TD's text suggests
+    certain: bool = True  # False: tdbot cannot tell; the verdict says what to check

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.diagnosis.categories import Category
 from bot.diagnosis.model import KillCause, KillInfo
+from bot.diagnosis.where import SLA_FAIL, handled_failure, iteration_label, slow_task
 from bot.td.models import Attempt, AttemptStatus, Task, TaskState
 
 TASK_TTL_HOURS = 24.0  # TD cancels a task running this long
@@ -32,6 +33,9 @@ class FailingTask:
     is_handler: bool
     error_handler_ran: bool
     canceled: bool
+    iteration: str | None = None  # where in a for_each>/loop>/call>/if> body it failed
+    handles: str | None = None  # a failed handler: the failure it was handling
+    slow_task: str | None = None  # an sla: failure: the task the deadline caught
 
 
 def is_handler(full_name: str) -> bool:
@@ -42,18 +46,21 @@ def failing_tasks(tasks: Sequence[Task]) -> list[FailingTask]:
     """Failed tasks in task order, real failures first, then failed handlers."""
     by_id = {task.id: task for task in tasks}
     by_name = {task.full_name: task for task in tasks}
+    failed = [task for task in tasks if _failed(task)]
     found: list[FailingTask] = []
-    for task in tasks:
-        if not _failed(task):
-            continue
+    for task in failed:
         path = _group_path(task, by_id)
+        handler = is_handler(task.full_name)
         found.append(
             FailingTask(
                 task=task,
                 group_path=path,
-                is_handler=is_handler(task.full_name),
+                is_handler=handler,
                 error_handler_ran=_handler_ran(task, path, by_name, by_id),
                 canceled=False,
+                iteration=iteration_label(task, by_name),
+                handles=handled_failure(task, failed) if handler else None,
+                slow_task=slow_task(task, tasks) if task.full_name.endswith(SLA_FAIL) else None,
             )
         )
     found.sort(key=lambda failing: failing.is_handler)  # stable: task order kept

@@ -7,12 +7,20 @@ cut cannot split a secret), escaped and cut by ``bot.text``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from bot.text import SECTION_TEXT_LIMIT, code_block, inline_code, safe
 
 _URL_FORBIDDEN = frozenset("<>| \t\r\n\"'`")
+# Slack ids tdbot mentions: users (U/W) and user groups (S). Nothing else, so no
+# text can turn into a broadcast such as <!channel>.
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+_GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}")
+# A link or special token shows its label (or fallback), or its id.
+_TOKEN = re.compile(r"<(?:[^<>|]*\|)?([^<>]*)>")
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
 
 
 Secrets = Iterable[str]
@@ -59,6 +67,23 @@ def link(url: str | None, raw_label: str, *, secrets: Secrets = ()) -> str:
     if target is None:
         return label
     return f"<{target.replace('&', '&amp;')}|{label}>"
+
+
+def mention(slack_id: str) -> str:
+    """A mention of a Slack user (``U…``/``W…``) or user group (``S…``) by its id.
+
+    Raises ValueError for anything else: mentions come from stored ids only.
+    """
+    if _USER_ID.fullmatch(slack_id):
+        return f"<@{slack_id}>"
+    if _GROUP_ID.fullmatch(slack_id):
+        return f"<!subteam^{slack_id}>"
+    raise ValueError(f"not a Slack user or user group id: {slack_id!r}")
+
+
+def visible(mrkdwn: str) -> int:
+    """Characters a reader sees of ``mrkdwn``: link labels, not URLs; an entity is one."""
+    return len(_ENTITY.sub("&", _TOKEN.sub(r"\1", mrkdwn)))
 
 
 def pack(lines: Iterable[str], limit: int = SECTION_TEXT_LIMIT) -> tuple[str, ...]:

@@ -113,6 +113,8 @@ class Message:
     private: bool = False
     # A thread reply reads better without a header: the title leads in bold instead.
     header: bool = True
+    # A thread reply the whole channel must see too (an escalation): Slack's reply_broadcast.
+    broadcast: bool = False
 
     def __post_init__(self) -> None:
         ids = [b.action_id for b in self.buttons]

@@ -158,6 +158,8 @@ class SlackNotifier:
         args["unfurl_media"] = False
         if thread is not None:
             args["thread_ts"] = thread
+            if message.broadcast:
+                args["reply_broadcast"] = True
         if marks:
             args["metadata"] = mark_metadata(marks)
         response = await self._with_fallback("chat.postMessage", render_slack(message), args)

@@ -1,35 +1,45 @@
 """Alert messages as Message values: the parent, a later failure, a recovery, a digest.
 
-The failing task is worded by ``bot.present.diagnosis.failure_lines``, the one
-wording every diagnosis uses. Nobody is ever @-mentioned. Every message names
-the attempt's secret params, so the Message masks them wherever TD echoed them.
+A parent (and a later attempt's reply) is short: at most ``PARENT_VISIBLE``
+characters of what a reader sees, enough to decide (what failed, the root
+error in one line, its category, whether a retry helps, who owns it). The full
+diagnosis (``alert_diagnosis``) is the first reply in the thread. Only the
+scope's owners are ever mentioned, written by tdbot from stored ids
+(``bot.message.mrkdwn.mention``), never on recovery. Every message names the
+attempt's secret params, so the Message masks them wherever TD echoed them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.actions import Target
-from bot.buttons import action_button, diagnose_button, mute_button
+from bot.buttons import action_button, diagnose_button, mute_button, on_it_button
 from bot.diagnosis.model import Diagnosis, TaskFailure
-from bot.message import Button, Evidence, Field, Message
+from bot.message import Button, Link, Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
-from bot.present.diagnosis import SOURCE_LABEL, failure_lines
+from bot.present.diagnosis import RETRY_EMOJI, diagnosis_message
 from bot.store import ActionKind
 from bot.td import urls
 from bot.td.models import Attempt, AttemptStatus
 from bot.text import secret_param_values
 
 DIGEST_ITEMS = 40
-"""Failures per digest message: 40 one-line items stay far inside the size limits."""
+"""Failures per digest message at most (the visible size bounds it too)."""
+PARENT_VISIBLE = 1500
+"""What a reader sees of a parent at most: blocks' text, link and button labels."""
 
-_EVIDENCE_CHARS = 1500
-_NAME_CHARS = 300
+_ROOT_CHARS = 160  # the root error, one line
+_TASK_CHARS = 120
+_NOTE_CHARS = 200
+_WHERE_CHARS = 120
+_MAX_OWNERS = 10
 _RECOVERED = ":white_check_mark:"
-# Digest lines per message are bounded by count and by characters (Slack's total).
-_DIGEST_CHARS = 10_000
+# Digest lines per message are bounded by what a reader sees (and by count).
+_DIGEST_VISIBLE = 1200
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,22 @@ class Recovery:
     """The attempt that succeeded after the failure a parent message describes."""
 
     attempt: Attempt
+
+
+@dataclass(frozen=True)
+class OnIt:
+    """Who pressed I'm on it, and when."""
+
+    user_id: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class AlertOwnership:
+    """Who an alert concerns: the scope's owners (mention ids) and who is on it."""
+
+    owners: tuple[str, ...] = ()
+    on_it: OnIt | None = None
 
 
 @dataclass(frozen=True)
@@ -51,22 +77,29 @@ def failure_parent(
     *,
     console: str | None,
     recovered: Recovery | None = None,
+    ownership: AlertOwnership = AlertOwnership(),
 ) -> Message:
-    """The parent message of a session's alert thread (``recovered``: its edited form)."""
+    """The short parent of a session's alert thread (``recovered``: its edited form).
+
+    The owners are mentioned while it fails; a recovered parent mentions nobody.
+    """
     view = _View(attempt, diagnosis, console)
-    sections = [] if recovered is None else [view.recovered_line(recovered)]
     word = "Recovered" if recovered else ("Killed" if view.killed else "Failed")
     text = view.headline() if recovered is None else view.recovered_text(recovered)
+    sections = [view.session_line(), *view.failure_sections()]
+    if recovered is not None:
+        sections.insert(0, view.recovered_line(recovered))
+    else:
+        sections.extend(view.ownership_lines(ownership))
     return Message(
-        title=f"{word}: {view.where}",
+        title=f"{word}: {view.text(view.where, _WHERE_CHARS)}",
         text=text,
         emoji=_RECOVERED if recovered else view.emoji,
-        fields=view.fields(),
-        sections=(*sections, *view.failure_sections()),
-        evidence=view.evidence(),
+        sections=tuple(sections),
         context=view.context(),
-        # A recovered run needs no retry and no mute; a second look still helps.
-        buttons=view.buttons(retry=recovered is None, mute=recovered is None),
+        links=view.console_link(),
+        # A recovered run needs no retry, no mute and nobody on it; a second look still helps.
+        buttons=view.buttons(live=recovered is None, on_it=ownership.on_it),
         secrets=view.secrets,
     )
 
@@ -74,7 +107,7 @@ def failure_parent(
 def retry_failure_reply(
     attempt: Attempt, diagnosis: Diagnosis | None, *, console: str | None
 ) -> Message:
-    """A thread reply: a later attempt of the same session failed too."""
+    """A short thread reply: a later attempt of the same session failed too."""
     view = _View(attempt, diagnosis, console)
     # Named in full: in a digest's thread, replies of many sessions meet.
     return Message(
@@ -83,11 +116,15 @@ def retry_failure_reply(
         emoji=view.emoji,
         header=False,
         sections=(f"Finished {view.finished()}.", *view.failure_sections()),
-        evidence=view.evidence(),
         context=view.context(),
-        buttons=view.buttons(retry=True, mute=False),
+        buttons=(diagnose_button(attempt.id), action_button(ActionKind.RETRY, view.target)),
         secrets=view.secrets,
     )
+
+
+def alert_diagnosis(diagnosis: Diagnosis) -> Message:
+    """The full diagnosis, posted as the reply that follows an alert in its thread."""
+    return replace(diagnosis_message(diagnosis), header=False, buttons=())
 
 
 def recovery_reply(attempt: Attempt, *, console: str | None) -> Message:
@@ -105,42 +142,47 @@ def recovery_reply(attempt: Attempt, *, console: str | None) -> Message:
     )
 
 
-def digest_messages(attempts: Sequence[Attempt], *, console: str | None) -> list[Digest]:
-    """Many failures for one channel in one poll: a line each, as few messages as fit."""
+def digest_messages(
+    attempts: Sequence[Attempt], *, console: str | None, owners: Sequence[str] = ()
+) -> list[Digest]:
+    """Many failures for one channel in one poll: a line each, as few short messages as fit.
+
+    ``owners``: of the scopes listed, mentioned once in each message.
+    """
     digests: list[Digest] = []
     batch: list[_View] = []
     size = 0
     for view in (_View(a, None, console) for a in attempts):
-        line = view.digest_line()
-        if batch and (len(batch) >= DIGEST_ITEMS or size + len(line) > _DIGEST_CHARS):
-            digests.append(_digest(batch))
+        seen = md.visible(view.digest_line())
+        if batch and (len(batch) >= DIGEST_ITEMS or size + seen > _DIGEST_VISIBLE):
+            digests.append(_digest(batch, owners))
             batch, size = [], 0
         batch.append(view)
-        size += len(line) + 1
+        size += seen + 1
     if batch:
-        digests.append(_digest(batch))
+        digests.append(_digest(batch, owners))
     return digests
 
 
-def _digest(views: Sequence[_View]) -> Digest:
+def _digest(views: Sequence[_View], owners: Sequence[str]) -> Digest:
     title = f"{len(views)} workflow runs failed"
     names = ", ".join(sorted({v.where for v in views}))
     message = Message(
         title=title,
         text=f"{title}: {names}",
         emoji=":x:",
-        sections=md.pack(v.digest_line() for v in views),
-        context=(
-            "Many alerts at once, so they are listed together. "
-            "Later attempts of these sessions are posted in this thread.",
+        sections=(
+            *md.pack(v.digest_line() for v in views),
+            *views[0].ownership_lines(AlertOwnership(tuple(owners))),
         ),
+        context=("Later attempts of these sessions are posted in this thread.",),
         secrets=tuple(s for v in views for s in v.secrets),
     )
     return Digest(tuple(v.attempt for v in views), message)
 
 
 class _View:
-    """One attempt (and its diagnosis, if any) as the pieces of a message."""
+    """One attempt (and its diagnosis, if any) as the pieces of a short message."""
 
     def __init__(self, attempt: Attempt, diagnosis: Diagnosis | None, console: str | None):
         self.attempt = attempt
@@ -151,8 +193,9 @@ class _View:
         self.emoji = fmt.ATTEMPT_EMOJI[attempt.status]
         self.where = f"{attempt.project.name}/{attempt.workflow.name}"
         self.primary: TaskFailure | None = diagnosis.primary if diagnosis else None
+        self.target = Target.from_attempt(attempt)
 
-    def text(self, raw: str, limit: int = _NAME_CHARS) -> str:
+    def text(self, raw: str, limit: int) -> str:
         return md.text(raw, limit, secrets=self.secrets)
 
     def verb(self) -> str:
@@ -168,6 +211,16 @@ class _View:
     def finished(self) -> str:
         return fmt.slack_time(self.attempt.finished_at)
 
+    def session_line(self) -> str:
+        took = ""
+        if self.attempt.duration_seconds is not None and self.attempt.finished_at is not None:
+            took = f" after {fmt.duration(self.attempt.duration_seconds)}"
+        return (
+            f"{md.bold('Session')} {self.text(self.session_text(), 40)} · "
+            f"{self.attempt_label()} · {'killed' if self.killed else 'failed'} "
+            f"{self.finished()}{took}"
+        )
+
     def recovered_line(self, recovered: Recovery) -> str:
         when = fmt.slack_time(recovered.attempt.finished_at)
         return (
@@ -181,7 +234,8 @@ class _View:
         where = f"session {self.session_text()}, {self.attempt_label()}"
         if self.primary is not None:
             op = f" ({self.primary.operator})" if self.primary.operator else ""
-            return f"{what} ({where}): {self.primary.task_full_name}{op}: {self.primary.root_error}"
+            root = _one_line(self.primary.root_error)
+            return f"{what} ({where}): {self.primary.task_full_name}{op}: {root}"
         if self.diagnosis is not None and self.diagnosis.killed is not None:
             return f"{what} ({where}): {self.diagnosis.killed.description}"
         return f"{what} ({where})"
@@ -192,56 +246,54 @@ class _View:
             f"(session {self.session_text()}; {self.attempt_label()} {self.verb()})"
         )
 
-    def fields(self) -> tuple[Field, ...]:
-        a = self.attempt
-        fields = [
-            Field("Session", self.text(self.session_text())),
-            Field("Attempt", f"#{a.index}" + (f" (retry {a.index - 1})" if a.index > 1 else "")),
-            Field("Status", "killed" if self.killed else "error"),
-            Field("Finished", self.finished()),
-        ]
-        if a.duration_seconds is not None and a.finished_at is not None:
-            fields.append(Field("Duration", fmt.duration(a.duration_seconds)))
-        if self.primary is not None and self.primary.job_id:
-            job = self.primary.job_id
-            fields.append(Field("TD job", md.link(self.job_url(self.primary), job)))
-        return tuple(fields)
-
     def failure_sections(self) -> list[str]:
+        """The failing task, its root error in one line, category and retry advice."""
         d = self.diagnosis
         if d is None:
             return ["_No diagnosis yet: use *Diagnose* for the failing task and its error._"]
-        sections: list[str] = []
+        lines: list[str] = []
         if d.killed is not None:
-            sections.append(f"*Killed:* {self.text(d.killed.description, 500)}")
-        if self.primary is not None:
-            sections.append("\n".join(failure_lines(self.primary, self.secrets)))
-            others = [f.task_full_name for f in d.failures[1:]]
-            if others:
-                names = ", ".join(others[:5]) + (" …" if len(others) > 5 else "")
-                sections.append(f"Also failed: {self.text(names, 600)}")
+            lines.append(f"*{d.killed.category.title}:* {self.text(d.killed.description, 300)}")
+        failure = self.primary
+        if failure is not None:
+            operator = f" {md.code(failure.operator, 40)}" if failure.operator else " (group)"
+            task = md.code(failure.task_full_name, _TASK_CHARS, secrets=self.secrets)
+            root = md.code(_one_line(failure.root_error) or "-", _ROOT_CHARS, secrets=self.secrets)
+            verdict = _cut_words(_one_line(failure.verdict), _NOTE_CHARS)
+            advice = _one_line(failure.retry_line or failure.retry_note)
+            advice = _cut_words(advice, _NOTE_CHARS) or failure.retry.label.capitalize() + "."
+            lines += [
+                f":x: {md.bold(task)}{operator}",
+                f"{md.bold('TD says:')} {root}",
+                f"{md.bold(failure.category.title)}"
+                + (f": {self.text(verdict, _NOTE_CHARS)}" if verdict else ""),
+                f"{RETRY_EMOJI[failure.retry]} {md.bold('Retry:')} "
+                f"{self.text(advice, _NOTE_CHARS)}",
+            ]
+            if len(d.failures) > 1:
+                lines.append(f"… and {fmt.plural(len(d.failures) - 1, 'more failing task')}.")
         elif d.killed is None:
-            sections.append("_No task carries an error; use *Diagnose* for details._")
-        return sections
+            lines.append("_No task carries an error; use *Diagnose* for details._")
+        if lines:
+            lines.append("_The full diagnosis is in the thread._")
+        return ["\n".join(lines)] if lines else []
 
-    def evidence(self) -> tuple[Evidence, ...]:
-        if self.primary is None or not self.primary.evidence:
-            return ()
-        first = self.primary.evidence[0]
-        text = first.text
-        if len(text) > _EVIDENCE_CHARS:  # the parent keeps the end, where errors are
-            text = "…" + text[-_EVIDENCE_CHARS:]
-        return (Evidence(SOURCE_LABEL[first.source].capitalize(), text),)
+    def ownership_lines(self, ownership: AlertOwnership) -> list[str]:
+        lines: list[str] = []
+        if ownership.owners:
+            shown = " ".join(md.mention(o) for o in ownership.owners[:_MAX_OWNERS])
+            lines.append(f"{md.bold('Owners:')} {shown}")
+        if ownership.on_it is not None:
+            who = md.mention(ownership.on_it.user_id)
+            lines.append(f":eyes: {who} is on it since {fmt.slack_time(ownership.on_it.since)}")
+        return lines
 
     def context(self) -> tuple[str, ...]:
         lines: list[str] = []
         d = self.diagnosis
-        if self.primary is None and d is not None and d.killed is not None:
-            lines.append(f"*{d.killed.category.title}*")
         if d is not None and d.streak is not None and d.streak.count > 1:
             more = "+" if d.streak.bounded else ""
-            since = f" since session {d.streak.since:%Y-%m-%d %H:%M}" if d.streak.since else ""
-            lines.append(f"Failing for {d.streak.count}{more} sessions in a row{since}.")
+            lines.append(f"Failing for {d.streak.count}{more} sessions in a row.")
         if link := self.links():
             lines.append(link)
         return tuple(lines)
@@ -253,12 +305,20 @@ class _View:
             parts.append(
                 md.link(urls.session_url(console, a.session_id), f"Session {a.session_id}")
             )
-        if console and a.workflow.id:
-            url = urls.attempt_url(console, a.workflow.id, a.session_id, a.id)
-            parts.append(md.link(url, f"Attempt {a.id}"))
         if self.primary is not None and self.primary.job_id:
             parts.append(md.link(self.job_url(self.primary), f"Job {self.primary.job_id}"))
         return " · ".join(parts)
+
+    def console_link(self) -> tuple[Link, ...]:
+        a = self.attempt
+        if not self.console or not a.workflow.id:
+            return ()
+        return (
+            Link(
+                "Open in TD console",
+                urls.attempt_url(self.console, a.workflow.id, a.session_id, a.id),
+            ),
+        )
 
     def job_url(self, failure: TaskFailure) -> str | None:
         if failure.job_url:
@@ -267,21 +327,34 @@ class _View:
             return urls.job_url(self.console, failure.job_id)
         return None
 
-    def buttons(self, *, retry: bool, mute: bool) -> tuple[Button, ...]:
+    def buttons(self, *, live: bool, on_it: OnIt | None) -> tuple[Button, ...]:
         a = self.attempt
         buttons = [diagnose_button(a.id)]
-        if retry:
-            buttons.append(action_button(ActionKind.RETRY, Target.from_attempt(a)))
-        if mute:
-            buttons.append(mute_button(a.project.name, a.workflow.name))
+        if live:
+            buttons += [
+                action_button(ActionKind.RETRY, self.target),
+                on_it_button(a.id, taken=on_it is not None),
+                mute_button(a.project.name, a.workflow.name),
+            ]
         return tuple(buttons)
 
     def digest_line(self) -> str:
         a = self.attempt
-        name = self.text(self.where, 120)
+        name = self.text(self.where, _WHERE_CHARS)
         if self.console and a.workflow.id:
             url = urls.attempt_url(self.console, a.workflow.id, a.session_id, a.id)
             name = md.link(url, self.where)
         word = "killed" if self.killed else "failed"
         session = self.text(self.session_text(), 40)
         return f"{self.emoji} {name} · session {session} · {self.attempt_label()} {word}"
+
+
+def _one_line(raw: str) -> str:
+    """The first non-blank line: a root error or a note shown in one line."""
+    return next((line.strip() for line in raw.splitlines() if line.strip()), "")
+
+
+def _cut_words(raw: str, limit: int) -> str:
+    if len(raw) <= limit:
+        return raw
+    return raw[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -28,7 +28,7 @@ SOURCE_LABEL: dict[EvidenceSource, str] = {
     "job_cmdout": "TD job output",
     "task_log": "task log",
 }
-_RETRY_EMOJI = {
+RETRY_EMOJI = {
     RetryAdvice.YES: ":repeat:",
     RetryAdvice.NO: ":no_entry:",
     RetryAdvice.AFTER_FIX: ":wrench:",
@@ -37,23 +37,57 @@ _RETRY_EMOJI = {
 }
 
 
-def retry_line(retry: RetryAdvice, note: str, secrets: Sequence[str] = ()) -> str:
-    # The note states the verdict in context; the label is the fallback.
-    advice = md.text(note, 600, secrets=secrets) if note else retry.label.capitalize() + "."
-    return f"{_RETRY_EMOJI[retry]} {md.bold('Retry:')} {advice}"
+def retry_lines(retry: RetryAdvice, line: str, note: str, secrets: Sequence[str] = ()) -> list[str]:
+    """The advice in one line of tdbot's own; the note when it says which retry helps."""
+    advice = line or note or retry.label.capitalize() + "."
+    lines = [f"{RETRY_EMOJI[retry]} {md.bold('Retry:')} {md.text(advice, 600, secrets=secrets)}"]
+    # Only a retry that may help has a "which one" worth a second line.
+    if line and note and note != line and retry in (RetryAdvice.YES, RetryAdvice.DEPENDS):
+        lines.append(f"{md.bold('Which retry:')} {md.text(note, 600, secrets=secrets)}")
+    return lines
+
+
+def judgement_lines(
+    title: str,
+    verdict: str,
+    root_error: str,
+    *,
+    certain: bool,
+    disagreement: str | None,
+    secrets: Sequence[str] = (),
+) -> list[str]:
+    """The category in tdbot's words, then TD's decisive line, labelled as TD's."""
+    mark = "" if certain else ":grey_question: "
+    said = md.text(verdict, 600, secrets=secrets) if verdict else ""
+    lines = [f"{mark}{md.bold(title)}" + (f": {said}" if said else "")]
+    lines.append(f"{md.bold('TD says:')} {md.code(root_error or '-', 600, secrets=secrets)}")
+    if disagreement:
+        lines.append(f":left_right_arrow: {md.text(disagreement, 600, secrets=secrets)}")
+    return lines
 
 
 def failure_lines(failure: TaskFailure, secrets: Sequence[str] = ()) -> list[str]:
-    """The failing task, its category and root error, the retry advice and the next step."""
+    """The failing task and where it ran, the judgement, the retry advice and the next step."""
     operator = f" {md.code(failure.operator, 40)}" if failure.operator else " (group)"
     role = " — its _error handler failed too" if failure.is_handler else ""
     task = md.code(failure.task_full_name, 300, secrets=secrets)
-    root = md.code(failure.root_error or "-", 600, secrets=secrets)
-    lines = [
-        f":x: {md.bold(task)}{operator}{role}",
-        f"{md.bold(failure.category.title)}: {root}",
-        retry_line(failure.retry, failure.retry_note, secrets),
-    ]
+    lines = [f":x: {md.bold(task)}{operator}{role}"]
+    for label, raw in (
+        ("In", failure.iteration),
+        ("It was handling", failure.handles),
+        ("Still running at the deadline", failure.slow_task),
+    ):
+        if raw:
+            lines.append(f"{md.bold(label + ':')} {md.text(raw, 400, secrets=secrets)}")
+    lines += judgement_lines(
+        failure.category.title,
+        failure.verdict,
+        failure.root_error,
+        certain=failure.certain,
+        disagreement=failure.disagreement,
+        secrets=secrets,
+    )
+    lines += retry_lines(failure.retry, failure.retry_line, failure.retry_note, secrets)
     if failure.next_step:
         lines.append(f"{md.bold('Next step:')} {md.text(failure.next_step, 400, secrets=secrets)}")
     return lines
@@ -217,10 +251,14 @@ def job_diagnosis_message(found: JobDiagnosis) -> Message:
             links=links,
             buttons=job_buttons(job),
         )
-    lines = [
-        f"{md.bold(found.category.title)}: {md.code(found.root_error or '-', 600)}",
-        retry_line(found.retry, found.retry_note),
-    ]
+    lines = judgement_lines(
+        found.category.title,
+        found.verdict,
+        found.root_error or "",
+        certain=found.certain,
+        disagreement=found.disagreement,
+    )
+    lines += retry_lines(found.retry, found.retry_line, found.retry_note)
     if found.next_step:
         lines.append(f"{md.bold('Next step:')} {md.text(found.next_step, 400)}")
     if found.sql_line_hint is not None:

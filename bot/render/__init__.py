@@ -5,7 +5,7 @@
 """
 
 from bot.render.console import TerminalStyle, render_console
-from bot.render.slack import SlackMessage
+from bot.render.slack import SlackMessage, visible_chars
 from bot.render.slack import render as render_slack
 
-__all__ = ["SlackMessage", "TerminalStyle", "render_console", "render_slack"]
+__all__ = ["SlackMessage", "TerminalStyle", "render_console", "render_slack", "visible_chars"]

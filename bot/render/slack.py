@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.message import Button, Evidence, Field, Link, Message
+from bot.message import mrkdwn as md
 from bot.render import limits
 from bot.text import code_block, cut, fallback_text, plain, safe
 
@@ -176,3 +177,15 @@ def _button(button: Button) -> ButtonElement:
         style=button.style,
         confirm=confirm,
     )
+
+
+def visible_chars(blocks: Blocks) -> int:
+    """What a reader sees of rendered blocks: their text, link and button labels, not URLs."""
+    texts: list[str] = []
+    for block in blocks:
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        texts += [f["text"] for f in block.get("fields", ())]
+        texts += [e["text"] for e in block.get("elements", ()) if e.get("type") != "button"]
+        texts += [e["text"]["text"] for e in block.get("elements", ()) if e.get("type") == "button"]
+    return sum(md.visible(t) for t in texts)

@@ -2,16 +2,16 @@
 
 A case describes what TD would show for one failing task: its config, its
 ``error`` object, its task log, and (for TD-job operators) the TD job behind it.
-The sandbox turns each case into a real workflow, session, attempt and tasks;
-``expected`` is the test oracle only: the diagnosis engine never reads it.
+The sandbox turns each case into a real workflow, session, attempt and tasks.
+A case states only facts of the simulated world (what TD shows, and whether a
+plain retry of the same run succeeds); what a diagnosis should conclude lives in
+the tests, so the sandbox never holds a diagnosis oracle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-from bot.diagnosis.categories import Category, RetryAdvice
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,6 @@ class JobSpec:
     stderr: str | None
     # Where the job id is discoverable: any of "state_params", "store_params", "log".
     id_in: tuple[str, ...] = ("state_params", "log")
-
-
-@dataclass(frozen=True)
-class Expectation:
-    category: Category
-    retry: RetryAdvice
-    decisive: str  # a line (or unique part of one) the answer must quote
 
 
 @dataclass(frozen=True)
@@ -59,4 +52,13 @@ class FailureCase:
     task_runs_hours: float = 0.0  # how long the failing task ran before it ended
     # Extra failing leaves in the same attempt (for multi-failure attempts).
     siblings: tuple[FailureCase, ...] = ()
-    expected: Expectation | None = None
+    # The world's answer to "does re-running it as it is work?": later runs of the
+    # lab workflow fail again unless this is True (a passing condition, data that
+    # has arrived by then, a person's kill).
+    retry_recovers: bool = False
+    # The config of the task that generates the failing one when ``path`` goes
+    # through a generated element (``a^sub``: for_each>, loop>, call>; if> when None).
+    host: dict[str, Any] | None = None
+    # A healthy task that overruns (path, hours): what a workflow ``sla:`` caught.
+    slow: tuple[tuple[str, ...], float] | None = None
+    source: str = ""  # where the message texts come from (code, docs, samples)

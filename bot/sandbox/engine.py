@@ -32,8 +32,14 @@ from bot.sandbox.model import (
     compile_tree,
     with_leaf,
 )
-from bot.sandbox.realise import LogEvent, Placeholders, parse_case_log, split_at_failure
-from bot.sandbox.texts import uuid_text
+from bot.sandbox.realise import (
+    LogEvent,
+    Placeholders,
+    parse_case_log,
+    split_at_failure,
+    split_executions,
+)
+from bot.sandbox.texts import stable_rng, uuid_text
 from bot.sandbox.timefmt import zone
 
 
@@ -174,7 +180,8 @@ class Engine:
                 failure.config if isinstance(failure, FailureCase) else None
             )
             config = outcome.grafts.get(path, config)
-            if config is not None:
+            # A group's ^error handler appears when the group fails (see _end_group).
+            if config is not None and path[-1] != "^error":
                 tree = with_leaf(tree, path, dict(config))
         done_before = _resumable(resume, keep_from) if resume else {}
         self._instantiate(attempt, tree, None, [], done_before)
@@ -404,7 +411,15 @@ class Engine:
         task.store_params = fill.fill(case.store_params)
         events = parse_case_log(case.log or ())
         failing = split_at_failure(events)[1] if self._failure(task) is case else events
-        tasklogs.write(task, [self._fill(task, e) for e in failing], now, self.rng)
+        # Each execution (a _retry round) writes a log file of its own.
+        *earlier, last = split_executions([self._fill(task, e) for e in failing]) or [[]]
+        begun = task.started_at or now
+        # Earlier rounds draw from their own generator: the engine's stream (and so
+        # every later duration) stays what it was without them.
+        rounds_rng = stable_rng("rounds", task.id)
+        for n, part in enumerate(earlier, start=1):
+            tasklogs.write(task, part, begun + (now - begun) * n / (len(earlier) + 1), rounds_rng)
+        tasklogs.write(task, last, now, self.rng)
         task.updated_at = now
         if case.attempt_killed or case.state == "canceled":
             task.state = "canceled"

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.diagnosis.categories import Category, RetryAdvice
-from bot.sandbox.cases import Expectation, FailureCase, JobSpec
+from bot.sandbox.cases import FailureCase, JobSpec
 from bot.sandbox.engine import IncidentFactory, JobContext
 from bot.sandbox.jobs import session_date
 from bot.sandbox.texts import (
@@ -53,7 +52,6 @@ class TrinoFailure:
 
     key: str
     body: str
-    expected: Expectation
 
     def __call__(self, ctx: JobContext) -> FailureCase:
         job = ctx.job
@@ -81,7 +79,6 @@ class TrinoFailure:
                 "|> TD job {job_id} failed with status ERROR (td job)",
             ),
             job=JobSpec(job.type, "error", query, job.database, cmdout, stderr),
-            expected=self.expected,
         )
 
 
@@ -93,7 +90,6 @@ class FixedFailure:
     operator: str
     error: tuple[tuple[str, str], ...]
     log: tuple[str, ...]
-    expected: Expectation
 
     def __call__(self, ctx: JobContext) -> FailureCase:
         date = session_date(ctx.task)
@@ -104,7 +100,6 @@ class FixedFailure:
             config=ctx.task.config,
             error={k: v.replace("<date>", date) for k, v in self.error},
             log=tuple(line.replace("<date>", date) for line in self.log),
-            expected=self.expected,
         )
 
 
@@ -138,11 +133,6 @@ INCIDENTS: dict[str, Incident] = {
                 "cluster_out_of_memory",
                 "Query killed because the cluster is out of memory. "
                 "Please try again in a few minutes.",
-                Expectation(
-                    Category.TRANSIENT_PLATFORM,
-                    RetryAdvice.YES,
-                    "Query killed because the cluster is out of memory",
-                ),
             ),
         ),
         Incident(
@@ -154,11 +144,6 @@ INCIDENTS: dict[str, Incident] = {
                 "Encountered too many errors talking to a worker node. The node may have crashed "
                 "or be under too much load. This is probably a transient issue, so please retry "
                 "your query in a few minutes.",
-                Expectation(
-                    Category.TRANSIENT_PLATFORM,
-                    RetryAdvice.YES,
-                    "Encountered too many errors talking to a worker node",
-                ),
             ),
         ),
         Incident(
@@ -169,11 +154,6 @@ INCIDENTS: dict[str, Incident] = {
                 "node_memory_limit",
                 "Query exceeded per-node memory limit of 20GB [Allocated: 19.99GB, Delta: 1.45MB, "
                 "Top Consumers: {HashAggregationOperator=15.02GB, ExchangeOperator=3.12GB}]",
-                Expectation(
-                    Category.MEMORY_LIMIT,
-                    RetryAdvice.NO,
-                    "Query exceeded per-node memory limit of 20GB",
-                ),
             ),
         ),
         Incident(
@@ -183,11 +163,6 @@ INCIDENTS: dict[str, Incident] = {
             TrinoFailure(
                 "net_amount_missing",
                 "line 9:7: Column 'net_amount' cannot be resolved",
-                Expectation(
-                    Category.MISSING_COLUMN,
-                    RetryAdvice.NO,
-                    "Column 'net_amount' cannot be resolved",
-                ),
             ),
         ),
         Incident(
@@ -203,9 +178,6 @@ INCIDENTS: dict[str, Incident] = {
                     "HttpContentResponse[HTTP/1.1 404 Not Found - 10 bytes]",
                     f"ERROR|{OPERATOR_MANAGER}|Task {{task}} failed.",
                     f"|{_WEBHOOK_ERROR}",
-                ),
-                Expectation(
-                    Category.HTTP_ERROR, RetryAdvice.AFTER_FIX, "404 Not Found: no_service"
                 ),
             ),
         ),
@@ -224,9 +196,6 @@ INCIDENTS: dict[str, Incident] = {
                     *_continuations(_PY_REASON.split("\n", 1)[1].rstrip("\n")),
                     "|java.lang.RuntimeException: Python command failed with code 1",
                 ),
-                Expectation(
-                    Category.PYTHON_EXCEPTION, RetryAdvice.NO, "401 Client Error: Unauthorized"
-                ),
             ),
         ),
         Incident(
@@ -242,7 +211,6 @@ INCIDENTS: dict[str, Incident] = {
                     f"ERROR|{OPERATOR_MANAGER}|Task {{task}} failed.",
                     f"|{_GATE}",
                 ),
-                Expectation(Category.DATA_ERROR, RetryAdvice.NO, "look empty (0 rows)"),
             ),
             graft=(("check^sub",), {"fail>": _GATE.replace("<date>", "${session_date}")}),
         ),

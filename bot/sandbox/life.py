@@ -49,9 +49,8 @@ def leaf_path(tree: TaskNode, operator: str) -> Path | None:
 
 
 def keeps_failing(case: FailureCase) -> bool:
-    """Whether the same run fails again: the world agrees with the case's retry advice."""
-    expected = case.expected
-    return expected is not None and expected.retry.value in ("no", "after_fix")
+    """Whether the same run fails again: a fact of the simulated world, stated by the case."""
+    return not case.retry_recovers
 
 
 class Life:
@@ -182,13 +181,16 @@ def case_outcome(case: FailureCase, *, time_scale: float = 1.0) -> Outcome:
     failures: dict[Path, Failure] = {case.path: case}
     for sibling in case.siblings:
         failures[sibling.path] = sibling
-    return Outcome(failures=failures, time_scale=time_scale, label=case.key)
+    durations = {case.slow[0]: case.slow[1] * 3600} if case.slow else {}
+    return Outcome(failures=failures, durations=durations, time_scale=time_scale, label=case.key)
 
 
 def fitted_outcome(tree: TaskNode, case: FailureCase) -> Outcome:
-    """``case`` on the first task of its operator kind, or grafted where it says."""
+    """``case`` on its own task when the workflow has it (the lab's workflows), else on
+    the first task of its operator kind, else grafted where it says."""
     operator = next((k for k in case.config if k.endswith(">")), None)
-    path = leaf_path(tree, operator) if operator else None
+    own = any(node.path == case.path and not node.children for node in tree.walk())
+    path = case.path if own else leaf_path(tree, operator) if operator else None
     failures: dict[Path, Failure] = {}
     if path is None:
         failures[case.path] = case

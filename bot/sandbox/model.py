@@ -83,7 +83,12 @@ def _with_leaf(
     last = depth == len(path) - 1
     own = config if last else {}
     base, caret, suffix = element.partition("^")
-    if caret:
+    if caret and not base:
+        # Generated right below this node: the workflow's ``^sla^fail``, a ``^error``.
+        child = _child(node, (*node.path, element), f"{node.full_name}{element}", own)
+        if not last:
+            child = _with_leaf(child, path, depth + 1, config)
+    elif caret:
         host = _child(node, (*node.path, base), f"{node.full_name}+{base}", {})
         generated = _child(host, (*node.path, element), f"{host.full_name}^{suffix}", own)
         if not last:

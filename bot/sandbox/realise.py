@@ -76,6 +76,17 @@ def split_at_failure(events: list[LogEvent]) -> tuple[list[LogEvent], list[LogEv
     return events, []
 
 
+def split_executions(events: list[LogEvent]) -> list[list[LogEvent]]:
+    """The events per execution: a ``Task failed, retrying`` entry ends one (Digdag
+    then runs the task again, and the new run logs to a new file)."""
+    parts: list[list[LogEvent]] = [[]]
+    for event in events:
+        parts[-1].append(event)
+        if event.level == "ERROR" and event.message.startswith("Task failed, retrying"):
+            parts.append([])
+    return [part for part in parts if part]
+
+
 def render(events: Sequence[LogEvent], thread: str, start: datetime, step: timedelta) -> list[str]:
     """Framed lines, the n-th event stamped ``start + n * step``."""
     out: list[str] = []

@@ -21,9 +21,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.actions import action_key_for_button
+from bot.alerts.on_it import Press
 from bot.answers import RequestContext
 from bot.answers.admin import action_of
-from bot.buttons import ActionId, command_of
+from bot.buttons import ActionId, alert_of, command_of
 from bot.commands import Kill, KillJob, Retry, command_text
 from bot.message import Message
 from bot.notify import NotifyError
@@ -37,6 +38,11 @@ log = logging.getLogger("bot.slack")
 # Answered in the message's thread, or acting in TD.
 _ANSWERING = (ActionId.DIAGNOSE, ActionId.MUTE)
 _ACTING = (ActionId.RETRY_FAILED, ActionId.RETRY_QUEUED, ActionId.KILL)
+_ON_IT = {
+    ActionId.ON_IT: Press.TAKE,
+    ActionId.RELEASE: Press.RELEASE,
+    ActionId.TAKE_OVER: Press.TAKE_OVER,
+}
 
 # Slack cannot post into a thread of a channel the bot is not in; answer in place then.
 _NOT_POSTABLE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -102,7 +108,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         click = Click.of(body, action)
         deps.tasks.spawn(_act(deps, click), name=f"td-button-{click.action_id}")
 
+    async def on_it(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        click = Click.of(body, action)
+        deps.tasks.spawn(_on_it(deps, click), name=f"td-button-{click.action_id}")
+
     app.action(re.compile(r"^tdbot\.link\.\d+$"))(on_link)
+    for action_id in _ON_IT:
+        app.action(action_id.value)(on_it)
     for action_id in _ANSWERING:
         app.action(action_id.value)(on_answer)
     for action_id in _ACTING:
@@ -187,6 +200,32 @@ async def _act(deps: SlackDeps, click: Click) -> None:
             await deps.notifier.post(
                 click.channel_id, followed_end(attempt), thread=click.thread_ts
             )
+
+
+async def _on_it(deps: SlackDeps, click: Click) -> None:
+    """I'm on it, Release, Take it over: the parent is edited, the thread hears of a takeover."""
+    attempt_id = alert_of(click.value)
+    if attempt_id is None:
+        log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
+        await _tell(deps, click, _BROKEN)
+        return
+    if deps.on_it is None:
+        await _tell(deps, click, not_available("I'm on it"))
+        return
+    press = _ON_IT[ActionId(click.action_id)]
+    outcome = await deps.on_it.press(
+        press, channel=click.channel_id, user=click.user_id, attempt_id=attempt_id
+    )
+    deps.count(f"{press.value}_button", "refused" if outcome.private else "ok")
+    if outcome.private is not None:
+        await _tell(deps, click, outcome.private)
+    if outcome.parent_ts is None:
+        return
+    with contextlib.suppress(NotifyError):  # logged and counted by the notifier
+        if outcome.parent is not None:
+            await deps.notifier.update(click.channel_id, outcome.parent_ts, outcome.parent)
+        if outcome.thread is not None:
+            await deps.notifier.post(click.channel_id, outcome.thread, thread=outcome.parent_ts)
 
 
 async def _tell(

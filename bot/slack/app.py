@@ -13,6 +13,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from bot.actions import ActionService, RateLimiter
+from bot.alerts.on_it import OnItService
 from bot.answers import Answerer
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
@@ -34,6 +35,7 @@ def create_app(
     action_service: ActionService | None = None,
     limiter: RateLimiter | None = None,
     seen_events: EventLog | None = None,
+    on_it: OnItService | None = None,
 ) -> AsyncApp:
     if notifier is None:
         client = slack_client(
@@ -58,6 +60,7 @@ def create_app(
         actions=action_service,
         limiter=limiter,
         seen_events=seen_events or RecentKeys(),
+        on_it=on_it,
     )
     for listeners in (commands, events, actions):
         listeners.register(app, deps)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.actions import ActionService, RateLimiter
+from bot.alerts.on_it import OnItService
 from bot.answers import Answerer, RequestContext
 from bot.commands import Command, CommandError, command_text
 from bot.message import Message
@@ -33,6 +34,8 @@ class SlackDeps:
     actions: ActionService | None = None
     limiter: RateLimiter | None = None
     seen_events: EventLog = field(default_factory=RecentKeys)
+    # I'm on it, Release and Take it over act through it; without it they say "not available".
+    on_it: OnItService | None = None
 
     async def allowed(self, user_id: str, request: Command) -> str | None:
         """None, or the message for a user over their rate of expensive commands."""

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 
 from bot.actions import ActionService, RateLimiter
 from bot.alerts import SubscriptionService
+from bot.alerts.on_it import OnItService
 from bot.answers import SUBCOMMANDS, Answerer
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
@@ -118,6 +119,7 @@ def build_bot(
     action_service: ActionService | None = None,
     limiter: RateLimiter | None = None,
     seen_events: EventLog | None = None,
+    on_it: OnItService | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
@@ -128,6 +130,7 @@ def build_bot(
     for "@tdbot why". ``action_service`` acts on Retry and Kill buttons,
     ``limiter`` holds each user to a rate of expensive commands,
     ``seen_events`` answers each Slack event once (per process without it),
+    ``on_it`` answers I'm on it, Release and Take it over,
     ``readiness_checks`` decide /readyz (``health_checks`` only inform
     /healthz, as TD's does), and ``on_shutdown`` replaces ``Bot.aclose``
     when the server stops.
@@ -156,6 +159,7 @@ def build_bot(
         action_service=action_service,
         limiter=limiter,
         seen_events=seen_events,
+        on_it=on_it,
     )
     bot: Bot
 

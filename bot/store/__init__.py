@@ -12,6 +12,8 @@ from bot.store.audit import Audit
 from bot.store.database import Clock, Database, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.engine import async_url
+from bot.store.escalations import PAGERDUTY, Due, EscalationClaim, EscalationRule, Escalations
+from bot.store.ownership import OnItHolder, Ownership, ScopeOwners
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
@@ -35,6 +37,7 @@ from bot.store.values import (
 __all__ = [
     "ALL_PROJECTS",
     "DEFAULT_LEASE",
+    "PAGERDUTY",
     "ActionKind",
     "ActionRecord",
     "ActionState",
@@ -45,10 +48,17 @@ __all__ = [
     "Database",
     "Deliveries",
     "DeliveryState",
+    "Due",
+    "EscalationClaim",
+    "EscalationRule",
+    "Escalations",
     "Mute",
+    "OnItHolder",
+    "Ownership",
     "PollState",
     "Pruned",
     "RateLimits",
+    "ScopeOwners",
     "Scopes",
     "SeenEvents",
     "Store",

@@ -140,7 +140,7 @@ class Deliveries(Repository):
         rows = await self._db.rows(
             select(t).where(t.c.channel_id == channel_id, t.c.session_id == session_id)
         )
-        return _thread(rows[0]) if rows else None
+        return thread_ref(rows[0]) if rows else None
 
     async def thread_by_ts(self, channel_id: str, parent_ts: str) -> ThreadRef | None:
         """The session thread whose parent message is ``parent_ts``, if it is one."""
@@ -148,7 +148,7 @@ class Deliveries(Repository):
         rows = await self._db.rows(
             select(t).where(t.c.channel_id == channel_id, t.c.parent_ts == parent_ts).limit(1)
         )
-        return _thread(rows[0]) if rows else None
+        return thread_ref(rows[0]) if rows else None
 
     async def set_thread(
         self,
@@ -183,7 +183,7 @@ class Deliveries(Repository):
             .returning(*t.c)
         )
         [row] = await self._db.rows(statement)
-        return _thread(row)
+        return thread_ref(row)
 
 
 def _claim(r: Row[Any]) -> Claim:
@@ -206,7 +206,8 @@ def _claim(r: Row[Any]) -> Claim:
     )
 
 
-def _thread(r: Row[Any]) -> ThreadRef:
+def thread_ref(r: Row[Any]) -> ThreadRef:
+    """A row of the threads table (or of a query selecting its columns) as a ThreadRef."""
     return ThreadRef(
         r.channel_id,
         r.session_id,

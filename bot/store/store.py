@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.audit import Audit
 from bot.store.database import Clock, Database, open_engine, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
+from bot.store.escalations import Escalations
+from bot.store.ownership import Ownership
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
@@ -43,6 +45,8 @@ class Store:
         self.seen_events = SeenEvents(self.database)
         self.rate_limits = RateLimits(self.database)
         self.upkeep = Upkeep(self.database)
+        self.ownership = Ownership(self.database)
+        self.escalations = Escalations(self.database, lease=lease)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -75,6 +79,20 @@ class Store:
         self.unwatch_attempt = self.poll_state.unwatch_attempt
         self.watched_attempts = self.poll_state.watched_attempts
         self.leader_lock = self.poll_state.leader_lock
+
+        self.set_owners = self.ownership.set_owners
+        self.all_owners = self.ownership.all_owners
+        self.owners_for = self.ownership.owners_for
+        self.take_alert = self.ownership.take
+        self.release_alert = self.ownership.release
+        self.on_it = self.ownership.on_it
+
+        self.set_escalation = self.escalations.set_rule
+        self.escalation_rules = self.escalations.rules
+        self.due_escalations = self.escalations.due
+        self.claim_escalation = self.escalations.claim
+        self.mark_escalated = self.escalations.mark_sent
+        self.escalated_to = self.escalations.sent_to
 
     @classmethod
     async def open(

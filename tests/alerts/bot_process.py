@@ -22,8 +22,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.alerts import Poller, PollerConfig
-from bot.alerts.delivery import DeliveryConfig
 from bot.alerts.pacing import ChannelPacer
+from bot.alerts.sender import DeliveryConfig
 from bot.message import Message
 from bot.notify import Marks, SlackNotifier, slack_client
 from bot.store import Claim, Store

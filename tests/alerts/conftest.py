@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.alerts import Poller, PollerConfig
-from bot.alerts.delivery import DeliveryConfig
 from bot.alerts.pacing import ChannelPacer
+from bot.alerts.sender import DeliveryConfig
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.td import TDClient

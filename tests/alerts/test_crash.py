@@ -2,7 +2,8 @@
 
 The poller runs as a real separate process (tests/alerts/bot_process.py)
 against the sandbox and the fake Slack Web API over HTTP, and kills itself
-right after writing a claim, or right after Slack accepted a post.
+right after writing a claim, or right after Slack accepted a post (the alert,
+before its diagnosis reply).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.alerts.delivery import diagnosis_mark
 from bot.sandbox import Sandbox
 from bot.store import Store
 from tests.alerts.chat_fakes import SlackWithHistory, marks_of
@@ -92,7 +94,11 @@ async def test_sigkill_then_restart_neither_loses_nor_repeats(
     assert restarted.returncode == 0, restarted.stderr
     [alert] = alerts_for(slack, failed.id)
     assert alert["thread_ts"] is None
-    assert len(slack.posted(CHANNEL)) == 1
+    # after_post died between the alert and its diagnosis reply: the restart
+    # finds the alert by its mark and posts the reply, once.
+    [reply] = alerts_for(slack, diagnosis_mark(failed.id))
+    assert reply["thread_ts"] == alert["ts"]
+    assert len(slack.posted(CHANNEL)) == 2
     async with await Store.open(db) as store:
         thread = await store.get_thread(CHANNEL, failed.session_id)
         assert thread is not None and thread.parent_ts == alert["ts"]

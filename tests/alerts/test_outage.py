@@ -50,19 +50,19 @@ async def test_td_500s_back_off_then_deliver_once(
 
     sandbox.faults.fail(4, status=500)
     await poller.tick()
-    assert poller.failing and notifier.messages == []
+    assert poller.failing and notifier.alerts() == []
     polls_during = sandbox.requests.count()
     await poller.tick()  # inside the backoff: no request at all
     assert sandbox.requests.count() == polls_during
     for _ in range(40):
         await asyncio.sleep(0.06)
         await poller.tick()
-        if notifier.messages:
+        if notifier.alerts():
             break
     assert not poller.failing
     for _ in range(3):
         await poller.tick()
-    [parent] = notifier.messages
+    [parent] = notifier.alerts()
     assert parent.marks == [failed.id]
     assert poller.last_success is not None and poller.last_success >= healthy_at
     assert await store.last_poll_success() is not None

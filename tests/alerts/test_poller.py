@@ -40,13 +40,17 @@ async def test_a_failure_is_alerted_exactly_once(
     scenario.advance(60)
     await poller.poll_once()
 
-    [parent] = notifier.messages
+    [parent] = notifier.alerts()
     assert parent.channel == CHANNEL and parent.thread_ts is None
     assert parent.marks == [failed.id]
     assert f"{LAB}/{KEEPS_FAILING}" in parent.text and "failed" in parent.text
     thread = await store.get_thread(CHANNEL, failed.session_id)
     assert thread is not None and thread.parent_ts == parent.ts
     assert thread.status == ThreadStatus.FAILING
+    # The full diagnosis is the first reply in its thread, posted with it, once.
+    [diagnosis] = notifier.diagnoses()
+    assert notifier.messages == [parent, diagnosis] and diagnosis.thread_ts == parent.ts
+    assert diagnosis.message.evidence and "Since the last good run" in str(diagnosis.blocks)
 
 
 async def test_failed_retry_goes_into_the_thread(
@@ -61,11 +65,11 @@ async def test_failed_retry_goes_into_the_thread(
 
     second = await scenario.retry(first)
     await poller.poll_once()  # still running: watched, not alerted
-    assert len(notifier.messages) == 1
+    assert len(notifier.alerts()) == 1
     scenario.advance()
     await poller.poll_once()
 
-    parent, reply = notifier.messages
+    parent, reply = notifier.alerts()
     assert reply.thread_ts == parent.ts and reply.marks == [second.id]
     assert "attempt #2 (retry 1)" in reply.text
     assert f"{LAB}/{KEEPS_FAILING} attempt #2 (retry 1) failed too" in str(reply.blocks)
@@ -89,7 +93,7 @@ async def test_successful_retry_recovers_the_thread(
     await poller.poll_once()
     await poller.poll_once()
 
-    parent, recovery = notifier.messages
+    parent, recovery = notifier.alerts()
     assert recovery.thread_ts == parent.ts and recovery.marks == [fixed.id]
     assert "recovered" in recovery.text
     assert "@" not in recovery.text and "<!" not in recovery.text.replace("<!date", "")
@@ -113,14 +117,14 @@ async def test_muted_scope_stays_silent_and_other_channels_do_not(
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     await poller.poll_once()
-    assert [m.channel for m in notifier.messages] == [OTHER_CHANNEL]
+    assert [m.channel for m in notifier.alerts()] == [OTHER_CHANNEL]
 
     scenario.advance(5 * 3600)  # the mute is over
-    before = len(notifier.messages)
+    before = len(notifier.alerts())
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     await poller.poll_once()
-    assert sorted(m.channel for m in notifier.messages[before:]) == [CHANNEL, OTHER_CHANNEL]
+    assert sorted(m.channel for m in notifier.alerts()[before:]) == [CHANNEL, OTHER_CHANNEL]
 
 
 async def test_threshold_waits_for_consecutive_failed_sessions(
@@ -132,13 +136,13 @@ async def test_threshold_waits_for_consecutive_failed_sessions(
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     await poller.poll_once()
-    assert notifier.messages == []  # two failed sessions in a row
+    assert notifier.alerts() == []  # two failed sessions in a row
 
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     third = await scenario.last_attempt(KEEPS_FAILING)
     await poller.poll_once()
-    [parent] = notifier.messages
+    [parent] = notifier.alerts()
     assert parent.marks == [third.id]
     assert "Failing for 3 sessions in a row" in str(parent.blocks)
 
@@ -164,7 +168,7 @@ async def test_many_failures_in_one_poll_become_a_digest(
     report = await poller.poll_once()
     assert report.claimed == len(workflows)
 
-    [digest] = notifier.messages
+    [digest] = notifier.alerts()
     assert digest.thread_ts is None
     assert sorted(digest.marks) == sorted(a.id for a in failed)
     assert f"{len(workflows)} workflow runs failed" in digest.text
@@ -176,7 +180,7 @@ async def test_many_failures_in_one_poll_become_a_digest(
     fixed = await scenario.retry(failed[1])
     scenario.advance()
     await poller.poll_once()
-    _, recovery = notifier.messages
+    _, recovery = notifier.alerts()
     assert recovery.thread_ts == digest.ts and recovery.marks == [fixed.id]
     assert digest.edits == []
 
@@ -190,7 +194,7 @@ async def test_slack_429_is_retried_and_delivered_once(
     scenario.advance()
     notifier.fail_next(rate_limited(0.01), rate_limited(0.01))  # short: retried in the poll
     await poller.poll_once()
-    assert len(notifier.messages) == 1
+    assert len(notifier.alerts()) == 1
 
 
 async def test_long_retry_after_waits_for_a_later_poll(
@@ -203,15 +207,15 @@ async def test_long_retry_after_waits_for_a_later_poll(
     failed = await scenario.last_attempt(KEEPS_FAILING)
     notifier.fail_next(rate_limited(30))
     report = await poller.poll_once()
-    assert notifier.messages == [] and report.delivery is not None
+    assert notifier.alerts() == [] and report.delivery is not None
     assert report.delivery.deferred == 1
 
     await poller.poll_once()  # Retry-After not over yet
-    assert notifier.messages == []
+    assert notifier.alerts() == []
     scenario.advance(60)
     await poller.poll_once()
     await poller.poll_once()
-    [parent] = notifier.messages
+    [parent] = notifier.alerts()
     assert parent.marks == [failed.id]
 
 
@@ -225,14 +229,17 @@ async def test_lost_slack_answer_is_not_posted_twice(
     failed = await scenario.last_attempt(KEEPS_FAILING)
     notifier.lose_responses = 1  # Slack posts it, but the bot sees a timeout
     await poller.poll_once()
-    assert len(notifier.messages) == 1
+    assert len(notifier.alerts()) == 1
 
     scenario.advance(3600)
     report = await poller.poll_once()
     assert report.delivery is not None and report.delivery.found == 1
-    assert len(notifier.messages) == 1 and notifier.lookups >= 1
+    assert len(notifier.alerts()) == 1 and notifier.lookups >= 1
     thread = await store.get_thread(CHANNEL, failed.session_id)
-    assert thread is not None and thread.parent_ts == notifier.messages[0].ts
+    assert thread is not None and thread.parent_ts == notifier.alerts()[0].ts
+    # The lost answer came before the diagnosis reply: the next holder posts it, once.
+    [diagnosis] = notifier.diagnoses()
+    assert diagnosis.thread_ts == thread.parent_ts
     again = await store.claim_alert(
         CHANNEL, failed.id, failed.session_id, LAB, KEEPS_FAILING, AlertKind.FAILURE
     )
@@ -251,7 +258,7 @@ async def test_recovery_in_the_same_poll_as_the_failure(
     fixed = await scenario.retry(failed)
     scenario.advance()
     await poller.poll_once()
-    parent, recovery = notifier.messages
+    parent, recovery = notifier.alerts()
     assert parent.marks == [failed.id] and recovery.marks == [fixed.id]
     assert recovery.thread_ts == parent.ts and len(parent.edits) == 1
 
@@ -264,6 +271,6 @@ async def test_unsubscribed_scopes_cost_nothing_and_post_nothing(
     scenario.fail(KEEPS_FAILING)
     scenario.advance()
     report = await poller.poll_once()
-    assert notifier.messages == [] and report.claimed == 0
+    assert notifier.alerts() == [] and report.claimed == 0
     assert report.td_requests == report.pages  # no diagnosis, no watched attempt lookups
     assert await store.watched_attempts() == []

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.alerts import Poller, PollerConfig
-from bot.alerts.delivery import DeliveryConfig
+from bot.alerts.delivery import diagnosis_mark
+from bot.alerts.sender import DeliveryConfig
 from bot.notify import SlackNotifier, slack_client
 from bot.sandbox import Sandbox
 from bot.store import Store
@@ -44,18 +45,20 @@ async def test_failure_then_recovery_through_slack(
     failed = await scenario.last_attempt(RECOVERS)
     await poller.poll_once()
 
-    [post] = [c for c in slack.calls("/api/chat.postMessage") if c.body.get("blocks")][-1:]
+    # One 429, then the alert, then its diagnosis in its thread.
+    _, post, reply = slack.calls("/api/chat.postMessage")
     assert post.body["channel"] == CHANNEL
     assert f"{LAB}/{RECOVERS}" in post.body["text"]
     assert post.body["metadata"]["event_type"] == "tdbot_alert"
-    assert len(slack.calls("/api/chat.postMessage")) == 2  # one 429, then the post
+    assert reply.body["metadata"]["event_payload"] == {"claims": [diagnosis_mark(failed.id)]}
 
     fixed = await scenario.retry(failed)
     scenario.advance()
     await poller.poll_once()
     await poller.poll_once()
 
-    parent, recovery = slack.posted(CHANNEL)
+    parent, diagnosis, recovery = slack.posted(CHANNEL)
+    assert diagnosis["thread_ts"] == parent["ts"]
     assert marks_of(parent) == [failed.id] and marks_of(recovery) == [fixed.id]
     assert recovery["thread_ts"] == parent["ts"]
     assert parent["edited"] == 1 and "recovered by attempt #2" in parent["text"]

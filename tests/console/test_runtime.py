@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.alerts.delivery import diagnosis_mark
 from bot.console.runtime import CHANNEL, DemoRuntime, as_mention, open_demo
 from bot.console.screen import Screen
 from bot.render import TerminalStyle
@@ -64,7 +65,10 @@ async def test_advancing_time_polls_and_why_in_the_thread_diagnoses_its_attempt(
 
     reply = await demo.ask("@tdbot why")
     answer = list(demo.chat.messages.values())[-1]
-    assert answer.thread_ts == alert.ts and alert.replies == [answer.ts]
+    # The alert's full diagnosis came first in its thread, with the alert.
+    diagnosis = demo.chat.messages[alert.replies[0]]
+    assert diagnosis.marks == (diagnosis_mark(failed or ""),)
+    assert answer.thread_ts == alert.ts and alert.replies == [diagnosis.ts, answer.ts]
     assert failed is not None and failed in reply.title
     assert f"↳ tdbot in the thread of “{alert.title}”" in out.getvalue()
 

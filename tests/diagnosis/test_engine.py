@@ -9,12 +9,14 @@ from collections.abc import Callable
 import pytest
 
 from bot.diagnosis import Category, diagnose_attempt, diagnose_job, diagnose_session
+from bot.diagnosis.engine import LOG_FILES_HEAD, LOG_FILES_TAIL
 from bot.sandbox import Sandbox
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus import FAILURE_CASES
 from bot.td import TDClient
 from bot.td.errors import NotFound
 from bot.td.models import Attempt, AttemptStatus
+from tests.diagnosis.expected import EXPECTED
 
 
 def _case(predicate: str) -> FailureCase:
@@ -221,7 +223,7 @@ async def test_failed_context_calls_become_notes(lab: Sandbox, td: TDClient) -> 
     diagnosis = await diagnose_attempt(td, attempt_id)
     lab.faults.clear()
     [failure] = diagnosis.failures
-    assert case.expected is not None and failure.category is case.expected.category
+    assert failure.category is EXPECTED[case.key].category
     assert any("task log list" in note for note in diagnosis.notes)
     assert any("TD job" in note for note in diagnosis.notes)
     assert {e.source for e in failure.evidence} == {"error"}
@@ -262,3 +264,19 @@ async def test_many_failures_are_all_examined(lab: Sandbox, td: TDClient) -> Non
     assert len(diagnosis.failures) == 28
     assert all(failure.evidence for failure in diagnosis.failures)
     assert not any("not examined" in note for note in diagnosis.notes)
+
+
+async def test_each_execution_logs_to_a_file_of_its_own(lab: Sandbox, td: TDClient) -> None:
+    """A py> _retry re-runs the task: one file per execution, plus the one it started in;
+    the engine reads the first two and the last three, so the first failure is seen."""
+    case = next(
+        c for c in FAILURE_CASES if c.config.get("py>") and c.state_params.get("retry_count")
+    )
+    attempt_id = lab.case_attempt_id(case.key)
+    full_name = f"+{case.key}+" + "+".join(case.path)
+    files = [f for f in await td.log_files(attempt_id) if f.task_name == full_name]
+    assert len(files) == case.state_params["retry_count"] + 2
+    lab.requests.clear()
+    await diagnose_attempt(td, attempt_id)
+    read = lab.requests.count(path_prefix=f"/api/logs/{attempt_id}/files/")
+    assert read == min(len(files), LOG_FILES_HEAD + LOG_FILES_TAIL)

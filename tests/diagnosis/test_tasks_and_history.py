@@ -212,3 +212,9 @@ def test_changes_between_good_and_bad() -> None:
     assert found.duration_delta_seconds == 40 * 60
     assert params_diff({}, {}) == ()
     assert AttemptStatus.SUCCESS is good.status
+
+
+def test_params_the_schedule_sets_each_session_are_no_change() -> None:
+    before = {"last_session_time": "2024-06-03T14:00:00+00:00", "target": "a"}
+    after = {"last_session_time": "2024-06-03T15:00:00+00:00", "target": "b"}
+    assert [c.key for c in params_diff(before, after)] == ["target"]

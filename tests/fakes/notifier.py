@@ -97,11 +97,22 @@ class RecordingNotifier:
                 return m.ts
         return None
 
+    def alerts(self) -> list[Posted]:
+        """Everything but the diagnosis replies that follow alerts (``diagnoses``)."""
+        return [m for m in self.messages if not _is_diagnosis(m)]
+
+    def diagnoses(self) -> list[Posted]:
+        return [m for m in self.messages if _is_diagnosis(m)]
+
     def parents(self, channel: str | None = None) -> list[Posted]:
         return [m for m in self.messages if m.thread_ts is None and channel in (None, m.channel)]
 
     def replies(self, thread_ts: str) -> list[Posted]:
         return [m for m in self.messages if m.thread_ts == thread_ts]
+
+
+def _is_diagnosis(posted: Posted) -> bool:
+    return any(mark.endswith(":diagnosis") for mark in posted.marks)
 
 
 def rate_limited(seconds: float = 0.01) -> NotifyRateLimited:

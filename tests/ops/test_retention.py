@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.alerts import AlertScheduler
 from bot.ops.retention import Retention
@@ -48,11 +49,10 @@ async def test_the_scheduler_prunes_rows_past_the_retention(tmp_path: Path) -> N
 async def test_a_failed_prune_is_logged_and_left_for_the_next_run(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path / 'state.db'}")
-    await store.close()
-    (tmp_path / "state.db").unlink()
-    (tmp_path / "state.db").mkdir()  # the database file can no longer be opened
-    await Retention(store, days=30)()
+    async with await Store.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        async with store.database.engine.begin() as conn:
+            await conn.execute(text("DROP TABLE actions"))  # the prune cannot run now
+        await Retention(store, days=30)()
     assert "pruning old rows failed; the next run tries again" in caplog.text
 
 

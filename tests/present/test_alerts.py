@@ -14,13 +14,17 @@ from bot.diagnosis import Category, Diagnosis, Evidence, RetryAdvice, TaskFailur
 from bot.message import Message
 from bot.present.alerts import (
     DIGEST_ITEMS,
+    PARENT_VISIBLE,
+    AlertOwnership,
+    OnIt,
     Recovery,
+    alert_diagnosis,
     digest_messages,
     failure_parent,
     recovery_reply,
     retry_failure_reply,
 )
-from bot.render import SlackMessage, limits, render_slack
+from bot.render import SlackMessage, limits, render_slack, visible_chars
 from bot.td.models import Attempt, AttemptStatus
 
 CONSOLE = "https://console.example.test"
@@ -128,9 +132,13 @@ def test_failure_message_names_what_failed_and_offers_actions() -> None:
         f"{CONSOLE}/app/workflows/70/sessions/900/attempt/501",
         f"{CONSOLE}/app/workflows/sessions/900",
         "12m 30s",
-        "Check that the job creating db.orders ran.",
     ):
         assert expected in body, expected
+    # The next step and the evidence are the thread's first reply, not the parent's.
+    assert "Check that the job creating db.orders ran." not in body
+    assert "Check that the job creating db.orders ran." in all_text(
+        slack(alert_diagnosis(diagnosis(a))).blocks
+    )
     found = buttons(m.blocks)
     assert json.loads(found[ActionId.DIAGNOSE]["value"]) == {"attempt_id": "501"}
     assert json.loads(found[ActionId.RETRY_FAILED]["value"]) == {"attempt_id": "501"}
@@ -176,7 +184,7 @@ def test_recovered_parent_shows_the_recovery_and_drops_retry() -> None:
     body = all_text(m.blocks)
     assert "Recovered: sales_etl/daily" in body
     assert "recovered by attempt #2 at" in body
-    assert set(buttons(m.blocks)) == {ActionId.DIAGNOSE}
+    assert set(buttons(m.blocks)) == {ActionId.DIAGNOSE, "tdbot.link.0"}
     assert "recovered by attempt #2" in m.text
 
 
@@ -191,13 +199,16 @@ def test_thread_replies() -> None:
 
 def test_digest_splits_into_messages_within_limits() -> None:
     many = [attempt(str(1000 + i), workflow=f"wf_{i:03d}" + "x" * 60) for i in range(95)]
-    digests = digest_messages(many, console=CONSOLE)
+    owners = tuple(f"U{i:08d}" for i in range(30))
+    digests = digest_messages(many, console=CONSOLE, owners=owners)
     assert [a.id for d in digests for a in d.attempts] == [a.id for a in many]
     for d in digests:
         assert len(d.attempts) <= DIGEST_ITEMS
         m = slack(d.message)
         assert len(m.blocks) <= limits.MAX_BLOCKS
         assert len(all_text(m.blocks)) <= limits.TOTAL_CHARS
+        assert visible_chars(m.blocks) <= PARENT_VISIBLE
+        assert "*Owners:* <@U00000000>" in all_text(m.blocks)
         assert f"{len(d.attempts)} workflow runs failed" in m.text
         assert all(a.workflow.name in all_text(m.blocks) for a in d.attempts)
 
@@ -226,3 +237,38 @@ def test_times_render_in_every_reader_zone() -> None:
     m = failure_message(attempt(), None, console=None)
     stamp = int(datetime(2026, 3, 1, 0, 12, 35, tzinfo=UTC).timestamp())
     assert f"<!date^{stamp}^" in all_text(m.blocks)
+
+
+def test_the_parent_stays_short_at_its_longest() -> None:
+    long = "n" * 400
+    a = attempt(project="p_" + long, workflow="w_" + long)
+    d = diagnosis(a, root="error " * 2000)
+    failure = replace(
+        d.failures[0],
+        task_full_name="+" + "t" * 2000,
+        retry_note="note " * 500,
+        next_step="step " * 500,
+    )
+    d = replace(d, failures=(failure,) * 30)
+    owners = tuple(f"U{i:08d}" for i in range(30))
+    on_it = OnIt("U99999999", datetime(2026, 3, 1, tzinfo=UTC))
+    for m in (
+        failure_message(a, d, console=CONSOLE),
+        render_slack(
+            failure_parent(a, d, console=CONSOLE, ownership=AlertOwnership(owners, on_it))
+        ),
+        failure_message(a, d, console=CONSOLE, recovered=Recovery(attempt("503", index=2))),
+    ):
+        assert visible_chars(m.blocks) <= PARENT_VISIBLE
+
+
+def test_owners_are_mentioned_while_failing_and_never_on_recovery() -> None:
+    a = attempt()
+    ownership = AlertOwnership(("U0OWNER1", "S0GROUP1"))
+    failing = render_slack(failure_parent(a, diagnosis(a), console=None, ownership=ownership))
+    assert "*Owners:* <@U0OWNER1> <!subteam^S0GROUP1>" in all_text(failing.blocks)
+    fixed = Recovery(attempt("503", index=2, status="success"))
+    recovered = render_slack(
+        failure_parent(a, diagnosis(a), console=None, recovered=fixed, ownership=ownership)
+    )
+    assert "<@" not in all_text(recovered.blocks) and "subteam" not in all_text(recovered.blocks)

@@ -17,6 +17,8 @@ import pytest
 from bot.diagnosis.categories import Category
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus import FAILURE_CASES, JOB, PLACEHOLDERS
+from tests.diagnosis.expected import EXPECTED
+from tests.diagnosis.expected_ops import OPS
 
 SAMPLE_JOB_ID = "2187654321"
 LOG_ENTRY = re.compile(r"(TRACE|DEBUG|INFO|WARN|ERROR)\|[a-z][\w]*(\.[\w$]+)+\|.*", re.DOTALL)
@@ -51,7 +53,7 @@ def _fill(text: str, workflow: str, case: FailureCase) -> str:
         "{session_id}": "98765432",
         "{project}": "sales_daily",
         "{workflow}": workflow,
-        "{task}": "+" + "+".join((workflow, *case.path)),
+        "{task}": f"+{workflow}" + "".join(p if p[0] == "^" else f"+{p}" for p in case.path),
     }
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
@@ -91,8 +93,12 @@ def _ids(params: list[tuple[str, FailureCase]]) -> list[str]:
 
 def test_corpus_is_large_and_broad() -> None:
     assert len(FAILURE_CASES) >= 30
-    categories = {case.expected.category for case in FAILURE_CASES if case.expected}
+    categories = {EXPECTED[case.key].category for case in FAILURE_CASES}
     assert len(categories) >= 12, sorted(categories)
+
+
+def test_every_case_has_exactly_one_expectation() -> None:
+    assert sorted(case.key for _, case in ALL) == sorted(EXPECTED)
 
 
 def test_keys_are_unique_snake_case() -> None:
@@ -104,8 +110,7 @@ def test_keys_are_unique_snake_case() -> None:
 
 @pytest.mark.parametrize(("workflow", "case"), ALL, ids=_ids(ALL))
 def test_decisive_line_is_in_the_evidence(workflow: str, case: FailureCase) -> None:
-    assert case.expected is not None
-    decisive = case.expected.decisive
+    decisive = EXPECTED[case.key].decisive
     assert decisive.strip() and "\n" not in decisive
     assert not PLACEHOLDER_LIKE.search(decisive)
     # The answer quotes it after masking and escaping, so it must carry none of these.
@@ -231,15 +236,13 @@ def test_structural_scenarios_are_covered() -> None:
     assert any(case.has_error_handler for case in cases)
     assert any(case.state_params.get("retry_count") == 3 for case in cases)
     assert any(
-        case.task_runs_hours >= 24
-        and case.expected
-        and case.expected.category is Category.KILLED_BY_TIMEOUT
+        case.task_runs_hours >= 24 and EXPECTED[case.key].category is Category.KILLED_BY_TIMEOUT
         for case in cases
     )
     with_siblings = [case for case in FAILURE_CASES if len(case.siblings) >= 2]
     assert with_siblings
     for case in with_siblings:
-        kinds = {c.expected.category for c in (case, *case.siblings) if c.expected}
+        kinds = {EXPECTED[c.key].category for c in (case, *case.siblings)}
         assert len(kinds) == 1 + len(case.siblings)
         assert len({c.path for c in (case, *case.siblings)}) == 1 + len(case.siblings)
 
@@ -264,3 +267,10 @@ def test_trino_failures_use_several_framings() -> None:
         c for _, c in FAILED_JOB_CASES if c.job and c.job.stderr is None and c.job.status == "error"
     ]
     assert cmdout_null and stderr_null_error_in_cmdout
+
+
+def test_new_scenarios_note_where_their_texts_come_from() -> None:
+    """Issue 16's scenarios are built from real message texts; each names its source."""
+    new = [case for _, case in ALL if case.key in OPS]
+    assert len(new) >= 40 and len(new) == len(OPS)
+    assert all(case.source.strip() for case in new)

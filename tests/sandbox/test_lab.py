@@ -21,7 +21,8 @@ LOG_JOB_ID = re.compile(r"(?:job id=|, id=|TD job )(\d+)")
 
 
 def _full_name(case_key: str, path: tuple[str, ...]) -> str:
-    return f"+{case_key}" + "".join(f"+{element}" for element in path)
+    # Digdag-generated elements (^sla^fail, ^error) hang on their owner without a "+".
+    return f"+{case_key}" + "".join(e if e.startswith("^") else f"+{e}" for e in path)
 
 
 def _job_id(case: FailureCase, task: dict[str, Any], log: str) -> str:
@@ -127,7 +128,7 @@ def test_case_is_realised(api: httpx.Client, sandbox: Sandbox, case: FailureCase
     assert all(t["error"] == {} for t in others)
     handler = by_name.get(f"+{case.key}^error")
     assert (handler is not None) is case.has_error_handler
-    if handler is not None:
+    if handler is not None and handler["fullName"] not in failing_names:
         assert handler["state"] == "success" and handler["error"] == {}
     alert = by_name.get(f"+{case.key}^failure-alert")
     assert (alert is not None) is not killed

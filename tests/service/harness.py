@@ -13,7 +13,7 @@ import itertools
 import json
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +35,7 @@ OTHER_ADMIN = "UADMIN0002"
 USER = "U0USER0001"  # not an admin
 CHANNEL = "C0CHAN0001"
 SLACK_TOKEN = "xoxb-4711-0815-Zm9vYmFyc2VjcmV0dG9rZW4"
+PAGERDUTY_KEY = "R0UTINGKEY0123456789abcdef012345"
 ACTING_IDS = ("tdbot.retry_failed", "tdbot.kill")
 _numbers = itertools.count(1)
 
@@ -221,11 +222,17 @@ async def running_service(
     poll_grace: float = 60.0,
     rate: tuple[float, int] = GENEROUS_RATE,
     database_url: str | None = None,
+    pagerduty_url: str | None = None,
 ) -> AsyncIterator[Running]:
-    """``database_url`` (default: a SQLite file in ``tmp_path``) lets replicas share a store."""
+    """``database_url`` (default: a SQLite file in ``tmp_path``) lets replicas share a store;
+    ``pagerduty_url``: escalations go there with ``PAGERDUTY_KEY``."""
     settings = service_settings(
         sandbox, slack, tmp_path, poll_seconds=poll_seconds, rate=rate, database_url=database_url
     )
+    if pagerduty_url is not None:
+        settings = replace(
+            settings, pagerduty_routing_key=PAGERDUTY_KEY, pagerduty_url=pagerduty_url
+        )
     metrics = Metrics()
     td = TDClient(
         settings.td_api_key,

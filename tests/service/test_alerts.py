@@ -6,6 +6,7 @@ import json
 
 from bot.sandbox import Sandbox
 from bot.td import TDClient
+from tests.alerts.chat_fakes import marks_of
 from tests.service.harness import ADMIN, CHANNEL, USER, Running, buttons, texts
 from tests.service.test_actions import assert_confirmed
 
@@ -13,12 +14,18 @@ LAB = "diagnosis_lab"
 RECOVERS = "presto_cluster_out_of_memory"  # a lab workflow whose retries succeed
 
 
-def alerts(bot: Running) -> list[dict[str, object]]:
+def marked(bot: Running) -> list[dict[str, object]]:
+    """Every post the poller made: alerts and the replies marked after them ("<id>:<what>")."""
     return [
         c.body
         for c in bot.slack.calls("/api/chat.postMessage")
         if (c.body.get("metadata") or {}).get("event_type") == "tdbot_alert"
     ]
+
+
+def alerts(bot: Running) -> list[dict[str, object]]:
+    """The alerts themselves: not the replies that follow them (diagnosis, escalation)."""
+    return [m for m in marked(bot) if not any(":" in mark for mark in marks_of(m))]
 
 
 async def failed_run(bot: Running, sandbox: Sandbox) -> str:
@@ -52,16 +59,21 @@ async def test_a_failed_run_is_alerted_once_with_confirmed_buttons(
     assert {b["action_id"] for b in buttons(call)} == {
         "tdbot.diagnose",
         "tdbot.retry_failed",
+        "tdbot.on_it",
         "tdbot.mute",
     }
     assert 'tdbot_alerts_posted_total{kind="failure"} 1.0' in await bot.metrics()
+    # The evidence is the thread's first reply, posted with the alert.
+    [_, diagnosis] = marked(bot)
+    assert diagnosis["thread_ts"] is not None
+    assert f"Diagnosis: {LAB}/{RECOVERS} attempt {failed}" in str(diagnosis["blocks"])
 
 
 async def test_alert_buttons_and_why_in_its_thread(
     bot: Running, sandbox: Sandbox, td: TDClient
 ) -> None:
     failed = await failed_run(bot, sandbox)
-    [call] = [c for c in bot.slack.calls("/api/chat.postMessage") if c.body.get("metadata")]
+    [call, _] = [c for c in bot.slack.calls("/api/chat.postMessage") if c.body.get("metadata")]
     # The ts Slack gave the alert, as the poller recorded it.
     thread = await bot.service.store.get_thread(CHANNEL, (await td.attempt(failed)).session_id)
     assert thread is not None and thread.attempt_id == failed
@@ -70,13 +82,13 @@ async def test_alert_buttons_and_why_in_its_thread(
 
     # "@tdbot why" in the alert's thread: the store knows which attempt it is about.
     await bot.mention("why?", thread_ts=ts)
-    [_, why] = await bot.slack.wait_for("/api/chat.postMessage", n=2, timeout=15)
+    [*_, why] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
     assert why.body["thread_ts"] == ts
     assert f"attempt {failed}" in texts(why)
 
     # Diagnose: the diagnosis goes into the thread, with its own confirmed Retry.
     await bot.click(by_id["tdbot.diagnose"], user=USER, message_ts=ts)
-    [*_, diagnosis] = await bot.slack.wait_for("/api/chat.postMessage", n=3, timeout=15)
+    [*_, diagnosis] = await bot.slack.wait_for("/api/chat.postMessage", n=4, timeout=15)
     assert diagnosis.body["thread_ts"] == ts
     assert f"Diagnosis: {LAB}/{RECOVERS} attempt {failed}" in texts(diagnosis)
     [retry] = assert_confirmed(diagnosis)
@@ -84,7 +96,7 @@ async def test_alert_buttons_and_why_in_its_thread(
 
     # Mute 4h: anyone may, and the thread hears of it.
     hook = await bot.click(by_id["tdbot.mute"], user=USER, message_ts=ts)
-    [*_, muted] = await bot.slack.wait_for("/api/chat.postMessage", n=4, timeout=15)
+    [*_, muted] = await bot.slack.wait_for("/api/chat.postMessage", n=5, timeout=15)
     assert muted.body["thread_ts"] == ts
     assert f"Muted for 4h: {LAB}/{RECOVERS}" in texts(muted)
     [mute] = await bot.service.store.mutes(CHANNEL)
@@ -95,6 +107,6 @@ async def test_alert_buttons_and_why_in_its_thread(
     hook = await bot.click(by_id["tdbot.retry_failed"], user=ADMIN, message_ts=ts)
     [answer] = await bot.slack.wait_for(hook, timeout=15)
     assert answer.body["response_type"] == "ephemeral"
-    [*_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=5, timeout=15)
+    [*_, audit] = await bot.slack.wait_for("/api/chat.postMessage", n=6, timeout=15)
     assert audit.body["thread_ts"] == ts
     assert f"<@{ADMIN}> retried failed tasks of attempt {failed}" in texts(audit)

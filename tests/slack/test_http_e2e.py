@@ -18,6 +18,7 @@ from bot.sandbox.corpus import FAILURE_CASES
 from bot.td import TDClient
 from bot.td.models import Attempt, Job, JobStatus
 from bot.text import escape_mrkdwn
+from tests.diagnosis.expected import EXPECTED
 from tests.fakes import slack_requests
 from tests.fakes.slack_api import Call, FakeSlackAPI
 from tests.slack.harness import SIGNING_SECRET, BotUnderTest, running_bot
@@ -81,7 +82,7 @@ async def failed_job(td: TDClient) -> Job:
 
 
 async def failed_attempt(sandbox: Sandbox, td: TDClient) -> Attempt:
-    case = next(c for c in FAILURE_CASES if c.job is not None and c.expected is not None)
+    case = next(c for c in FAILURE_CASES if c.job is not None)
     return await td.attempt(sandbox.case_attempt_id(case.key))
 
 
@@ -157,12 +158,11 @@ async def test_sessions_with_history_strip(bot: BotUnderTest, td: TDClient) -> N
 async def test_diagnose_names_task_category_and_evidence(
     bot: BotUnderTest, sandbox: Sandbox, td: TDClient
 ) -> None:
-    case = next(c for c in FAILURE_CASES if c.job is not None and c.expected is not None)
-    assert case.expected is not None
+    case = next(c for c in FAILURE_CASES if c.job is not None)
     attempt_id = sandbox.case_attempt_id(case.key)
     answer = await bot.ask(f"diagnose {attempt_id}", timeout=15)
     shown = texts(answer)
-    assert case.expected.category.title in shown
+    assert EXPECTED[case.key].category.title in shown
     assert "+" + "+".join((case.key, *case.path)) in shown  # the failing task's full name
     assert "```" in shown  # the evidence excerpt
 

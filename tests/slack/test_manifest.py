@@ -57,3 +57,9 @@ def test_socket_mode_manifest_has_no_request_urls() -> None:
     text = MANIFEST.read_text()
     uncommented = "\n".join(line.split("#")[0] for line in text.splitlines())
     assert "request_url" not in uncommented and "url:" not in uncommented
+
+
+def test_slash_command_mentions_arrive_with_their_ids() -> None:
+    # `/td owner` reads people and groups by id: Slack sends `<@U…|name>` only when escaping.
+    [command] = _manifest()["features"]["slash_commands"]
+    assert command["should_escape"] is True

@@ -1,0 +1,73 @@
+"""A claim on its way out: what it carries, what a delivery round reports, when it is retried.
+
+A claim that could not go out now is left for a later poll with a backoff, and
+given up (logged as an error) after too many tries; ``Postponer`` decides which.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.alerts.pacing import backoff_seconds
+from bot.alerts.sender import DeliveryConfig
+from bot.diagnosis import Diagnosis
+from bot.notify import NotifyError
+from bot.store import Claim, Store
+from bot.td.models import Attempt
+
+log = logging.getLogger("bot.alerts.delivery")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A leased claim and what is needed to write its message."""
+
+    claim: Claim
+    attempt: Attempt
+    diagnosis: Diagnosis | None
+
+    @property
+    def maybe_posted(self) -> bool:
+        return self.claim.tries > 1
+
+
+@dataclass
+class DeliveryReport:
+    posted: int = 0  # messages posted (a digest counts once)
+    found: int = 0  # claims found already posted by an earlier holder
+    deferred: int = 0  # claims left for a later poll
+    escalated: int = 0  # alerts escalated (bot.alerts.escalation)
+    delivered: list[Claim] = field(default_factory=list)
+
+
+class Postponer:
+    def __init__(self, store: Store, config: DeliveryConfig, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._config = config
+        self._clock = clock
+
+    async def defer(self, item: Outgoing, reason: str, *, permanent: bool = False) -> None:
+        """Leave the claim for a later poll, with backoff; give up after too many tries."""
+        limit = self._config.max_tries_permanent if permanent else self._config.max_tries
+        delay = None if item.claim.tries >= limit else self.retry_seconds(item.claim.tries)
+        if delay is None:
+            log.error(
+                "giving up the alert of attempt %s to %s after %d tries: %s",
+                item.attempt.id,
+                item.claim.channel_id,
+                item.claim.tries,
+                reason,
+            )
+        await self._store.mark_failed(item.claim, reason, self.at(delay))
+
+    async def give_up_or_retry(self, item: Outgoing, exc: NotifyError) -> None:
+        await self.defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)
+
+    def retry_seconds(self, tries: int) -> float:
+        return backoff_seconds(tries, base=self._config.retry_base, cap=self._config.retry_cap)
+
+    def at(self, delay: float | None) -> datetime | None:
+        return None if delay is None else self._clock() + timedelta(seconds=delay)
