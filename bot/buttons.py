@@ -5,8 +5,12 @@ Slack layer (``bot/slack/actions.py``) registers one listener per id and reads
 one value format with ``command_of``. A button's ``value`` is compact JSON:
 
 - ``tdbot.diagnose``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
-- ``tdbot.retry_failed``: ``{"attempt_id": "123"}``, resuming the failed tasks
+- ``tdbot.retry_failed``: ``{"attempt_id": "123"}``, resuming the failed tasks, plus
+  ``"from": "+wf+task"`` to rerun from a task and ``"params": {"k": "v"}`` to override params
 - ``tdbot.retry_queued``: ``{"attempt_id": "123"}``, the same with TD's ``allowQueueing``
+- ``tdbot.backfill``: ``{"schedule_id": "7", "from": "<instant>", "count": 3,
+  "name": "tdbot-backfill-…"}``, the backfill a dry run showed
+- ``tdbot.retry_how``: ``{"attempt_id": "123"}``, opening the Retry… modal
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
 - ``tdbot.on_it`` (I'm on it), ``tdbot.release``, ``tdbot.take_over``:
@@ -27,7 +31,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
-from bot.actions import Target, confirm_prompt
+from bot.actions import BackfillPlan, RetryPlan, Target, confirm_prompt
 from bot.commands import (
     AttemptTarget,
     Command,
@@ -37,6 +41,7 @@ from bot.commands import (
     KillJob,
     Mute,
     Retry,
+    RunBackfill,
     Scope,
     parse_duration,
 )
@@ -53,7 +58,9 @@ class ActionId(StrEnum):
     DIAGNOSE = "tdbot.diagnose"
     RETRY_FAILED = "tdbot.retry_failed"
     RETRY_QUEUED = "tdbot.retry_queued"
+    RETRY_HOW = "tdbot.retry_how"  # opens the Retry… modal (bot/slack/retry_modal.py)
     KILL = "tdbot.kill"
+    BACKFILL = "tdbot.backfill"
     MUTE = "tdbot.mute"
     ON_IT = "tdbot.on_it"
     RELEASE = "tdbot.release"
@@ -66,7 +73,7 @@ ON_IT_BUTTONS = (ActionId.ON_IT, ActionId.RELEASE, ActionId.TAKE_OVER)
 def _button(
     action_id: ActionId,
     label: str,
-    payload: dict[str, str | None],
+    payload: dict[str, Any],
     *,
     style: Literal["primary", "danger"] | None = None,
     confirm: Confirm | None = None,
@@ -93,18 +100,48 @@ def diagnose_job_button(job_id: str) -> Button:
     return _button(ActionId.DIAGNOSE, "Diagnose", {"job_id": job_id})
 
 
-def action_button(kind: ActionKind, target: Target) -> Button:
-    """The button that retries or kills ``target``, behind its confirmation dialog."""
-    prompt = confirm_prompt(kind, target)
+def action_button(kind: ActionKind, target: Target, plan: RetryPlan | None = None) -> Button:
+    """The button that retries or kills ``target``, behind its confirmation dialog; a
+    retry's ``plan`` (from a task, with params) travels in the value."""
+    prompt = confirm_prompt(kind, target, plan)
     action_id, style = _ACTING[ActionKind(kind)]
     key = "job_id" if kind is ActionKind.KILL_JOB else "attempt_id"
+    payload: dict[str, Any] = {key: target.id}
+    if plan is not None and plan.from_task is not None:
+        payload["from"] = plan.from_task
+    if plan is not None and plan.changes:
+        payload["params"] = {change.key: change.text for change in plan.changes}
     return _button(
         action_id,
         prompt.confirm,
-        {key: target.id},
+        payload,
         style=style,
         confirm=Confirm(prompt.title, prompt.text, prompt.confirm, prompt.deny),
     )
+
+
+def backfill_button(plan: BackfillPlan) -> Button:
+    """Run the backfill the dry run showed, under the dry run's attempt name."""
+    run = plan.run
+    target = Target(run.schedule_id, project=plan.project, workflow=plan.workflow)
+    prompt = confirm_prompt(ActionKind.BACKFILL, target)
+    return _button(
+        ActionId.BACKFILL,
+        prompt.confirm,
+        {
+            "schedule_id": run.schedule_id,
+            "from": run.from_time,
+            "count": run.count,
+            "name": run.attempt_name,
+        },
+        style="primary",
+        confirm=Confirm(prompt.title, prompt.text, prompt.confirm, prompt.deny),
+    )
+
+
+def retry_how_button(attempt_id: str) -> Button:
+    """Retry…: a modal to choose how (failed tasks, or from a task) and edit params."""
+    return _button(ActionId.RETRY_HOW, "Retry…", {"attempt_id": attempt_id})
 
 
 def queue_button(attempt_id: str) -> Button:
@@ -147,11 +184,12 @@ def take_over_button(attempt_id: str) -> Button:
 
 
 def attempt_buttons(attempt: Attempt) -> tuple[Button, ...]:
-    """Retry and Mute for a failed attempt, Kill for a running one, nothing otherwise."""
+    """Retry, Retry… and Mute for a failed attempt, Kill for a running one, else nothing."""
     status = attempt.status
     if status.failed:
         return (
             action_button(ActionKind.RETRY, Target.from_attempt(attempt)),
+            retry_how_button(attempt.id),
             mute_button(attempt.project.name, attempt.workflow.name),
         )
     if status in (AttemptStatus.QUEUED, AttemptStatus.RUNNING):
@@ -203,9 +241,24 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
         case ActionId.DIAGNOSE:
             return Diagnose(AttemptTarget(str(payload["attempt_id"])))
         case ActionId.RETRY_FAILED:
-            return Retry(str(payload["attempt_id"]))
+            params = payload.get("params") or {}
+            from_task = payload.get("from")
+            if not isinstance(params, dict) or not isinstance(from_task, str | None):
+                return None
+            return Retry(
+                str(payload["attempt_id"]),
+                from_task=from_task,
+                params=tuple((str(k), str(v)) for k, v in params.items()),
+            )
         case ActionId.RETRY_QUEUED:
             return Retry(str(payload["attempt_id"]), queue=True)
+        case ActionId.BACKFILL:
+            count = payload["count"]
+            if not isinstance(count, int):
+                return None
+            return RunBackfill(
+                str(payload["schedule_id"]), str(payload["from"]), count, str(payload["name"])
+            )
         case ActionId.KILL if job_id:
             return KillJob(str(job_id))
         case ActionId.KILL:
@@ -218,5 +271,7 @@ def _command(button: ActionId, payload: Mapping[str, Any]) -> Command | None:
             if workflow is not None and not isinstance(workflow, str):
                 return None
             return Mute(Scope(str(payload["project"]), workflow), duration)
-        case _:  # I'm on it and its kin act on the alert, not through a command (alert_of)
+        case _:
+            # Retry… opens a modal (a command only once it is submitted); I'm on it and
+            # its kin act on the alert itself (alert_of), not through a command.
             return None

@@ -44,6 +44,7 @@ from bot.slack import Bot, Health, build_bot, run_socket_mode, serve_http
 from bot.slack.runtime import SHUTDOWN_GRACE, StoreHealth
 from bot.store import Store, wall_clock
 from bot.td import TDClient
+from bot.watch import WATCH_EVERY, Watcher
 
 log = logging.getLogger("bot.service")
 
@@ -105,6 +106,7 @@ class Service:
     scheduler: AlertScheduler
     resources: AsyncExitStack
     bot: Bot = field(init=False)
+    watcher: Watcher = field(init=False)
     _closing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -227,6 +229,9 @@ async def _assemble(
         on_it=on_it,
         on_shutdown=service.aclose,
     )
+    # Retries and backfills started from Slack: their end is posted in their thread.
+    service.watcher = Watcher(td, store, service.bot.notifier, console=settings.td.console)
+    service.scheduler.every(WATCH_EVERY, service.watcher, job_id="tdbot-watches")
     resources.push_async_callback(service.bot.notifier.aclose)
     resources.push_async_callback(service.bot.tasks.drain, SHUTDOWN_GRACE)
     resources.push_async_callback(scheduler.stop)

@@ -53,8 +53,8 @@ def attempt(status: str, **extra: Any) -> Attempt:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        ("error", [ActionId.RETRY_FAILED, ActionId.MUTE]),
-        ("killed", [ActionId.RETRY_FAILED, ActionId.MUTE]),
+        ("error", [ActionId.RETRY_FAILED, ActionId.RETRY_HOW, ActionId.MUTE]),
+        ("killed", [ActionId.RETRY_FAILED, ActionId.RETRY_HOW, ActionId.MUTE]),
         ("running", [ActionId.KILL]),
         ("queued", [ActionId.KILL]),
         ("canceling", []),
@@ -66,7 +66,9 @@ def test_buttons_follow_the_attempt_status(status: str, expected: list[ActionId]
 
 
 def test_retry_and_kill_carry_their_target_and_a_full_dialog() -> None:
-    retry, mute = attempt_buttons(attempt("error"))
+    retry, how, mute = attempt_buttons(attempt("error"))
+    assert json.loads(how.value) == {"attempt_id": "41"} and how.label == "Retry…"
+    assert command_of(how.action_id, how.value) is None  # it opens a modal, it does not act
     assert json.loads(retry.value) == {"attempt_id": "41"} and retry.style == "primary"
     assert isinstance(retry.confirm, Confirm)
     assert retry.confirm.title == "Retry failed tasks?"
@@ -124,7 +126,7 @@ def job(status: str) -> Job:
         (diagnose_job_button("8"), Diagnose(JobTarget("8"))),
         (attempt_buttons(attempt("error"))[0], Retry("41")),
         (
-            attempt_buttons(attempt("error"))[1],
+            attempt_buttons(attempt("error"))[2],
             Mute(Scope("sales", "daily"), timedelta(hours=4)),
         ),
         (attempt_buttons(attempt("running"))[0], Kill("41")),

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.actions.failures import describe_failure
 from bot.actions.outcome import ActionOutcome, OutcomeKind, mention
+from bot.commands import RunBackfill
 from bot.store import ActionKind, ActionRecord, ActionState, Clock, Store
 from bot.td import TDClient, errors
 from bot.td.models import Attempt
@@ -28,8 +29,19 @@ STALE_CLAIM = timedelta(minutes=5)  # far beyond TD calls' timeouts and retries
 _AUDIT_LOOKUP = 500
 
 _CANONICAL_ID = re.compile(r"[1-9][0-9]{0,18}")
-_NOUN = {ActionKind.RETRY: "attempt", ActionKind.KILL: "attempt", ActionKind.KILL_JOB: "job"}
-_EMOJI = {ActionKind.RETRY: "🔁", ActionKind.KILL: "🛑", ActionKind.KILL_JOB: "🛑"}
+_NOUN = {
+    ActionKind.RETRY: "attempt",
+    ActionKind.KILL: "attempt",
+    ActionKind.KILL_JOB: "job",
+    ActionKind.BACKFILL: "schedule",
+}
+_EMOJI = {
+    ActionKind.RETRY: "🔁",
+    ActionKind.KILL: "🛑",
+    ActionKind.KILL_JOB: "🛑",
+    ActionKind.BACKFILL: "⏪",
+}
+_VERB = {ActionKind.RETRY: "retry", ActionKind.BACKFILL: "backfill"}
 _NOT_DONE_EMOJI = {
     OutcomeKind.NOTHING_TO_DO: "ℹ️",
     OutcomeKind.REFUSED: "🚫",
@@ -48,6 +60,9 @@ class ActionRequest:
     thread_ts: str | None
     key: str
     allow_queueing: bool = False  # a retry: let TD queue it when at the attempt limit
+    from_task: str | None = None  # a retry: rerun from this task (resume mode from)
+    params: tuple[tuple[str, str], ...] = ()  # a retry: params overriding the attempt's
+    backfill: RunBackfill | None = None  # a backfill: what the confirmation showed
 
     @property
     def what(self) -> str:
@@ -75,18 +90,35 @@ class ActionFrame:
         """Only TDBOT_ADMINS may act; an empty list means nobody."""
         return user_id in self._admins
 
+    async def refuse(
+        self,
+        action: ActionKind,
+        user_id: str,
+        target: str,
+        *,
+        channel_id: str | None,
+        thread_ts: str | None,
+    ) -> ActionOutcome:
+        """Refuse someone who is not an admin before TD is asked anything, with an audit
+        record (for a command whose target is only known after reading TD)."""
+        request = ActionRequest(action, user_id, safe(target, 64) or "?", channel_id, thread_ts, "")
+        return await self._refuse_not_admin(request)
+
+    async def _refuse_not_admin(self, request: ActionRequest) -> ActionOutcome:
+        return await self._refuse_unclaimed(
+            request,
+            f"Only tdbot admins (TDBOT_ADMINS) may {_verb(request.action)} "
+            f"{_NOUN[request.action]}s. Nothing was sent to TD.",
+            "not an admin",
+        )
+
     async def _act(self, request: ActionRequest, body: ActionBody) -> ActionOutcome:
         valid_id = bool(_CANONICAL_ID.fullmatch(request.target_id))
         if not valid_id:
             # It came from chat: it goes into the audit line, so it must be inert there.
             request = replace(request, target_id=safe(request.target_id, 64) or "?")
         if not self.authorize(request.user_id):
-            return await self._refuse_unclaimed(
-                request,
-                f"Only tdbot admins (TDBOT_ADMINS) may {_verb(request.action)} "
-                f"{_NOUN[request.action]}s. Nothing was sent to TD.",
-                "not an admin",
-            )
+            return await self._refuse_not_admin(request)
         if not valid_id:
             return await self._refuse_unclaimed(
                 request,
@@ -198,6 +230,7 @@ class ActionFrame:
         links: tuple[tuple[str, str], ...] = (),
         new_attempt: Attempt | None = None,
         follow: str | None = None,
+        watch: tuple[str, ...] = (),
     ) -> ActionOutcome:
         who = mention(request.user_id)
         if kind in (OutcomeKind.DONE, OutcomeKind.REQUESTED):
@@ -218,6 +251,7 @@ class ActionFrame:
             new_attempt_id=new_attempt.id if new_attempt else None,
             new_attempt_index=new_attempt.index if new_attempt else None,
             follow_attempt_id=follow,
+            watch_attempt_ids=watch or ((new_attempt.id,) if new_attempt else ()),
         )
 
     def _failed(
@@ -235,7 +269,7 @@ class ActionFrame:
 
 
 def _verb(action: ActionKind) -> str:
-    return "retry" if action is ActionKind.RETRY else "kill"
+    return _VERB.get(action, "kill")
 
 
 def _utc(when: datetime) -> str:

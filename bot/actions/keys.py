@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from bot.commands import Kill, KillJob, Retry, command_text
+from bot.commands import Kill, KillJob, Retry, RunBackfill, command_text
 
 COMMAND_WINDOW = timedelta(seconds=60)
 _MAX_KEY = 200  # the store's column holds 255; room for the retry suffix
@@ -26,7 +26,7 @@ def action_key_for_button(
 def action_key_for_command(
     *,
     user_id: str,
-    command: Retry | Kill | KillJob,
+    command: Retry | Kill | KillJob | RunBackfill,
     now: datetime,
     window: timedelta = COMMAND_WINDOW,
 ) -> str:

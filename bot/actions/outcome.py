@@ -48,6 +48,9 @@ class ActionOutcome:
     # The attempt whose end is still to come (a requested kill): the Slack layer
     # may ``ActionService.follow_attempt`` it and post the end in the thread.
     follow_attempt_id: str | None = None
+    # Attempts started (a retry, a backfill) whose end the Slack layer has watched
+    # (``ActionService.watch``), to post it in the thread.
+    watch_attempt_ids: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from bot.actions.retry_plan import RetryPlan
 from bot.store import ActionKind
 from bot.td.models import Attempt, Job
 from bot.text import plain
@@ -69,7 +70,7 @@ class ConfirmPrompt(NamedTuple):
 
 class _Wording(NamedTuple):
     title: str
-    question: str  # {id} and {details} are filled in
+    question: str  # {id}, {details} and {task} are filled in
     after: str
     confirm: str
 
@@ -88,17 +89,39 @@ _WORDING = {
         "Kill attempt",
     ),
     ActionKind.KILL_JOB: _Wording("Kill TD job?", "Kill TD job {id}{details}?", "", "Kill job"),
+    ActionKind.BACKFILL: _Wording(
+        "Run the backfill?",
+        "Run the backfill of schedule {id}{details}?",
+        " The sessions TD's dry run listed start now.",
+        "Run backfill",
+    ),
 }
 
 
-def confirm_prompt(kind: ActionKind, target: Target) -> ConfirmPrompt:
-    wording = _WORDING[ActionKind(kind)]
-    bare = wording.question.format(id=target.id, details="") + wording.after
+_FROM = _Wording(
+    "Rerun from a task?",
+    "Rerun attempt {id}{details} from {task}?",
+    " That task and every task after it run again.",
+    "Rerun from task",
+)
+
+
+def confirm_prompt(
+    kind: ActionKind, target: Target, plan: RetryPlan | None = None
+) -> ConfirmPrompt:
+    wording, task = _WORDING[ActionKind(kind)], ""
+    if plan is not None and plan.from_task is not None:
+        wording, task = _FROM, plain(plan.from_task, 80)
+    if plan is not None and plan.changes:
+        keys = ", ".join(change.key for change in plan.changes)
+        wording = wording._replace(after=wording.after + plain(f" New params: {keys}.", 120))
+    bare = wording.question.format(id=target.id, details="", task=task) + wording.after
     details = target.details
     if details:
         # TD names are cut (not the question) when a long name would overflow the text.
         room = TEXT_LIMIT - len(bare) - len(" ()")
-        text = wording.question.format(id=target.id, details=f" ({plain(details, room)})")
+        shown = f" ({plain(details, room)})"
+        text = wording.question.format(id=target.id, details=shown, task=task)
         text += wording.after
     else:
         text = bare

@@ -12,12 +12,33 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.commands import Command, Diagnose, Kill, KillJob, ListJobs, Retry, Timeline
+from bot.commands import (
+    Backfill,
+    ByName,
+    Command,
+    Diagnose,
+    Kill,
+    KillJob,
+    ListJobs,
+    Retry,
+    RunBackfill,
+    Timeline,
+)
 from bot.store import RateLimits
 
 log = logging.getLogger(__name__)
 
-EXPENSIVE: tuple[type, ...] = (Diagnose, Timeline, Retry, Kill, KillJob, ListJobs)
+EXPENSIVE: tuple[type, ...] = (
+    Diagnose,
+    Timeline,
+    Retry,
+    Kill,
+    KillJob,
+    ListJobs,
+    ByName,
+    Backfill,
+    RunBackfill,
+)
 DEFAULT_PER_MINUTE = 10.0
 DEFAULT_BURST = 5
 

@@ -27,23 +27,23 @@ from __future__ import annotations
 
 import logging
 
+from bot.actions.backfill import BackfillActions
 from bot.actions.follow import FOLLOW_INTERVAL, FOLLOW_TIMEOUT, describe_attempt, follow_attempt
-from bot.actions.frame import ActionBody, ActionFrame, ActionRequest
+from bot.actions.frame import ActionBody, ActionRequest
 from bot.actions.outcome import ActionOutcome, OutcomeKind
 from bot.actions.prompts import Target
-from bot.commands import Kill, KillJob, Retry
+from bot.actions.retry import RetryActions
+from bot.commands import Kill, KillJob, Retry, RunBackfill
 from bot.store import ActionKind, Clock, Store, wall_clock
 from bot.td import TDClient, errors
 from bot.td.models import Attempt, AttemptStatus, JobStatus
-from bot.td.urls import attempt_url, job_url, session_url
+from bot.td.urls import job_url
 from bot.text import safe
 
 log = logging.getLogger("bot.actions")
 
-RETRY_NAME_PREFIX = "tdbot-retry-"
 
-
-class ActionService(ActionFrame):
+class ActionService(RetryActions, BackfillActions):
     def __init__(
         self,
         td: TDClient,
@@ -121,7 +121,7 @@ class ActionService(ActionFrame):
 
     async def perform(
         self,
-        command: Retry | Kill | KillJob,
+        command: Retry | Kill | KillJob | RunBackfill,
         user_id: str,
         *,
         channel_id: str | None,
@@ -131,16 +131,27 @@ class ActionService(ActionFrame):
         """The action a parsed ``/td retry|kill|kill job`` command asks for."""
         body: ActionBody
         match command:
-            case Retry(attempt_id=target, queue=True):
-                return await self.retry_queued(
+            case Retry(attempt_id=target):
+                request = ActionRequest(
+                    ActionKind.RETRY,
                     user_id,
                     target,
+                    channel_id,
+                    thread_ts,
+                    action_key,
+                    allow_queueing=command.queue,
+                    from_task=command.from_task,
+                    params=command.params,
+                )
+                return await self._act(request, self._retry)
+            case RunBackfill():
+                return await self.run_backfill(
+                    user_id,
+                    command,
                     channel_id=channel_id,
                     thread_ts=thread_ts,
                     action_key=action_key,
                 )
-            case Retry(attempt_id=target):
-                kind, body = ActionKind.RETRY, self._retry
             case Kill(attempt_id=target):
                 kind, body = ActionKind.KILL, self._kill_attempt
             case KillJob(job_id=target):
@@ -150,6 +161,18 @@ class ActionService(ActionFrame):
         return await self._act(
             ActionRequest(kind, user_id, target, channel_id, thread_ts, action_key), body
         )
+
+    async def watch(
+        self, attempt_id: str, *, channel_id: str, thread_ts: str | None, user_id: str
+    ) -> None:
+        """Have the end of ``attempt_id`` (started from chat) posted in that thread
+        (``bot.watch``); a failure to record it costs only that post."""
+        try:
+            await self._store.add_watch(
+                attempt_id, channel_id=channel_id, thread_ts=thread_ts, started_by=user_id
+            )
+        except Exception:
+            log.exception("could not record the watch of attempt %s", attempt_id)
 
     async def follow_attempt(
         self,
@@ -174,93 +197,6 @@ class ActionService(ActionFrame):
         if ActionKind(kind) is ActionKind.KILL_JOB:
             return Target.from_job(await self._td.job(target_id))
         return Target.from_attempt(await self._td.attempt(target_id))
-
-    # ----------------------------------------------------------------- retry
-
-    async def _retry(self, request: ActionRequest) -> ActionOutcome:
-        doing = f"retrying attempt {request.target_id}"
-        try:
-            attempt = await self._td.attempt(request.target_id)
-            refusal = _not_retryable(attempt)
-            if refusal is not None:
-                return self._outcome(request, OutcomeKind.REFUSED, *refusal)
-            session = await self._td.retries(attempt.id)
-        except errors.TDError as exc:
-            return self._failed(request, exc, doing, wrote=False)
-        newer = [a for a in session if a.index > attempt.index]
-        if newer:
-            latest = max(newer, key=lambda a: a.index)
-            return self._outcome(
-                request,
-                OutcomeKind.REFUSED,
-                *_superseded(attempt, latest),
-                links=self._links(latest),
-            )
-        workflow_id = attempt.workflow.id
-        if workflow_id is None:
-            return self._outcome(
-                request,
-                OutcomeKind.REFUSED,
-                f"attempt {attempt.id} runs a workflow that TD keeps no id for; "
-                "retry it from the TD console.",
-                "refused (no workflow id)",
-            )
-        try:
-            new = await self._td.start_attempt(
-                workflow_id,
-                attempt.session_time_text,
-                attempt.params,
-                retry_attempt_name=f"{RETRY_NAME_PREFIX}{attempt.id}",
-                resume_failed_attempt_id=attempt.id,
-                allow_queueing=request.allow_queueing,
-            )
-        except errors.AttemptLimitExceeded as exc:
-            return self._at_limit(request, exc)
-        except errors.AttemptConflict as conflict:
-            existing = conflict.existing
-            return self._outcome(
-                request,
-                OutcomeKind.FAILED,
-                "an attempt of this session is already running or exists: "
-                f"#{existing.index} ({existing.status}), attempt {existing.id}. "
-                "Nothing new was started.",
-                f"TD answered that attempt {existing.id} (#{existing.index}) already exists",
-                links=self._links(existing),
-            )
-        except errors.TDError as exc:
-            return self._failed(request, exc, doing, wrote=True)
-        queued = new.status is AttemptStatus.QUEUED
-        return self._outcome(
-            request,
-            OutcomeKind.DONE,
-            f"{'Queued a retry of' if queued else 'Retrying'} the failed tasks of attempt "
-            f"{attempt.id} ({describe_attempt(attempt)}) as new attempt {new.id} (#{new.index}) "
-            "of the same session, on the workflow revision the failed attempt ran "
-            "(keep-revision), with its params. Tasks that succeeded are not run again."
-            + (" TD starts it when a running attempt ends." if queued else ""),
-            f"{'queued a retry of' if queued else 'retried'} failed tasks of attempt "
-            f"{attempt.id} -> new attempt {new.id} (#{new.index})",
-            announce=True,
-            links=self._links(new),
-            new_attempt=new,
-        )
-
-    def _at_limit(
-        self, request: ActionRequest, error: errors.AttemptLimitExceeded
-    ) -> ActionOutcome:
-        counts = (
-            f" ({error.running} running, limit {error.limit})"
-            if error.running is not None and error.limit is not None
-            else ""
-        )
-        return self._outcome(
-            request,
-            OutcomeKind.AT_LIMIT,
-            f"TD is at its limit of attempts running at once{counts}: nothing was started. "
-            f"Retry attempt {request.target_id} once running attempts finish, or queue "
-            "the retry: TD then starts it by itself when one ends.",
-            f"TD is at its limit of running attempts{counts}; nothing was started",
-        )
 
     # ------------------------------------------------------------------ kill
 
@@ -345,44 +281,3 @@ class ActionService(ActionFrame):
         return self._outcome(
             request, OutcomeKind.DONE, message, summary, announce=True, links=links
         )
-
-    def _links(self, attempt: Attempt) -> tuple[tuple[str, str], ...]:
-        # The session link is the documented one; the attempt link is unconfirmed.
-        links = [(f"Session {attempt.session_id}", session_url(self._console, attempt.session_id))]
-        if attempt.workflow.id:
-            url = attempt_url(self._console, attempt.workflow.id, attempt.session_id, attempt.id)
-            links.append((f"Attempt {attempt.id} (#{attempt.index})", url))
-        return tuple(links)
-
-
-def _not_retryable(attempt: Attempt) -> tuple[str, str] | None:
-    """(message, audit summary) when retrying this attempt makes no sense now."""
-    status = attempt.status
-    if status is AttemptStatus.SUCCESS:
-        return f"attempt {attempt.id} succeeded: nothing to retry.", "refused (it succeeded)"
-    if status is AttemptStatus.CANCELING:
-        return (
-            f"attempt {attempt.id} is being killed; wait until it has stopped, then retry it.",
-            "refused (it is being killed)",
-        )
-    if not status.done:
-        return (
-            f"attempt {attempt.id} is still running; kill it first or wait.",
-            "refused (still running)",
-        )
-    return None
-
-
-def _superseded(attempt: Attempt, latest: Attempt) -> tuple[str, str]:
-    status = latest.status
-    if status.failed:
-        advice = f"retry attempt {latest.id} instead if you still want a retry"
-    elif status is AttemptStatus.SUCCESS:
-        advice = "it succeeded, so there is nothing to retry"
-    else:
-        advice = f"it is {status} now"
-    return (
-        f"attempt {attempt.id} is not the latest attempt of its session: attempt {latest.id} "
-        f"(#{latest.index}, {status}) is newer; {advice}.",
-        f"refused (superseded by attempt {latest.id})",
-    )

@@ -9,17 +9,17 @@ record and nothing sent to TD. What an action came to is worded by
 
 from __future__ import annotations
 
-from bot.actions import action_key_for_command
+from bot.actions import NoSuchTask, action_key_for_command
 from bot.answers.answerer import Declared
 from bot.answers.context import RequestContext
 from bot.answers.services import Services, Unavailable
-from bot.commands import Kill, KillJob, Retry, Subcommand, read_kill, read_retry
+from bot.commands import Kill, KillJob, Retry, RunBackfill, Subcommand, read_kill, read_retry
 from bot.message import Message
-from bot.present.actions import confirmation, outcome_reply
+from bot.present.actions import confirmation, no_such_task, outcome_reply
 from bot.store import ActionKind
 
 
-def action_of(command: Retry | Kill | KillJob) -> tuple[ActionKind, str]:
+def action_of(command: Retry | Kill | KillJob | RunBackfill) -> tuple[ActionKind, str]:
     """What the command asks for, and of which attempt or job."""
     match command:
         case Retry(attempt_id=target):
@@ -28,6 +28,8 @@ def action_of(command: Retry | Kill | KillJob) -> tuple[ActionKind, str]:
             return ActionKind.KILL, target
         case KillJob(job_id=target):
             return ActionKind.KILL_JOB, target
+        case RunBackfill(schedule_id=target):
+            return ActionKind.BACKFILL, target
     raise TypeError(f"not an action command: {command!r}")
 
 
@@ -49,24 +51,32 @@ async def confirm(
             action_key=key,
         )
         return outcome_reply(refused)
+    if isinstance(command, Retry) and (command.from_task or command.params):
+        preview = await actions.preview_retry(command)
+        if isinstance(preview, NoSuchTask):
+            return no_such_task(target_id, preview)
+        return confirmation(kind, preview.target, preview.plan)
     return confirmation(kind, await actions.describe_target(kind, target_id))
 
 
 SUBCOMMANDS: tuple[Declared, ...] = (
     Subcommand(
         "retry",
-        "/td retry <attempt_id | attempt URL>",
-        "admins: retry the failed tasks of an attempt",
+        "/td retry <attempt_id | attempt URL | project/workflow> [from <+task>] "
+        "[with <key>=<value> ...]",
+        "admins: retry the failed tasks of an attempt, or rerun from a task, with params changed",
         "/td retry 98765",
         read_retry,
         confirm,
+        names=True,
     ),
     Subcommand(
         "kill",
-        "/td kill <attempt_id | attempt URL> | kill job <job_id | job URL>",
+        "/td kill <attempt_id | attempt URL | project/workflow> | kill job <job_id | job URL>",
         "admins: kill a running attempt or job",
         "/td kill job 12345",
         read_kill,
         confirm,
+        names=True,
     ),
 )

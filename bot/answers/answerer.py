@@ -16,8 +16,10 @@ from typing import Any
 from bot.actions import ActionService
 from bot.alerts import SubscriptionService
 from bot.answers.context import RequestContext
+from bot.answers.names import newest_failed
 from bot.answers.services import Services, Unavailable, utc_now
 from bot.commands import (
+    ByName,
     Command,
     CommandError,
     Grammar,
@@ -99,9 +101,27 @@ class Answerer:
         """What to show at once while TD is asked (mrkdwn: names in it are the user's)."""
         return f"Working on {mrkdwn.code('/td ' + command.text(), 300)} …"
 
+    async def _resolve(self, request: ByName) -> Command | Message:
+        """The command with the workflow's newest failed attempt in place of its name."""
+        usage = self.services.grammar.usage(request.verb)
+        found = await newest_failed(self.services.td, request, usage)
+        if isinstance(found, Message):
+            return found
+        command = self.read(request.with_id(found)) if isinstance(found, str) else found
+        return problems.bad_command(command) if isinstance(command, CommandError) else command
+
     async def answer(self, request: Command | CommandError, ctx: RequestContext) -> Message:
         if isinstance(request, CommandError):
             return problems.bad_command(request)
+        try:
+            if isinstance(request, ByName):
+                resolved = await self._resolve(request)
+                if isinstance(resolved, Message):
+                    return resolved
+                request = resolved
+        except TDError as error:
+            log.info("TD error resolving %s: %s", request.text(), error)
+            return problems.td_error(error, subject(request, ctx))
         handler = self._handlers.get(request.subcommand)
         if handler is None:
             return problems.not_available(request.subcommand)

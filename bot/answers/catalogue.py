@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.answers import (
     admin,
+    backfill,
     diagnose,
     help,
     jobs,
@@ -27,4 +28,5 @@ SUBCOMMANDS: tuple[Declared, ...] = (
     *subscriptions.SUBCOMMANDS,
     *ownership.SUBCOMMANDS,
     *admin.SUBCOMMANDS,
+    *backfill.SUBCOMMANDS,
 )

@@ -54,7 +54,8 @@ async def diagnose(command: Diagnose, ctx: RequestContext, services: Services) -
 SUBCOMMANDS: tuple[Declared, ...] = (
     Subcommand(
         "diagnose",
-        "/td diagnose [<attempt_id | URL> | session <session_id> | job <job_id>]",
+        "/td diagnose [<attempt_id | URL | project/workflow> | session <session_id> "
+        "| job <job_id>]",
         "why it failed and whether a retry will help; with nothing after it, in an alert's "
         "thread, the attempt of that alert (`why` works too)",
         "/td diagnose 98765",
@@ -62,5 +63,6 @@ SUBCOMMANDS: tuple[Declared, ...] = (
         diagnose,
         aliases=("why",),
         parse_alias=read_why,
+        names=True,
     ),
 )

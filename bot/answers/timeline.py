@@ -53,10 +53,11 @@ async def timeline(command: Timeline, ctx: RequestContext, services: Services) -
 SUBCOMMANDS: tuple[Declared, ...] = (
     Subcommand(
         "timeline",
-        "/td timeline <attempt_id | attempt URL>",
+        "/td timeline <attempt_id | attempt URL | project/workflow>",
         "when each task of an attempt ran",
         "/td timeline 98765",
         read_timeline,
         timeline,
+        names=True,
     ),
 )

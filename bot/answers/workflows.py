@@ -238,10 +238,11 @@ SUBCOMMANDS: tuple[Declared, ...] = (
     ),
     Subcommand(
         "attempt",
-        "/td attempt <attempt_id | attempt URL>",
+        "/td attempt <attempt_id | attempt URL | project/workflow>",
         "an attempt: status, retries, timing, tasks by state",
         "/td attempt 98765",
         read_attempt,
         show_attempt,
+        names=True,
     ),
 )

@@ -20,6 +20,7 @@ from bot.commands.alerting import (
     read_unmute,
     read_unsubscribe,
 )
+from bot.commands.backfill import Backfill, RunBackfill, read_backfill
 from bot.commands.base import (
     DEFAULT_LIMIT,
     JOB_STATUSES,
@@ -50,6 +51,7 @@ from bot.commands.lookups import (
     read_sessions,
     read_timeline,
 )
+from bot.commands.names import ByName
 from bot.commands.ownership import (
     Escalate,
     ListOwners,
@@ -67,6 +69,8 @@ __all__ = [
     "JOB_STATUSES",
     "MAX_LIMIT",
     "AttemptTarget",
+    "Backfill",
+    "ByName",
     "Command",
     "CommandError",
     "ConsoleLink",
@@ -84,6 +88,7 @@ __all__ = [
     "ListSubscriptions",
     "Mute",
     "Retry",
+    "RunBackfill",
     "Scope",
     "SessionTarget",
     "SetOwners",
@@ -101,6 +106,7 @@ __all__ = [
     "parse_console_url",
     "parse_duration",
     "read_attempt",
+    "read_backfill",
     "read_diagnose",
     "read_escalate",
     "read_help",

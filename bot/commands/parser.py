@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.commands.base import Command, CommandError
 from bot.commands.lookups import ShowAttempt, ShowJob, ShowSession
+from bot.commands.names import looks_like_name, read_by_name
 from bot.commands.reader import (
     GENERAL_USAGE,
     MAX_TEXT,
@@ -113,6 +114,8 @@ class Grammar:
         word = reader.keyword(first)
         if word in self.topics:
             declared = self.by_name[self.topics[word]]
+            if declared.names and args and looks_like_name(args[0]):
+                return read_by_name(reader, declared.name, args, declared.parse)
             if word != declared.name and declared.parse_alias is not None:
                 return declared.parse_alias(reader, args)
             return declared.parse(reader, args)

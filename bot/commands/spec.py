@@ -33,6 +33,9 @@ class Subcommand(Generic[H]):
     # Other words for it (`why` for diagnose): parsed by ``parse_alias`` or ``parse``.
     aliases: tuple[str, ...] = ()
     parse_alias: Parse | None = None
+    # Takes `<project>/<workflow>` where its first argument is an attempt id
+    # (``bot.commands.names``): the workflow's newest failed attempt.
+    names: bool = False
 
 
 AnySubcommand = Subcommand[Any]

@@ -21,7 +21,8 @@ from bot.actions import ActionService, action_key_for_command
 from bot.alerts import Poller, PollerConfig, SubscriptionService
 from bot.alerts.pacing import ChannelPacer
 from bot.answers import SUBCOMMANDS, Answerer, RequestContext
-from bot.commands import Kill, KillJob, Retry
+from bot.buttons import command_of
+from bot.commands import Backfill, ByName, Kill, KillJob, Retry, RunBackfill
 from bot.console.chat import ConsoleChat, ConsoleNotifier
 from bot.console.screen import Screen
 from bot.message import Message
@@ -44,6 +45,9 @@ def as_mention(line: str) -> str | None:
     return line[match.end() :] if match else None
 
 
+Confirmable = Retry | Kill | KillJob | RunBackfill
+
+
 @dataclass
 class DemoRuntime:
     sandbox: Sandbox
@@ -59,7 +63,7 @@ class DemoRuntime:
     strict: bool = False
     _next_poll: datetime | None = field(default=None, init=False)
     # The retry/kill whose confirmation was shown last: `confirm` stands in for its button.
-    _pending: tuple[Retry | Kill | KillJob, str | None] | None = field(default=None, init=False)
+    _pending: tuple[Confirmable, str | None] | None = field(default=None, init=False)
     _time: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     @property
@@ -85,8 +89,12 @@ class DemoRuntime:
             thread_attempt_id=thread_attempt,
         )
         reply = await self.answerer.answer(request, ctx)
-        if isinstance(request, Retry | Kill | KillJob) and reply.buttons:
-            self._pending = (request, ctx.thread_ts)
+        if isinstance(request, Retry | Kill | KillJob | ByName | Backfill):
+            # What the confirmation's button carries (a name resolved, a dry run's plan).
+            acting = (command_of(b.action_id, b.value) for b in reply.buttons)
+            confirmed = next((c for c in acting if isinstance(c, Confirmable)), None)
+            if confirmed is not None:
+                self._pending = (confirmed, ctx.thread_ts)
         self._show(reply, ctx.thread_ts, shown_lines=shown_lines)
         return reply
 

@@ -30,10 +30,12 @@ class Retention:
             log.warning("pruning old rows failed; the next run tries again", exc_info=True)
             return
         log.info(
-            "pruned rows older than %d days: %d deliveries, %d actions, %d event ids, %d limits",
+            "pruned rows older than %d days: %d deliveries, %d actions, %d event ids, %d limits, "
+            "%d watches",
             self.days,
             pruned.deliveries,
             pruned.actions,
             pruned.events,
             pruned.rate_limits,
+            pruned.watches,
         )

@@ -6,7 +6,19 @@ action alike, because they all build these.
 
 from __future__ import annotations
 
-from bot.actions import ActionOutcome, OutcomeKind, Target, confirm_prompt, end_message
+import json
+
+from bot.actions import (
+    ActionOutcome,
+    NoSuchTask,
+    OutcomeKind,
+    ParamChange,
+    RetryPlan,
+    Target,
+    confirm_prompt,
+    describe_attempt,
+    end_message,
+)
 from bot.buttons import action_button, queue_button
 from bot.message import Link, Message, Outcome, mrkdwn
 from bot.present import format as fmt
@@ -17,6 +29,7 @@ _ACTION_TITLE = {
     ActionKind.RETRY: "Retry of attempt",
     ActionKind.KILL: "Kill of attempt",
     ActionKind.KILL_JOB: "Kill of TD job",
+    ActionKind.BACKFILL: "Backfill of schedule",
 }
 _RESULT: dict[OutcomeKind, tuple[str, str, Outcome]] = {
     OutcomeKind.DONE: ("done", ":white_check_mark:", Outcome.OK),
@@ -33,9 +46,12 @@ _RESULT: dict[OutcomeKind, tuple[str, str, Outcome]] = {
 }
 
 
-def confirmation(kind: ActionKind, target: Target) -> Message:
-    """The question an admin answers with the button, before anything reaches TD."""
-    question = confirm_prompt(kind, target).text
+def confirmation(kind: ActionKind, target: Target, plan: RetryPlan | None = None) -> Message:
+    """The question an admin answers with the button, before anything reaches TD; for a
+    retry with params, each param it changes (old value -> new)."""
+    question = confirm_prompt(kind, target, plan).text
+    changes = plan.changes if plan is not None else ()
+    lines = [_param_change(change) for change in changes]
     return Message(
         title=f"{_ACTION_TITLE[kind]} {target.id}?",
         text=question,
@@ -43,10 +59,30 @@ def confirmation(kind: ActionKind, target: Target) -> Message:
         sections=(
             f"{mrkdwn.text(question, 600)}\n"
             "Nothing is sent to TD until you press the button and confirm.",
+            *((mrkdwn.bold("Params that change:") + "\n" + "\n".join(lines),) if lines else ()),
         ),
-        buttons=(action_button(kind, target),),
+        buttons=(action_button(kind, target, plan),),
         private=True,
     )
+
+
+def no_such_task(attempt_id: str, missing: NoSuchTask) -> Message:
+    """A rerun ``from`` a task the attempt does not have: nothing to confirm."""
+    title = f"Attempt {attempt_id} has no such task"
+    return Message(
+        title=title,
+        text=title,
+        emoji=":no_entry:",
+        sections=(missing.message,),
+        outcome=Outcome.REFUSED,
+        private=True,
+    )
+
+
+def _param_change(change: ParamChange) -> str:
+    before = mrkdwn.code(json.dumps(change.before), 200) if change.had else "(not set)"
+    after = mrkdwn.code(json.dumps(change.after), 200)
+    return f"• {mrkdwn.code(change.key, 100)}: {before} → {after}"
 
 
 def _title(outcome: ActionOutcome) -> str:
@@ -98,4 +134,18 @@ def followed_end(attempt: Attempt) -> Message:
         emoji=fmt.ATTEMPT_EMOJI[attempt.status],
         header=False,
         sections=(end_message(attempt),),
+    )
+
+
+def watched_success(attempt: Attempt) -> Message:
+    """A rerun started from Slack succeeded: said in the thread it was started from."""
+    end = attempt.finished_at
+    took = fmt.duration(fmt.span(attempt.created_at, end, end) if end else None)
+    title = f"Attempt {attempt.id} (#{attempt.index}) succeeded in {took}"
+    return Message(
+        title=title,
+        text=title,
+        emoji=fmt.ATTEMPT_EMOJI[attempt.status],
+        header=False,
+        sections=(f"{describe_attempt(attempt)}: attempt {attempt.id} succeeded in {took}.",),
     )

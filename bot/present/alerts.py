@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.actions import Target
-from bot.buttons import action_button, diagnose_button, mute_button, on_it_button
+from bot.buttons import (
+    action_button,
+    diagnose_button,
+    mute_button,
+    on_it_button,
+    retry_how_button,
+)
 from bot.diagnosis.model import Diagnosis, TaskFailure
 from bot.message import Button, Link, Message
 from bot.message import mrkdwn as md
@@ -333,6 +339,7 @@ class _View:
         if live:
             buttons += [
                 action_button(ActionKind.RETRY, self.target),
+                retry_how_button(a.id),
                 on_it_button(a.id, taken=on_it is not None),
                 mute_button(a.project.name, a.workflow.name),
             ]

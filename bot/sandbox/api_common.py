@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.requests import Request
 
 from bot.sandbox.model import Attempt, Store
@@ -14,6 +17,17 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """A request's JSON object body, or Digdag's 400."""
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        raise ApiError(400, "Malformed JSON body") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "A JSON object is required")
+    return data
 
 
 def missing(what: str) -> ApiError:

@@ -23,6 +23,7 @@ from bot.sandbox.api_common import (
     path_id,
 )
 from bot.sandbox.api_writes import AttemptWrites
+from bot.sandbox.backfills import Backfills
 from bot.sandbox.model import Attempt, IdIndex, Project, Session, Store
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class WorkflowApi:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sb = sandbox
         self.writes = AttemptWrites(sandbox)
+        self.backfills = Backfills(sandbox)
 
     @property
     def store(self) -> Store:
@@ -108,6 +110,11 @@ class WorkflowApi:
             Route("/api/schedules/{id}", self._wrap(self.schedule), methods=get),
             Route("/api/schedules/{id}/disable", self._wrap(self.disable), methods=["POST"]),
             Route("/api/schedules/{id}/enable", self._wrap(self.enable), methods=["POST"]),
+            Route(
+                "/api/schedules/{id}/backfill",
+                self._wrap(self.backfills.backfill, json=True),
+                methods=["POST"],
+            ),
         ]
 
     def _wrap(self, handler: Any, *, json: bool = False) -> Any:

@@ -4,7 +4,6 @@ as strict as TD: a kill is only a flag, the attempt limit comes before the
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.sandbox import kills, wire
-from bot.sandbox.api_common import ApiError, attempt_of, missing
+from bot.sandbox.api_common import ApiError, attempt_of, json_object, missing
 from bot.sandbox.engine import AttemptExists, Outcome
 from bot.sandbox.model import Attempt, Store, WorkflowDef
 from bot.sandbox.timefmt import parse_instant
@@ -40,12 +39,7 @@ class AttemptWrites:
         return before
 
     def start_attempt(self, request: Request, body: bytes) -> Any:
-        try:
-            data = json.loads(body or b"null")
-        except ValueError:
-            raise ApiError(400, "Malformed JSON body") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "A JSON object is required")
+        data = json_object(body)
         workflow = self._requested_workflow(data)
         session_time = _required_time(data)
         params = data.get("params")

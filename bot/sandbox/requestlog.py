@@ -15,6 +15,7 @@ class RequestRecord:
     status: int
     time: float  # wall-clock epoch seconds when the request arrived
     duration: float  # seconds until the response was ready
+    body: str = ""  # what the client sent (the start of it), for tests of writes
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

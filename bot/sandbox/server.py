@@ -33,6 +33,7 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 _NO_AUTH = frozenset({"/v3/system/server_status", "/api/version"})
 _ADMIN = "/_sandbox/"
 _SLASHES = re.compile(r"/{2,}")
+_KEPT_BODY = 64 * 1024  # request bodies kept in the request log
 
 
 def _wants_v3_shape(path: str) -> bool:
@@ -99,6 +100,13 @@ class Gate:
         arrived = time.time()
         begun = time.perf_counter()
         recorded = False
+        sent = bytearray()
+
+        async def listen() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(sent) < _KEPT_BODY:
+                sent.extend(message.get("body", b"")[: _KEPT_BODY - len(sent)])
+            return message
 
         def record(status: int) -> None:
             nonlocal recorded
@@ -112,6 +120,7 @@ class Gate:
                         status=status,
                         time=arrived,
                         duration=time.perf_counter() - begun,
+                        body=sent.decode("utf-8", "replace"),
                     )
                 )
 
@@ -132,10 +141,10 @@ class Gate:
             elif path not in _NO_AUTH and not self._authorized(scope):
                 await _respond(observe, 401, _error_body(path, 401, "Authentication failed"))
             elif fault is not None:
-                await self.app(scope, receive, _swallow)
+                await self.app(scope, listen, _swallow)
                 await self._fault(path, fault, observe)
             else:
-                await self.app(scope, receive, observe)
+                await self.app(scope, listen, observe)
         finally:
             record(0)  # no response started (the handler raised, or the client left)
 

@@ -25,7 +25,7 @@ from bot.alerts.on_it import Press
 from bot.answers import RequestContext
 from bot.answers.admin import action_of
 from bot.buttons import ActionId, alert_of, command_of
-from bot.commands import Kill, KillJob, Retry, command_text
+from bot.commands import Kill, KillJob, Retry, RunBackfill, command_text
 from bot.message import Message
 from bot.notify import NotifyError
 from bot.present.actions import audit_reply, followed_end, outcome_reply
@@ -37,7 +37,7 @@ log = logging.getLogger("bot.slack")
 
 # Answered in the message's thread, or acting in TD.
 _ANSWERING = (ActionId.DIAGNOSE, ActionId.MUTE)
-_ACTING = (ActionId.RETRY_FAILED, ActionId.RETRY_QUEUED, ActionId.KILL)
+_ACTING = (ActionId.RETRY_FAILED, ActionId.RETRY_QUEUED, ActionId.KILL, ActionId.BACKFILL)
 _ON_IT = {
     ActionId.ON_IT: Press.TAKE,
     ActionId.RELEASE: Press.RELEASE,
@@ -127,34 +127,42 @@ async def _answer(deps: SlackDeps, click: Click) -> None:
     command = command_of(click.action_id, click.value)
     if command is None:
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
-        await _tell(deps, click, _BROKEN)
+        await tell(deps, click, _BROKEN)
         return
     reply = await deps.answer(command, click.context)
     if reply.private or click.ephemeral or click.thread_ts is None:
-        await _tell(deps, click, reply, public=not reply.private)
+        await tell(deps, click, reply, public=not reply.private)
         return
     try:
         await deps.notifier.post(click.channel_id, reply, thread=click.thread_ts)
     except NotifyError as refused:
         if refused.error in _NOT_POSTABLE:
-            await _tell(deps, click, reply, public=True)
+            await tell(deps, click, reply, public=True)
         return
     missing = await files.share(deps, click.channel_id, reply, thread_ts=click.thread_ts)
     if missing is not None:
-        await _tell(deps, click, missing)
+        await tell(deps, click, missing)
 
 
 async def _act(deps: SlackDeps, click: Click) -> None:
     """Retry or Kill: admins only, once per button; the clicker is told, the thread sees it."""
     command = command_of(click.action_id, click.value)
-    if not isinstance(command, Retry | Kill | KillJob):
+    if not isinstance(command, Retry | Kill | KillJob | RunBackfill):
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
-        await _tell(deps, click, _BROKEN)
+        await tell(deps, click, _BROKEN)
         return
+    await carry_out(deps, click, command)
+
+
+async def carry_out(
+    deps: SlackDeps, click: Click, command: Retry | Kill | KillJob | RunBackfill
+) -> None:
+    """Act once per ``click`` (its message and action id make the key): admin check,
+    rate limit, the action, the clicker told, the thread's audit line, the watches."""
     name = command_text(command).split()[0] + "_button"
     if deps.actions is None:
         deps.count(name, "unavailable")
-        await _tell(deps, click, not_available(command_text(command).split()[0]))
+        await tell(deps, click, not_available(command_text(command).split()[0]))
         return
     # Admins only are held to the rate: for anyone else nothing reaches TD anyway.
     too_fast = (
@@ -164,7 +172,7 @@ async def _act(deps: SlackDeps, click: Click) -> None:
     )
     if too_fast is not None:
         deps.count(name, "rate_limited")
-        await _tell(deps, click, rate_limited(too_fast))
+        await tell(deps, click, rate_limited(too_fast))
         return
     _, target_id = action_of(command)
     outcome = await deps.actions.perform(
@@ -189,10 +197,22 @@ async def _act(deps: SlackDeps, click: Click) -> None:
         outcome.kind.value,
     )
     # An ephemeral confirmation has done its job: the outcome takes its place.
-    await _tell(deps, click, outcome_reply(outcome), replace=click.ephemeral)
+    await tell(deps, click, outcome_reply(outcome), replace=click.ephemeral)
+    audit_ts: str | None = None
     if outcome.announce:
         with contextlib.suppress(NotifyError):  # logged and counted by the notifier
-            await deps.notifier.post(click.channel_id, audit_reply(outcome), thread=click.thread_ts)
+            audit_ts = await deps.notifier.post(
+                click.channel_id, audit_reply(outcome), thread=click.thread_ts
+            )
+    for attempt_id in outcome.watch_attempt_ids:
+        # How each new attempt ends goes into the thread: the one clicked in, or the audit
+        # line's own when the click came from a confirmation seen only by the clicker.
+        await deps.actions.watch(
+            attempt_id,
+            channel_id=click.channel_id,
+            thread_ts=click.thread_ts or audit_ts,
+            user_id=click.user_id,
+        )
     if outcome.follow_attempt_id is not None:
         # TD carries a kill out later than it accepts it: tell the thread how it ended.
         attempt = await deps.actions.follow_attempt(outcome.follow_attempt_id)
@@ -207,10 +227,10 @@ async def _on_it(deps: SlackDeps, click: Click) -> None:
     attempt_id = alert_of(click.value)
     if attempt_id is None:
         log.warning("%s button with a bad value: %.200r", click.action_id, click.value)
-        await _tell(deps, click, _BROKEN)
+        await tell(deps, click, _BROKEN)
         return
     if deps.on_it is None:
-        await _tell(deps, click, not_available("I'm on it"))
+        await tell(deps, click, not_available("I'm on it"))
         return
     press = _ON_IT[ActionId(click.action_id)]
     outcome = await deps.on_it.press(
@@ -218,7 +238,7 @@ async def _on_it(deps: SlackDeps, click: Click) -> None:
     )
     deps.count(f"{press.value}_button", "refused" if outcome.private else "ok")
     if outcome.private is not None:
-        await _tell(deps, click, outcome.private)
+        await tell(deps, click, outcome.private)
     if outcome.parent_ts is None:
         return
     with contextlib.suppress(NotifyError):  # logged and counted by the notifier
@@ -228,7 +248,7 @@ async def _on_it(deps: SlackDeps, click: Click) -> None:
             await deps.notifier.post(click.channel_id, outcome.thread, thread=outcome.parent_ts)
 
 
-async def _tell(
+async def tell(
     deps: SlackDeps, click: Click, reply: Message, *, public: bool = False, replace: bool = False
 ) -> None:
     """Answer the clicker through ``response_url``, or ``chat.postEphemeral`` if that fails."""

@@ -18,7 +18,7 @@ from bot.answers import Answerer
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import actions, commands, events
+from bot.slack import actions, commands, events, retry_modal
 from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.tasks import BackgroundTasks
@@ -62,6 +62,6 @@ def create_app(
         seen_events=seen_events or RecentKeys(),
         on_it=on_it,
     )
-    for listeners in (commands, events, actions):
+    for listeners in (commands, events, actions, retry_modal):
         listeners.register(app, deps)
     return app

@@ -29,10 +29,12 @@ from bot.store.values import (
     Claim,
     DeliveryState,
     Mute,
+    OutcomeWatch,
     Subscription,
     ThreadRef,
     WatchedAttempt,
 )
+from bot.store.watches import OutcomeWatches
 
 __all__ = [
     "ALL_PROJECTS",
@@ -54,6 +56,8 @@ __all__ = [
     "Escalations",
     "Mute",
     "OnItHolder",
+    "OutcomeWatch",
+    "OutcomeWatches",
     "Ownership",
     "PollState",
     "Pruned",

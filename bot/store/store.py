@@ -24,6 +24,7 @@ from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
 from bot.store.upkeep import Upkeep
+from bot.store.watches import OutcomeWatches
 
 
 class Store:
@@ -47,6 +48,7 @@ class Store:
         self.upkeep = Upkeep(self.database)
         self.ownership = Ownership(self.database)
         self.escalations = Escalations(self.database, lease=lease)
+        self.watches = OutcomeWatches(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -93,6 +95,10 @@ class Store:
         self.claim_escalation = self.escalations.claim
         self.mark_escalated = self.escalations.mark_sent
         self.escalated_to = self.escalations.sent_to
+        self.add_watch = self.watches.add
+        self.open_watches = self.watches.open
+        self.claim_watch = self.watches.claim
+        self.watch_posted = self.watches.posted
 
     @classmethod
     async def open(

@@ -203,3 +203,20 @@ rate_limits = Table(
     Column("ready_at", UTCDateTime, nullable=False),
     Index(None, "ready_at"),
 )
+
+# An attempt started from Slack (a retry, a backfill) whose end is posted in the thread
+# it was started from, once (bot/store/watches.py). `thread_ts` "" is the channel itself.
+outcome_watches = Table(
+    "outcome_watches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("attempt_id", String(_ID), nullable=False),
+    Column("channel_id", String(_ID), nullable=False),
+    Column("thread_ts", String(_ID), nullable=False),
+    Column("started_by", String(_ID), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=True),
+    Column("posted_at", UTCDateTime, nullable=True),
+    UniqueConstraint("attempt_id", "channel_id", "thread_ts"),
+    Index(None, "posted_at", "created_at"),
+)

@@ -30,6 +30,7 @@ class Pruned:
     actions: int
     events: int
     rate_limits: int
+    watches: int = 0
 
 
 class Upkeep(Repository):
@@ -60,10 +61,13 @@ def prune_statements(now: datetime, cutoff: datetime) -> dict[str, Delete]:
     a = tables.actions
     e = tables.slack_events
     r = tables.rate_limits
+    w = tables.outcome_watches
     return {
         "deliveries": delete(d).where(finished, d.c.claimed_at < cutoff),
         "actions": delete(a).where(a.c.created_at < cutoff),
         "events": delete(e).where(e.c.seen_at < now - SEEN_EVENTS_KEPT),
         # A bucket that is full again holds nothing a missing row would not.
         "rate_limits": delete(r).where(r.c.ready_at < now),
+        # An open watch (posted_at NULL) is kept whatever its age: the watcher gives it up.
+        "watches": delete(w).where(w.c.posted_at < cutoff),
     }

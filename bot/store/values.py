@@ -26,6 +26,7 @@ class ActionKind(StrEnum):
     RETRY = "retry"
     KILL = "kill"
     KILL_JOB = "kill_job"
+    BACKFILL = "backfill"
 
 
 class ActionState(StrEnum):
@@ -103,6 +104,20 @@ class WatchedAttempt:
     project: str
     workflow: str
     since: datetime
+
+
+@dataclass(frozen=True)
+class OutcomeWatch:
+    """An attempt started from Slack whose end is to be posted in ``thread_ts``
+    (None: the channel itself)."""
+
+    id: int
+    attempt_id: str
+    channel_id: str
+    thread_ts: str | None
+    started_by: str
+    created_at: datetime
+    claimed_at: datetime | None  # a claim to post that may still be in progress
 
 
 @dataclass(frozen=True)

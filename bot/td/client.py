@@ -24,13 +24,13 @@ from bot.td._http import HttpSession, ResponseHook
 from bot.td._logs import MAX_LOG_BYTES, read_log
 from bot.td._paging import by_last_id
 from bot.td._retry import RetryPolicy
+from bot.td._schedules import ScheduleApi
 from bot.td._v3 import V3Api
 from bot.td.errors import AttemptConflict, TDError
 from bot.td.models import (
     Attempt,
     LogFile,
     Project,
-    Schedule,
     Session,
     Task,
     Workflow,
@@ -44,7 +44,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
 # many failing tasks fires one burst of log and job reads: at this bound 100
 # failing tasks (~260 requests) still take one round trip.
 DEFAULT_MAX_CONCURRENCY = 256
-SCHEDULES_PAGE = 100  # fixed server-side (td-api §3.10)
 
 
 def _user_agent() -> str:
@@ -55,7 +54,7 @@ def _user_agent() -> str:
     return f"tdbot/{version} httpx/{httpx.__version__}"
 
 
-class TDClient(V3Api):
+class TDClient(V3Api, ScheduleApi):
     """One connection pool for both TD hosts; safe for concurrent use on one event loop."""
 
     def __init__(
@@ -282,12 +281,15 @@ class TDClient(V3Api):
         *,
         retry_attempt_name: str | None = None,
         resume_failed_attempt_id: int | str | None = None,
+        resume_from_task: str | None = None,
         allow_queueing: bool = False,
     ) -> Attempt:
         """Start a session, or retry one (same ``session_time``, a new attempt name).
 
         With ``resume_failed_attempt_id`` only the tasks that did not succeed run
-        again. A named attempt is idempotent on TD (one per session and name), so
+        again (resume mode ``failed``); with ``resume_from_task`` too, everything
+        from that task (its full name, ``+wf+task``) on runs again (mode ``from``).
+        A named attempt is idempotent on TD (one per session and name), so
         it is sent again after a timeout or a 5xx, and a 409 whose attempt carries
         our name is that attempt: it is returned. Raises ``AttemptConflict`` with
         the existing attempt when the session time is taken under another name
@@ -312,7 +314,15 @@ class TDClient(V3Api):
                     "a retry of an existing session must have a new attempt name"
                 )
             resumed = check.entity_id(resume_failed_attempt_id, "resume_failed_attempt_id")
-            body["resume"] = {"mode": "failed", "attemptId": resumed}
+            if resume_from_task is None:
+                body["resume"] = {"mode": "failed", "attemptId": resumed}
+            else:
+                start = check.name(resume_from_task, "resume_from_task")
+                body["resume"] = {"mode": "from", "attemptId": resumed, "from": start}
+        elif resume_from_task is not None:
+            raise ValueError(
+                "resume_from_task needs resume_failed_attempt_id: the attempt it is in"
+            )
         if not isinstance(allow_queueing, bool):
             raise ValueError(f"allow_queueing must be a bool, got {allow_queueing!r}")
         if allow_queueing:
@@ -386,16 +396,6 @@ class TDClient(V3Api):
             text = await self.log_text(attempt_id, handle.file_name)
             parts.append(text if not text or text.endswith("\n") else text + "\n")
         return "".join(parts)
-
-    def iter_schedules(self) -> AsyncIterator[Schedule]:
-        """Every schedule (disabled ones included) by ascending id."""
-        template = "/api/schedules"
-
-        async def fetch(last_id: int | None) -> list[Schedule]:
-            response = await self._get(self._workflow, template, params=_params(last_id=last_id))
-            return many(response, template, "schedules", Schedule)
-
-        return by_last_id(fetch, page_size=SCHEDULES_PAGE, descending=False, path=template)
 
     # -------------------------------------------------------------- plumbing
 

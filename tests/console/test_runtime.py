@@ -90,3 +90,18 @@ async def test_retry_asks_first_and_confirm_acts_once(demo: DemoRuntime, out: io
     assert sorted(a.index for a in attempts) == [1, 2]
     assert "retried failed tasks of attempt" in out.getvalue()
     assert await demo.confirm() is None  # the button was used up
+
+
+async def test_a_backfill_by_name_shows_the_dry_run_and_confirm_runs_it(
+    demo: DemoRuntime, out: io.StringIO
+) -> None:
+    question = await demo.ask("/td backfill Sales_Daily/sales_daily from 2024-05-30 count 2")
+    assert question.buttons and "2 sessions" in question.title
+    runs = [r for r in demo.sandbox.requests.records if r.path.endswith("/backfill")]
+    assert len(runs) == 1  # the dry run
+
+    done = await demo.confirm()
+    assert done is not None and "Backfill of schedule" in done.title and "done" in done.title
+    runs = [r for r in demo.sandbox.requests.records if r.path.endswith("/backfill")]
+    assert len(runs) == 2 and '"dryRun":false' in runs[1].body.replace(" ", "")
+    assert "backfilled sales_daily/sales_daily: 2 session(s)" in out.getvalue()

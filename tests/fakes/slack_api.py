@@ -271,6 +271,10 @@ class FakeSlackAPI:
             if "blocks" in body:
                 message["blocks"] = body["blocks"]
             return JSONResponse({"ok": True, "channel": channel, "ts": ts, "message": message})
+        if method == "views.open":
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return JSONResponse({"ok": True, "view": {**(view or {}), "id": "V0FAKE0001"}})
         if method == "chat.postEphemeral":
             return JSONResponse({"ok": True, "message_ts": self._next_ts()})
         if method == "conversations.info":

@@ -59,6 +59,7 @@ async def test_a_failed_run_is_alerted_once_with_confirmed_buttons(
     assert {b["action_id"] for b in buttons(call)} == {
         "tdbot.diagnose",
         "tdbot.retry_failed",
+        "tdbot.retry_how",
         "tdbot.on_it",
         "tdbot.mute",
     }

@@ -46,10 +46,18 @@ async def test_prune_drops_old_finished_rows_and_keeps_the_rest(store: Store) ->
     limits = store.rate_limits
     await limits.take("U-idle", interval=timedelta(seconds=6), burst=1, now=T0 - DAY)
     await limits.take("U-busy", interval=timedelta(seconds=6), burst=1, now=T0)
+    for attempt, days_ago in (("7", 40), ("8", 40), ("9", 10)):
+        await store.add_watch(
+            attempt, channel_id="C1", thread_ts=None, started_by="U1", now=T0 - days_ago * DAY
+        )
+    [posted_long_ago, still_open, posted_lately] = await store.open_watches()
+    await store.watch_posted(posted_long_ago.id, now=T0 - 40 * DAY)
+    await store.watch_posted(posted_lately.id, now=T0 - 10 * DAY)
 
     assert await store.upkeep.prune(RETENTION, now=T0) == Pruned(
-        deliveries=2, actions=1, events=1, rate_limits=1
+        deliveries=2, actions=1, events=1, rate_limits=1, watches=1
     )
+    assert [w.attempt_id for w in await store.open_watches()] == [still_open.attempt_id]
 
     # What is due is still delivered, the rest is as before.
     assert sorted(c.attempt_id for c in await store.pending_deliveries(T0)) == ["4", "5"]
