@@ -4,8 +4,10 @@ Hop 1 (parallel): the attempt, its tasks, its retries and the attempt's log-file
 list. Hop 2 (parallel): for every failing task its log files and, when the state
 params name it, its TD job; alongside, the workflow's recent attempts and the
 workflow definition (for the revision). Hop 3 only when needed: the TD job whose
-id appears only in the log, and the last good run's workflow revision. So the
-wall time does not grow with the number of failing tasks.
+id appears only in the log, and the last good run's workflow revision. Every
+failing task is examined; the TD client bounds how many requests are in flight
+(``TDClient(max_concurrency=...)``), so the wall time does not grow with the
+number of failing tasks until one hop's requests exceed that bound.
 
 Optional context (retries, history, logs, jobs) that fails becomes a note; the
 attempt and its tasks are required, and their errors (e.g. ``NotFound``) propagate.
@@ -51,9 +53,6 @@ HISTORY_PAGE = 100  # attempts of the workflow looked at for the streak and last
 # cause may differ from the last), the last ones hold the final failure.
 LOG_FILES_HEAD = 2
 LOG_FILES_TAIL = 3
-# Beyond this many failing tasks the rest are named in a note, not fetched: the
-# answer must stay readable and the burst of requests bounded.
-MAX_DETAILED = 25
 
 
 async def diagnose_attempt(
@@ -77,12 +76,7 @@ async def diagnose_attempt(
     failing = failing_tasks(tasks)
     if killed is not None:
         failing += _canceled_that_ran(attempt, tasks, now)
-    if len(failing) > MAX_DETAILED:
-        skipped = [item.task.full_name for item in failing[MAX_DETAILED:]]
-        named = ", ".join(skipped[:10]) + (", …" if len(skipped) > 10 else "")
-        notes.append(f"{len(skipped)} more failed tasks not examined: {named}")
-        failing = failing[:MAX_DETAILED]
-    reader = _Reader(td, attempt.id, files, notes)
+    reader = _Reader(td, attempt.id, _by_task(files), notes)
     async with _concurrently() as group:
         failures_call = group.create_task(
             _gather(_diagnose_task(reader, item, attempt, killed, console_base) for item in failing)
@@ -196,7 +190,7 @@ class _Reader:
 
     td: TDClient
     attempt_id: str
-    files: list[LogFile] | None
+    files: dict[str, list[LogFile]] | None  # by task full name, None when the list failed
     notes: list[str]
 
     async def log(self, full_name: str) -> str:
@@ -205,9 +199,7 @@ class _Reader:
                 self.td.task_log(self.attempt_id, full_name), self.notes, f"the log of {full_name}"
             )
             return text or ""
-        mine = sorted(
-            (f for f in self.files if f.task_name == full_name), key=lambda f: f.file_name
-        )
+        mine = sorted(self.files.get(full_name, ()), key=lambda f: f.file_name)
         if len(mine) > LOG_FILES_HEAD + LOG_FILES_TAIL:
             mine = mine[:LOG_FILES_HEAD] + mine[-LOG_FILES_TAIL:]
         texts = await _gather(
@@ -222,6 +214,15 @@ class _Reader:
 
     async def job(self, job_id: str) -> Job | None:
         return await _optional(self.td.job(job_id), self.notes, f"TD job {job_id}")
+
+
+def _by_task(files: list[LogFile] | None) -> dict[str, list[LogFile]] | None:
+    if files is None:
+        return None
+    grouped: dict[str, list[LogFile]] = {}
+    for handle in files:
+        grouped.setdefault(handle.task_name, []).append(handle)
+    return grouped
 
 
 async def _diagnose_task(

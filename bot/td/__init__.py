@@ -3,10 +3,11 @@
 from bot.td import errors
 from bot.td._http import ResponseHook
 from bot.td._retry import RetryPolicy
-from bot.td.client import DEFAULT_TIMEOUT, TDClient
+from bot.td.client import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, TDClient
 from bot.td.regions import Endpoints, derive_endpoints
 
 __all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_TIMEOUT",
     "Endpoints",
     "ResponseHook",

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.td._pool import ClientPool
 from bot.td._retry import RetryPolicy, parse_retry_after
 from bot.td.errors import (
     BadRequest,
@@ -67,17 +68,18 @@ class HttpSession:
         user_agent: str,
         on_response: ResponseHook | None,
         transport: httpx.AsyncBaseTransport | None,
+        max_concurrency: int,
     ) -> None:
         self._secrets = _secret_forms(api_key)
         self._retry = retry
         self._on_response = on_response
         self._rng = random.Random()  # jitter, not cryptography
         self._sent = 0
-        self._client = httpx.AsyncClient(
+        self._client = ClientPool(
+            max_concurrency=max_concurrency,
             headers={"Authorization": f"TD1 {api_key}", "User-Agent": user_agent},
             timeout=timeout,
             transport=transport,
-            follow_redirects=False,
         )
 
     @property

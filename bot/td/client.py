@@ -37,9 +37,13 @@ from bot.td.models import (
 )
 from bot.td.regions import Endpoints
 
-__all__ = ["DEFAULT_TIMEOUT", "TDClient"]
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "TDClient"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10, connect=5)
+# Requests in flight at once per client; the rest wait their turn. A diagnosis of
+# many failing tasks fires one burst of log and job reads: at this bound 100
+# failing tasks (~260 requests) still take one round trip.
+DEFAULT_MAX_CONCURRENCY = 256
 
 
 def _user_agent() -> str:
@@ -63,9 +67,14 @@ class TDClient(V3Api, ScheduleApi):
         on_response: ResponseHook | None = None,
         user_agent: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         if not isinstance(api_key, str) or not api_key.strip() or not api_key.isprintable():
             raise ValueError("api_key must be a non-empty printable string")
+        if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+            raise ValueError(f"max_concurrency must be an int, got {max_concurrency!r}")
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
         self.endpoints = endpoints
         self._api = endpoints.api.rstrip("/")
         self._workflow = endpoints.workflow.rstrip("/")
@@ -76,6 +85,7 @@ class TDClient(V3Api, ScheduleApi):
             user_agent=user_agent or _user_agent(),
             on_response=on_response,
             transport=transport,
+            max_concurrency=max_concurrency,
         )
 
     def __repr__(self) -> str:

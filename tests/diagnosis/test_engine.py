@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.diagnosis import Category, diagnose_attempt, diagnose_job, diagnose_session
-from bot.diagnosis.engine import LOG_FILES_HEAD, LOG_FILES_TAIL, MAX_DETAILED
+from bot.diagnosis.engine import LOG_FILES_HEAD, LOG_FILES_TAIL
 from bot.sandbox import Sandbox
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.corpus import FAILURE_CASES
@@ -257,11 +257,13 @@ async def test_request_structure_is_flat(lab: Sandbox, td: TDClient, failing: in
     assert len(records) == 5 + workflows + jobs + logs
 
 
-async def test_many_failures_are_capped_with_a_note(lab: Sandbox, td: TDClient) -> None:
-    attempt_id = lab.multi_failure_attempt_id(MAX_DETAILED + 3)
+async def test_many_failures_are_all_examined(lab: Sandbox, td: TDClient) -> None:
+    """No cap on failing tasks: the 26th and later get their evidence like the first."""
+    attempt_id = lab.multi_failure_attempt_id(28)
     diagnosis = await diagnose_attempt(td, attempt_id)
-    assert len(diagnosis.failures) == MAX_DETAILED
-    assert any(note.startswith("3 more failed tasks not examined") for note in diagnosis.notes)
+    assert len(diagnosis.failures) == 28
+    assert all(failure.evidence for failure in diagnosis.failures)
+    assert not any("not examined" in note for note in diagnosis.notes)
 
 
 async def test_each_execution_logs_to_a_file_of_its_own(lab: Sandbox, td: TDClient) -> None:

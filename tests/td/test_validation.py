@@ -147,3 +147,9 @@ def test_client_refuses_an_empty_key(sandbox: Sandbox) -> None:
     for key in ("", "   ", "abc\r\nX-Injected: 1"):
         with pytest.raises(ValueError, match="api_key"):
             TDClient(key, sandbox.endpoints())
+
+
+def test_client_refuses_a_bound_below_one(sandbox: Sandbox) -> None:
+    for bound in (0, -1, True, 2.5):
+        with pytest.raises(ValueError, match="max_concurrency"):
+            TDClient(sandbox.api_key, sandbox.endpoints(), max_concurrency=bound)  # type: ignore[arg-type]

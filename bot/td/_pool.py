@@ -1,0 +1,127 @@
+"""Many TD requests in flight at once, within a bound, at a flat CPU cost per request.
+
+httpcore re-examines every connection of a pool whenever a request starts or
+ends (and, for each idle connection, the whole pool again), so one pool of a
+few hundred connections costs more CPU per request than the request itself.
+Here each connection is a client of its own: a request takes an idle one
+connected to its host (or a new one while fewer than the bound exist) and gives
+it back when its response is read, and a semaphore keeps the requests in flight
+at the bound. Nothing queues inside httpcore, and connections stay open from
+one burst to the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import httpx
+
+__all__ = ["ClientPool"]
+
+_Origin = tuple[str, str, int | None]
+
+
+class ClientPool:
+    def __init__(
+        self,
+        *,
+        max_concurrency: int,
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self._bound = max_concurrency
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._headers = dict(headers)
+        self._timeout = timeout
+        self._transport = transport
+        # Loading the CA bundle takes tens of milliseconds: once, not per connection.
+        self._ssl = httpx.create_ssl_context()
+        self._clients: list[httpx.AsyncClient] = []
+        # Idle clients by the origin their connection goes to (None: never used).
+        self._idle: dict[_Origin | None, list[httpx.AsyncClient]] = {None: [self._new_client()]}
+
+    @property
+    def size(self) -> int:
+        """Clients (so connections, at most) made so far."""
+        return len(self._clients)
+
+    def build_request(
+        self, method: str, url: str, *, params: Mapping[str, str] | None, json: Any
+    ) -> httpx.Request:
+        return self._clients[0].build_request(method, url, params=params, json=json)
+
+    async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """The response, its body read unless ``stream``; waits while the bound is
+        reached. A streamed response holds its slot and connection until closed."""
+        origin = (request.url.scheme, request.url.host, request.url.port)
+        await self._slots.acquire()
+        client = self._take(origin)
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._idle.setdefault(origin, []).append(client)
+                self._slots.release()
+
+        try:
+            response = await client.send(request, stream=stream)
+        except BaseException:
+            release()
+            raise
+        if not stream or response.is_closed:  # a transport may answer with a body read
+            release()
+        else:
+            assert isinstance(response.stream, httpx.AsyncByteStream)  # an async client's
+            response.stream = _Releasing(response.stream, release)
+        return response
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+    def _take(self, origin: _Origin) -> httpx.AsyncClient:
+        """An idle client for ``origin``: one already connected there (the most
+        recently used), else a fresh one, else one connected elsewhere (it
+        reconnects). A slot is held, so fewer than the bound are busy."""
+        for key in (origin, None):
+            idle = self._idle.get(key)
+            if idle:
+                return idle.pop()
+        if len(self._clients) < self._bound:
+            return self._new_client()
+        return next(idle for idle in self._idle.values() if idle).pop()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            headers=self._headers,
+            timeout=self._timeout,
+            verify=self._ssl,
+            transport=self._transport,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        self._clients.append(client)
+        return client
+
+
+class _Releasing(httpx.AsyncByteStream):
+    """A streamed body that gives its connection back to the pool once closed."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+        self._inner = inner
+        self._release = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._release()
