@@ -15,14 +15,13 @@ attempt and its tasks are required, and their errors (e.g. ``NotFound``) propaga
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from bot.aio import first_error_group, gather_all
 from bot.diagnosis import advice, history
 from bot.diagnosis.classify import Classification, FailureText, classify
 from bot.diagnosis.judgement import judge_killed
@@ -60,7 +59,7 @@ async def diagnose_attempt(
 ) -> Diagnosis:
     before = td.request_count
     notes: list[str] = []
-    async with _concurrently() as group:
+    async with first_error_group() as group:
         attempt_call = group.create_task(td.attempt(attempt_id))
         tasks_call = group.create_task(td.tasks(attempt_id))
         retries_call = group.create_task(
@@ -77,9 +76,11 @@ async def diagnose_attempt(
     if killed is not None:
         failing += _canceled_that_ran(attempt, tasks, now)
     reader = _Reader(td, attempt.id, _by_task(files), notes)
-    async with _concurrently() as group:
+    async with first_error_group() as group:
         failures_call = group.create_task(
-            _gather(_diagnose_task(reader, item, attempt, killed, console_base) for item in failing)
+            gather_all(
+                _diagnose_task(reader, item, attempt, killed, console_base) for item in failing
+            )
         )
         context_call = group.create_task(_context(td, attempt, notes, console_base))
     failures, context = failures_call.result(), context_call.result()
@@ -202,7 +203,7 @@ class _Reader:
         mine = sorted(self.files.get(full_name, ()), key=lambda f: f.file_name)
         if len(mine) > LOG_FILES_HEAD + LOG_FILES_TAIL:
             mine = mine[:LOG_FILES_HEAD] + mine[-LOG_FILES_TAIL:]
-        texts = await _gather(
+        texts = await gather_all(
             _optional(
                 self.td.log_text(self.attempt_id, f.file_name),
                 self.notes,
@@ -237,7 +238,7 @@ async def _diagnose_task(
     job_id = _job_id_from_params(task) if runs_job else None
     job: Job | None = None
     if job_id is not None:
-        async with _concurrently() as group:
+        async with first_error_group() as group:
             log_call = group.create_task(reader.log(task.full_name))
             job_call = group.create_task(reader.job(job_id))
         log, job = log_call.result(), job_call.result()
@@ -382,7 +383,7 @@ async def _context(
     td: TDClient, attempt: Attempt, notes: list[str], console_base: str | None
 ) -> _Context:
     workflow_id = attempt.workflow.id
-    async with _concurrently() as group:
+    async with first_error_group() as group:
         recent_call = group.create_task(
             _optional(
                 td.attempts_page(
@@ -443,23 +444,6 @@ def _attempt_link(console_base: str | None, attempt: Attempt) -> str | None:
 
 
 # ---------------------------------------------------------------- concurrency
-
-
-@asynccontextmanager
-async def _concurrently() -> AsyncIterator[asyncio.TaskGroup]:
-    """A TaskGroup that, on the first failure, cancels the rest and raises that error
-    itself (so callers see ``NotFound``, not an ``ExceptionGroup``)."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            yield group
-    except BaseExceptionGroup as failed:
-        raise failed.exceptions[0] from None
-
-
-async def _gather(aws: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
-    async with _concurrently() as group:
-        running = [group.create_task(aw) for aw in aws]
-    return [task.result() for task in running]
 
 
 async def _optional(aw: Awaitable[T], notes: list[str], what: str) -> T | None:
