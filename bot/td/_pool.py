@@ -40,6 +40,10 @@ class ClientPool:
         # Loading the CA bundle takes tens of milliseconds: once, not per connection.
         self._ssl = httpx.create_ssl_context()
         self._clients: list[httpx.AsyncClient] = []
+        self._closing: set[asyncio.Future[None]] = set()  # dropped clients being closed
+        # Builds requests (headers, timeouts) and sends none, so dropping clients never
+        # leaves the pool without one to build with.
+        self._template = httpx.AsyncClient(headers=self._headers, timeout=timeout)
         # Idle clients by the origin their connection goes to (None: never used).
         self._idle: dict[_Origin | None, list[httpx.AsyncClient]] = {None: [self._new_client()]}
 
@@ -51,7 +55,7 @@ class ClientPool:
     def build_request(
         self, method: str, url: str, *, params: Mapping[str, str] | None, json: Any
     ) -> httpx.Request:
-        return self._clients[0].build_request(method, url, params=params, json=json)
+        return self._template.build_request(method, url, params=params, json=json)
 
     async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         """The response, its body read unless ``stream``; waits while the bound is
@@ -71,7 +75,13 @@ class ClientPool:
         try:
             response = await client.send(request, stream=stream)
         except BaseException:
-            release()
+            # A send cut short (an error, or a sibling's failure cancelling it) may leave
+            # the client's one connection checked out: a later request would wait on it
+            # until PoolTimeout. So the client is dropped, and a fresh one takes its place.
+            self._clients.remove(client)
+            self._closing.add(asyncio.ensure_future(client.aclose()))
+            self._closing = {t for t in self._closing if not t.done()}
+            self._slots.release()
             raise
         if not stream or response.is_closed:  # a transport may answer with a body read
             release()
@@ -81,8 +91,11 @@ class ClientPool:
         return response
 
     async def aclose(self) -> None:
+        await self._template.aclose()
         for client in self._clients:
             await client.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def _take(self, origin: _Origin) -> httpx.AsyncClient:
         """An idle client for ``origin``: one already connected there (the most
