@@ -84,4 +84,3 @@ async def test_a_body_the_transport_read_frees_the_slot_at_once() -> None:
             await response.aclose()
     finally:
         await pool.aclose()
-
