@@ -198,7 +198,12 @@ def report(chaos: Chaos, finished: list[Finished], seconds: float) -> bool:
     seen = Counter((m["channel"], mark) for m in posted for mark in marks_of(m))
     lost = expected - set(seen)
     duplicated = {key: n for key, n in seen.items() if n > 1}
-    unexpected = set(seen) - expected
+    # A single alert's full diagnosis is its thread's first reply, marked "<attempt>:diagnosis".
+    diagnoses = {(ch, m) for ch, m in seen if m.endswith(":diagnosis")}
+    orphan_diagnoses = {
+        (ch, m) for ch, m in diagnoses if (ch, m.removesuffix(":diagnosis")) not in expected
+    }
+    unexpected = (set(seen) - expected - diagnoses) | orphan_diagnoses
     replies = {
         (m["channel"], mark) for m in posted if m["thread_ts"] is not None for mark in marks_of(m)
     }
@@ -216,6 +221,7 @@ def report(chaos: Chaos, finished: list[Finished], seconds: float) -> bool:
     print(f"alerts lost       {len(lost)}")
     print(f"alerts duplicated {len(duplicated)}")
     print(f"unexpected marks  {len(unexpected)}")
+    print(f"diagnosis replies {len(diagnoses)} (one under each alert posted on its own)")
     applied = len(recoveries & replies)
     print(f"recoveries applied {applied} of {len(recoveries)} (parents edited: {edited})")
     sent = len(chaos.commands.sent) + chaos.commands.unsent
