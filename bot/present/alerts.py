@@ -351,9 +351,10 @@ class _View:
         if self.console and a.workflow.id:
             url = urls.attempt_url(self.console, a.workflow.id, a.session_id, a.id)
             name = md.link(url, self.where)
-        word = "killed" if self.killed else "failed"
-        session = self.text(self.session_text(), 40)
-        return f"{self.emoji} {name} · session {session} · {self.attempt_label()} {word}"
+        # Compact, so a storm takes few messages: each is paced at one a second per channel.
+        session = self.text(self.attempt.session_time.strftime("%m-%d %H:%M"), 20)
+        killed = " killed" if self.killed else ""
+        return f"{self.emoji} {name} · {session} #{a.index}{killed}"
 
 
 def _one_line(raw: str) -> str:
