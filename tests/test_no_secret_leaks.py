@@ -7,15 +7,16 @@ Every kind of message built from it is rendered on every surface, and sent
 through every notifier (and, end to end, through the Slack app over HTTP), and
 none of the secrets may appear in what is sent.
 
-Escalations and reports are not built yet; their messages join ``KINDS`` when
-they are.
+Reports are not built yet; their messages join ``KINDS`` when they are.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,15 +32,20 @@ from bot.console.screen import Screen
 from bot.diagnosis import Diagnosis, diagnose_attempt
 from bot.message import Message
 from bot.notify import SlackNotifier, slack_client
+from bot.ops.logs import JsonFormatter
 from bot.present.actions import confirmation
 from bot.present.alerts import (
+    AlertOwnership,
+    OnIt,
     Recovery,
+    alert_diagnosis,
     digest_messages,
     failure_parent,
     recovery_reply,
     retry_failure_reply,
 )
 from bot.present.diagnosis import diagnosis_message
+from bot.present.escalation import escalated_to, escalated_to_pagerduty
 from bot.render import TerminalStyle, render_console, render_slack
 from bot.sandbox import Sandbox
 from bot.sandbox.cases import FailureCase, JobSpec
@@ -85,6 +91,7 @@ LEAKY = FailureCase(
     ),
     state_params={"job": {"jobId": "{job_id}", "pollIteration": 2, "errorPollIteration": 0}},
 )
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
 PARAMS = {"target_date": "2026-12-01", "partner_sftp_password": PARAM_SECRET}
 
 
@@ -127,7 +134,16 @@ def test_the_scenario_really_echoes_every_secret(failed: tuple[Attempt, Diagnosi
 Kind = Callable[[Attempt, Diagnosis, str], list[Message]]
 KINDS: dict[str, Kind] = {
     "diagnosis": lambda a, d, c: [diagnosis_message(d)],
-    "alert parent": lambda a, d, c: [failure_parent(a, d, console=c)],
+    "alert parent": lambda a, d, c: [
+        failure_parent(
+            a, d, console=c, ownership=AlertOwnership(("U0OWNER01",), OnIt("U0ONCALL1", NOW))
+        )
+    ],
+    "thread diagnosis": lambda a, d, c: [alert_diagnosis(d)],
+    "escalation": lambda a, d, c: [
+        escalated_to("U0ONCALL1", timedelta(minutes=30)),
+        escalated_to_pagerduty(f"tdbot-session-{a.session_id}", timedelta(minutes=30)),
+    ],
     "thread reply": lambda a, d, c: [retry_failure_reply(a, d, console=c)],
     "recovered parent": lambda a, d, c: [failure_parent(a, d, console=c, recovered=Recovery(a))],
     "recovery": lambda a, d, c: [recovery_reply(a, console=c)],
@@ -226,3 +242,16 @@ def test_values_found_by_key_are_not_hidden_inside_ids() -> None:
         sections=("job 2187736001 ran with `token_ttl: 3600`",),
     )
     assert "2187736001" in message.title and "2187736001" in message.sections[0]
+
+
+def test_a_log_line_that_echoes_the_run_hides_the_secrets(
+    failed: tuple[Attempt, Diagnosis],
+) -> None:
+    """A log line has no attempt at hand: the params of every attempt read are remembered."""
+    _, diagnosis = failed
+    record = logging.makeLogRecord(
+        {"msg": "TD said: %s", "args": (diagnosis.failures[0].root_error,), "levelno": 30}
+    )
+    line = JsonFormatter().format(record)
+    assert "could not log in" in line or "Query failed" in line or "export failed" in line
+    assert_hidden(line)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.text import mask_secrets
+from bot.text import SECRETS_SEEN, mask_secrets
 
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -24,7 +24,8 @@ class JsonFormatter(logging.Formatter):
         self._secrets = tuple(s for s in secrets if s)
 
     def _clean(self, text: str) -> str:
-        return mask_secrets(text, extra_secret_values=self._secrets)
+        # The attempts' secret params too: TD text in a log line may echo one.
+        return mask_secrets(text, extra_secret_values=(*self._secrets, *SECRETS_SEEN.values()))
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

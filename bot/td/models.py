@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from bot.text import SECRETS_SEEN, secret_param_values
+
 
 def _id_to_str(value: Any) -> Any:
     if isinstance(value, bool):
@@ -313,6 +315,11 @@ class Attempt(_AttemptFlags):
     session_id: Id = Field(alias="sessionId")
     session_uuid: str | None = Field(default=None, alias="sessionUuid")
     session_time: datetime = Field(alias="sessionTime")
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Any text from TD may echo these, also where the attempt is not at hand (a log line).
+        if self.params:
+            SECRETS_SEEN.remember(secret_param_values(self.params))
 
     @property
     def session_time_text(self) -> str:

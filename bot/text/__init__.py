@@ -6,7 +6,13 @@ objects) and `fallback_text` (a message's `text`); the rest are the parts.
 
 from bot.text.cut import cut
 from bot.text.escape import escape_mrkdwn, strip_control
-from bot.text.masking import found_secrets, is_secret_name, mask_secrets, secret_param_values
+from bot.text.masking import (
+    SECRETS_SEEN,
+    found_secrets,
+    is_secret_name,
+    mask_secrets,
+    secret_param_values,
+)
 from bot.text.safe import (
     SECTION_TEXT_LIMIT,
     code_block,
@@ -17,6 +23,7 @@ from bot.text.safe import (
 )
 
 __all__ = [
+    "SECRETS_SEEN",
     "SECTION_TEXT_LIMIT",
     "code_block",
     "cut",

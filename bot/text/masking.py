@@ -209,3 +209,28 @@ def found_secrets(s: str) -> set[str]:
     # into ids and counts (`token_ttl: 3600` inside job 2187736001): those stay
     # masked only where their key is.
     return {v for v in found if len(v) >= _MIN_FOUND and not v.isdigit() and MASK not in v}
+
+
+class SecretMemory:
+    """The secret param values this process has read from TD, for texts that cannot know
+    them: a log line that echoes a session's ``partner_sftp_password`` has no attempt
+    at hand. Bounded (the newest ``keep``), so a long-running bot does not grow."""
+
+    def __init__(self, keep: int = 1024) -> None:
+        self._keep = keep
+        self._values: dict[str, None] = {}  # insertion order: the oldest first
+
+    def remember(self, values: Iterable[str]) -> None:
+        for value in values:
+            if isinstance(value, str) and len(value) >= MIN_EXACT_SECRET:
+                self._values.pop(value, None)
+                self._values[value] = None
+        while len(self._values) > self._keep:
+            del self._values[next(iter(self._values))]
+
+    def values(self) -> tuple[str, ...]:
+        return tuple(self._values)
+
+
+SECRETS_SEEN = SecretMemory()
+"""Every attempt the TD client reads adds its secret-looking params here."""
