@@ -16,7 +16,7 @@ attempt and its tasks are required, and their errors (e.g. ``NotFound``) propaga
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -24,29 +24,26 @@ from typing import Any, TypeVar
 from bot.aio import first_error_group, gather_all
 from bot.diagnosis import advice, history
 from bot.diagnosis.classify import Classification, FailureText, classify
+from bot.diagnosis.context import attempt_link, optional, workflow_context
 from bot.diagnosis.judgement import judge_killed
 from bot.diagnosis.lines import excerpt, job_id_from_log
 from bot.diagnosis.model import (
     Diagnosis,
     Evidence,
-    FailureStreak,
     JobDiagnosis,
     KillInfo,
-    LastGoodRun,
     TaskFailure,
 )
 from bot.diagnosis.operators import TD_JOB_OPERATORS
 from bot.diagnosis.tasks import FailingTask, canceled_leaves, failing_tasks, kill_info, ran_hours
 from bot.diagnosis.where import located_next_step
 from bot.td import TDClient
-from bot.td.errors import TDError
 from bot.td.models import Attempt, Job, JobStatus, LogFile, Task
-from bot.td.urls import attempt_url, job_url
+from bot.td.urls import job_url
 
 __all__ = ["diagnose_attempt", "diagnose_job", "diagnose_session"]
 
 T = TypeVar("T")
-HISTORY_PAGE = 100  # attempts of the workflow looked at for the streak and last success
 # A task writes one log file per execution: the first holds the `Started ... job
 # id=` line, the second the first execution's failure (after a _retry the first
 # cause may differ from the last), the last ones hold the final failure.
@@ -63,10 +60,10 @@ async def diagnose_attempt(
         attempt_call = group.create_task(td.attempt(attempt_id))
         tasks_call = group.create_task(td.tasks(attempt_id))
         retries_call = group.create_task(
-            _optional(td.retries(attempt_id), notes, "the retry history")
+            optional(td.retries(attempt_id), notes, "the retry history")
         )
         files_call = group.create_task(
-            _optional(td.log_files(attempt_id), notes, "the task log list")
+            optional(td.log_files(attempt_id), notes, "the task log list")
         )
     attempt, tasks = attempt_call.result(), tasks_call.result()
     retries, files = retries_call.result(), files_call.result()
@@ -82,14 +79,14 @@ async def diagnose_attempt(
                 _diagnose_task(reader, item, attempt, killed, console_base) for item in failing
             )
         )
-        context_call = group.create_task(_context(td, attempt, notes, console_base))
+        context_call = group.create_task(workflow_context(td, attempt, notes, console_base))
     failures, context = failures_call.result(), context_call.result()
     if not failures and attempt.status.failed and killed is None:
         notes.append("TD reports the attempt failed, but no task carries an error.")
     return Diagnosis(
         attempt=attempt,
         status=attempt.status,
-        attempt_url=_attempt_link(console_base, attempt),
+        attempt_url=attempt_link(console_base, attempt),
         killed=killed,
         failures=tuple(failures),
         retry_history=history.summarise(retries or []),
@@ -196,7 +193,7 @@ class _Reader:
 
     async def log(self, full_name: str) -> str:
         if self.files is None:  # the attempt-wide list failed: ask for this task alone
-            text = await _optional(
+            text = await optional(
                 self.td.task_log(self.attempt_id, full_name), self.notes, f"the log of {full_name}"
             )
             return text or ""
@@ -204,7 +201,7 @@ class _Reader:
         if len(mine) > LOG_FILES_HEAD + LOG_FILES_TAIL:
             mine = mine[:LOG_FILES_HEAD] + mine[-LOG_FILES_TAIL:]
         texts = await gather_all(
-            _optional(
+            optional(
                 self.td.log_text(self.attempt_id, f.file_name),
                 self.notes,
                 f"log file {f.file_name}",
@@ -214,7 +211,7 @@ class _Reader:
         return "".join(text if text.endswith("\n") else text + "\n" for text in texts if text)
 
     async def job(self, job_id: str) -> Job | None:
-        return await _optional(self.td.job(job_id), self.notes, f"TD job {job_id}")
+        return await optional(self.td.job(job_id), self.notes, f"TD job {job_id}")
 
 
 def _by_task(files: list[LogFile] | None) -> dict[str, list[LogFile]] | None:
@@ -368,87 +365,3 @@ def _debug(job: Job | None) -> tuple[str | None, str | None]:
 def _evidence(root: str, *sources: tuple[Any, str | None]) -> tuple[Evidence, ...]:
     found = (excerpt(source, text, around=root) for source, text in sources if text)
     return tuple(item for item in found if item is not None)
-
-
-# ---------------------------------------------------------------- context
-
-
-@dataclass(frozen=True)
-class _Context:
-    streak: FailureStreak | None
-    last_success: LastGoodRun | None
-
-
-async def _context(
-    td: TDClient, attempt: Attempt, notes: list[str], console_base: str | None
-) -> _Context:
-    workflow_id = attempt.workflow.id
-    async with first_error_group() as group:
-        recent_call = group.create_task(
-            _optional(
-                td.attempts_page(
-                    project=attempt.project.name,
-                    workflow=attempt.workflow.name,
-                    include_retried=True,
-                    page_size=HISTORY_PAGE,
-                ),
-                notes,
-                "the workflow's recent attempts",
-            )
-        )
-        workflow_call = (
-            group.create_task(_optional(td.workflow(workflow_id), notes, "the workflow"))
-            if workflow_id
-            else None
-        )
-    recent = recent_call.result()
-    workflow = workflow_call.result() if workflow_call else None
-    if recent is None:
-        return _Context(streak=None, last_success=None)
-    streak = history.failure_streak(attempt, recent, complete=len(recent) < HISTORY_PAGE)
-    good = history.last_success(attempt, recent)
-    if good is None:
-        if attempt.status.failed:
-            notes.append(f"No successful run among the workflow's last {len(recent)} attempts.")
-        return _Context(streak=streak, last_success=None)
-    revision_after = workflow.revision if workflow else None
-    revision_before = revision_after
-    if good.workflow.id != workflow_id:
-        # Each project revision has its own workflow definition id.
-        good_workflow = (
-            await _optional(td.workflow(good.workflow.id), notes, "the last good run's workflow")
-            if good.workflow.id
-            else None
-        )
-        revision_before = good_workflow.revision if good_workflow else None
-    return _Context(
-        streak=streak,
-        last_success=LastGoodRun(
-            attempt_id=good.id,
-            session_id=good.session_id,
-            session_time=good.session_time,
-            finished_at=good.finished_at,
-            duration_seconds=good.duration_seconds if good.finished_at else None,
-            changes=history.changes(
-                good, attempt, revision_before=revision_before, revision_after=revision_after
-            ),
-            attempt_url=_attempt_link(console_base, good),
-        ),
-    )
-
-
-def _attempt_link(console_base: str | None, attempt: Attempt) -> str | None:
-    if not console_base or not attempt.workflow.id:
-        return None
-    return attempt_url(console_base, attempt.workflow.id, attempt.session_id, attempt.id)
-
-
-# ---------------------------------------------------------------- concurrency
-
-
-async def _optional(aw: Awaitable[T], notes: list[str], what: str) -> T | None:
-    try:
-        return await aw
-    except TDError as exc:
-        notes.append(f"Could not read {what}: {exc.message or type(exc).__name__}.")
-        return None
