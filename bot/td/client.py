@@ -8,7 +8,6 @@ types for anything TD answers other than success.
 from __future__ import annotations
 
 import importlib.metadata
-import zlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -19,9 +18,9 @@ from pydantic import ValidationError
 
 from bot.td import _validate as check
 from bot.td import errors
-from bot.td._decode import invalid, many, one
+from bot.td._decode import many, one
 from bot.td._http import HttpSession, ResponseHook
-from bot.td._logs import MAX_LOG_BYTES, read_log
+from bot.td._log_api import LogApi
 from bot.td._paging import by_last_id
 from bot.td._retry import RetryPolicy
 from bot.td._schedules import ScheduleApi
@@ -29,7 +28,6 @@ from bot.td._v3 import V3Api
 from bot.td.errors import AttemptConflict, TDError
 from bot.td.models import (
     Attempt,
-    LogFile,
     Project,
     Session,
     Task,
@@ -54,7 +52,7 @@ def _user_agent() -> str:
     return f"tdbot/{version} httpx/{httpx.__version__}"
 
 
-class TDClient(V3Api, ScheduleApi):
+class TDClient(V3Api, ScheduleApi, LogApi):
     """One connection pool for both TD hosts; safe for concurrent use on one event loop."""
 
     def __init__(
@@ -350,52 +348,6 @@ class TDClient(V3Api, ScheduleApi):
                 return conflict.existing
             raise conflict
         return one(response, template, Attempt)
-
-    async def log_files(self, attempt_id: int | str, task: str | None = None) -> list[LogFile]:
-        """Log files by file name; ``task`` is TD's *prefix* match on the file name."""
-        template = "/api/logs/{id}/files"
-        path = {"id": check.entity_id(attempt_id, "attempt_id")}
-        # The pre-signed ``direct`` URLs are never used: TD need not sign any.
-        params = _params(task=check.optional_name(task, "task"), direct_download="false")
-        response = await self._get(self._workflow, template, path=path, params=params)
-        return many(response, template, "files", LogFile)
-
-    async def log_text(
-        self, attempt_id: int | str, file_name: str, *, limit: int = MAX_LOG_BYTES
-    ) -> str:
-        """One log file, gunzipped and decoded (invalid UTF-8 replaced) as it streams
-        in, cut at ``limit`` decoded bytes (TD serves files up to 512 MB)."""
-        template = "/api/logs/{id}/files/{file_name}"
-        path = {
-            "id": check.entity_id(attempt_id, "attempt_id"),
-            "file_name": check.name(file_name, "file_name"),
-        }
-        response = await self._http.send("GET", self._workflow, template, path=path, stream=True)
-        try:
-            return await read_log(response.aiter_bytes(), limit)
-        except zlib.error as exc:
-            raise invalid(template, f"log file is not valid gzip: {exc}") from None
-        except httpx.TransportError as exc:
-            raise errors.Unavailable(
-                f"log file download broke off: {type(exc).__name__}",
-                status=response.status_code,
-                method="GET",
-                path=template,
-            ) from None
-        finally:
-            await response.aclose()
-
-    async def task_log(self, attempt_id: int | str, full_name: str) -> str:
-        """The whole log of exactly one task (not of its namesakes or children)."""
-        wanted = check.name(full_name, "task full_name")
-        files = await self.log_files(attempt_id, task=wanted)
-        parts: list[str] = []
-        for handle in sorted(files, key=lambda f: f.file_name):
-            if handle.task_name != wanted:
-                continue
-            text = await self.log_text(attempt_id, handle.file_name)
-            parts.append(text if not text or text.endswith("\n") else text + "\n")
-        return "".join(parts)
 
     # -------------------------------------------------------------- plumbing
 
