@@ -18,29 +18,18 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from bot.sandbox import jobs, kills, tasklogs
-from bot.sandbox.cases import FailureCase, JobSpec
+from bot.sandbox import failing, jobs, kills, tasklogs
+from bot.sandbox.cases import FailureCase
 from bot.sandbox.clock import Clock
-from bot.sandbox.model import (
-    Attempt,
-    Job,
-    Session,
-    Store,
-    Task,
-    TaskNode,
-    WorkflowDef,
-    compile_tree,
-    with_leaf,
-)
+from bot.sandbox.model import Attempt, Job, Session, Store, Task, WorkflowDef
 from bot.sandbox.realise import (
-    LogEvent,
-    Placeholders,
     parse_case_log,
     split_at_failure,
-    split_executions,
 )
-from bot.sandbox.texts import stable_rng, uuid_text
+from bot.sandbox.resume import renamed, resumable
+from bot.sandbox.texts import uuid_text
 from bot.sandbox.timefmt import zone
+from bot.sandbox.tree import TaskNode, compile_tree, with_leaf
 
 
 @dataclass(frozen=True)
@@ -183,7 +172,7 @@ class Engine:
             # A group's ^error handler appears when the group fails (see _end_group).
             if config is not None and path[-1] != "^error":
                 tree = with_leaf(tree, path, dict(config))
-        done_before = _resumable(resume, keep_from) if resume else {}
+        done_before = resumable(resume, keep_from) if resume else {}
         self._instantiate(attempt, tree, None, [], done_before)
         if queued:
             attempt.queued = True
@@ -303,7 +292,7 @@ class Engine:
             handler = task.config.get("_error")
             if isinstance(handler, dict):
                 node = compile_tree("", handler)
-                generated.append(_renamed(node, f"{task.full_name}^error"))
+                generated.append(renamed(node, f"{task.full_name}^error"))
             for node in generated:
                 self._instantiate(task.attempt, node, task, [], {})
             if generated:
@@ -315,7 +304,7 @@ class Engine:
 
     # ------------------------------------------------------------ leaves
 
-    def _failure(self, task: Task) -> Failure | None:
+    def failure_of(self, task: Task) -> Failure | None:
         if task.node is None or not task.node.path:
             return None
         return self.outcomes[task.attempt.id].failures.get(task.node.path)
@@ -324,7 +313,7 @@ class Engine:
         now = self.clock.now()
         outcome = self.outcomes[task.attempt.id]
         rng = self.rng
-        failure = self._failure(task)
+        failure = self.failure_of(task)
         path = task.node.path if task.node else ()
         seconds = outcome.durations.get(path)
         if seconds is None and isinstance(failure, FailureCase) and failure.task_runs_hours:
@@ -337,11 +326,11 @@ class Engine:
         task.started_at = now
         if isinstance(failure, FailureCase):
             if failure.job is not None:
-                self._case_job(task, failure.job, rng)
+                failing.case_job(self, task, failure.job, rng)
             if failure.state_params:  # e.g. the polled job, while it still runs
-                task.state_params = self._placeholders(task).fill(failure.state_params)
+                task.state_params = failing.placeholders(task).fill(failure.state_params)
             first, _ = split_at_failure(parse_case_log(failure.log or ()))
-            tasklogs.write(task, [self._fill(task, e) for e in first], now, rng)
+            tasklogs.write(task, [failing.filled(task, e) for e in first], now, rng)
         else:
             if task.operator in jobs.JOB_OPERATORS:
                 job = jobs.start_task_job(self.store, task, now, rng)
@@ -364,12 +353,12 @@ class Engine:
         if task.cancel_requested:  # Digdag's taskSucceeded/taskFailed under a kill
             kills.notice_cancel(self, task, token)
             return
-        failure = self._failure(task)
+        failure = self.failure_of(task)
         if failure is None:
             self._succeed(task)
         else:
             case = failure if isinstance(failure, FailureCase) else failure(self._context(task))
-            self.fail_task(task, case)
+            failing.fail_task(self, task, case)
         self.propagate(task.attempt)
 
     def _context(self, task: Task) -> JobContext:
@@ -386,92 +375,6 @@ class Engine:
             task.store_params = {"td": {"last_job_id": str(job.id), "last_job": last}}
         tasklogs.write(task, tasklogs.finish_events(task, self.rng), now, self.rng)
 
-    def fail_task(self, task: Task, case: FailureCase) -> None:
-        """End a running task the way ``case`` says (error, or the attempt killed).
-
-        A case the run started with already logged its first part when the task
-        started; a case made at the failure (incidents, a killed job) logs it all now.
-        """
-        now = self.clock.now()
-        fill = self._placeholders(task)
-        job = task.job
-        if case.job is not None:
-            if job is None:
-                job = self._case_job(task, case.job, self.rng)
-            job.status = case.job.status
-            job.cmdout = fill.fill(case.job.cmdout)
-            job.render_cmdout = False
-            job.stderr = fill.fill(case.job.stderr)
-            job.end_at = job.updated_at = now
-        elif job is not None and not job.finished:
-            job.status = "error"
-            job.end_at = job.updated_at = now
-        if case.state_params:
-            task.state_params = fill.fill(case.state_params)
-        task.store_params = fill.fill(case.store_params)
-        events = parse_case_log(case.log or ())
-        failing = split_at_failure(events)[1] if self._failure(task) is case else events
-        # Each execution (a _retry round) writes a log file of its own.
-        *earlier, last = split_executions([self._fill(task, e) for e in failing]) or [[]]
-        begun = task.started_at or now
-        # Earlier rounds draw from their own generator: the engine's stream (and so
-        # every later duration) stays what it was without them.
-        rounds_rng = stable_rng("rounds", task.id)
-        for n, part in enumerate(earlier, start=1):
-            tasklogs.write(task, part, begun + (now - begun) * n / (len(earlier) + 1), rounds_rng)
-        tasklogs.write(task, last, now, self.rng)
-        task.updated_at = now
-        if case.attempt_killed or case.state == "canceled":
-            task.state = "canceled"
-            task.error = {}
-            kills.request_kill(self, task.attempt)
-        else:
-            task.state = case.state
-            task.error = fill.fill(case.error)
-
-    def _case_job(self, task: Task, spec: JobSpec, rng: random.Random) -> Job:
-        now = self.clock.now()
-        job = jobs.new_job(self.store, spec.type, "", spec.database, now, rng)
-        job.task = task
-        task.job = job
-        fill = self._placeholders(task)
-        job.query = fill.fill(spec.query)
-        job.start_at = job.updated_at = now + timedelta(seconds=1)
-        job.status = "running"
-        head = (fill.fill(spec.cmdout) or "").split("\n")[:3]
-        job.cmdout = "\n".join(head) + "\n" if spec.cmdout else None
-        return job
-
-    def _placeholders(self, task: Task) -> Placeholders:
-        attempt = task.attempt
-        return Placeholders(
-            job_id=str(task.job.id) if task.job else "",
-            attempt_id=str(attempt.id),
-            session_id=str(attempt.session.id),
-            task=task.full_name,
-            project=attempt.session.project.name,
-            workflow=attempt.workflow.name,
-        )
-
-    def _fill(self, task: Task, event: LogEvent) -> LogEvent:
-        text: str = self._placeholders(task).fill(event.message)
-        return LogEvent(event.level, event.cls, text)
-
-
-def _resumable(source: Attempt, keep_from: int | None) -> dict[str, Task]:
-    """Tasks a resumed attempt copies as done: every success (mode failed), or only
-    the successes before the ``from`` task outside its ancestry (mode from)."""
-    kept = [t for t in source.tasks if t.state == "success"]
-    if keep_from is not None:
-        start = next(t for t in source.tasks if t.id == keep_from)
-        ancestors = set()
-        parent = start.parent
-        while parent is not None:
-            ancestors.add(parent.id)
-            parent = parent.parent
-        kept = [t for t in kept if t.id < keep_from and t.id not in ancestors]
-    return {t.full_name: t for t in kept}
-
 
 def _progressible(task: Task) -> bool:
     if task.state in _PROGRESSING:
@@ -479,15 +382,3 @@ def _progressible(task: Task) -> bool:
     if task.state != "blocked":
         return False
     return all(u.state == "success" for u in task.upstreams)
-
-
-def _renamed(node: TaskNode, full_name: str) -> TaskNode:
-    """A compiled ``_error`` block re-rooted at ``<group>^error``."""
-    prefix = node.full_name
-    return TaskNode(
-        full_name,
-        ("^error",),
-        node.config,
-        tuple(_renamed(c, full_name + c.full_name[len(prefix) :]) for c in node.children),
-        node.parallel,
-    )

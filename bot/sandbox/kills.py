@@ -13,7 +13,7 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.sandbox import jobs, tasklogs
+from bot.sandbox import failing, jobs, tasklogs
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.model import Attempt, Job, Task
 from bot.sandbox.texts import OPERATOR_MANAGER, TD_JOB_STACKTRACE, stable_rng
@@ -99,6 +99,6 @@ def kill_job(engine: Engine, job: Job) -> str:
             ),
         )
         task.run_token = -1
-        engine.fail_task(task, killed)
+        failing.fail_task(engine, task, killed)
         engine.propagate(task.attempt)
     return former

@@ -15,9 +15,10 @@ from functools import partial
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.engine import SUCCESS, Engine, Failure, Outcome, Path
 from bot.sandbox.incidents import INCIDENTS, Incident
-from bot.sandbox.model import Attempt, Schedule, TaskNode, WorkflowDef
+from bot.sandbox.model import Attempt, Schedule, WorkflowDef
 from bot.sandbox.texts import stable_rng, uuid_text
 from bot.sandbox.timefmt import zone, zoned
+from bot.sandbox.tree import TaskNode
 
 WorkflowKey = tuple[int, str]  # (project id, workflow name)
 

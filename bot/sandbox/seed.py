@@ -18,18 +18,10 @@ from bot.sandbox.catalogue import PROJECTS, TABLES, Flow
 from bot.sandbox.clock import Clock
 from bot.sandbox.engine import Engine
 from bot.sandbox.life import Life, Script
-from bot.sandbox.model import (
-    Database,
-    Project,
-    Revision,
-    Schedule,
-    Store,
-    Table,
-    WorkflowDef,
-    compile_tree,
-)
+from bot.sandbox.model import Database, Project, Revision, Schedule, Store, Table, WorkflowDef
 from bot.sandbox.texts import stable_rng, uuid_text
 from bot.sandbox.timefmt import zone
+from bot.sandbox.tree import compile_tree
 
 ACCOUNT_ID = 31245
 USER_NAME = "analyst@example.com"
