@@ -22,6 +22,8 @@ from bot.store.escalations import Escalations
 from bot.store.ownership import Ownership
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
+from bot.store.report_cache import ReportCache
+from bot.store.report_schedules import ReportSchedules
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
 from bot.store.upkeep import Upkeep
@@ -51,6 +53,8 @@ class Store:
         self.ownership = Ownership(self.database)
         self.escalations = Escalations(self.database, lease=lease)
         self.watches = OutcomeWatches(self.database)
+        self.report_cache = ReportCache(self.database)
+        self.report_schedules = ReportSchedules(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -101,6 +105,9 @@ class Store:
         self.open_watches = self.watches.open
         self.claim_watch = self.watches.claim
         self.watch_posted = self.watches.posted
+
+        self.set_report_schedule = self.report_schedules.set
+        self.report_schedule = self.report_schedules.of
 
     @classmethod
     async def open(
