@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-
 MAX_DAYS = 90
 DEFAULT_DAYS = 7
 

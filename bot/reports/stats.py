@@ -27,7 +27,6 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from bot.store.report_cache import AttemptRow
 from bot.reports.model import (
     DayCounts,
     Period,
@@ -35,6 +34,7 @@ from bot.reports.model import (
     Totals,
     WorkflowStats,
 )
+from bot.store.report_cache import AttemptRow
 
 _OUTCOMES = {"success": RunOutcome.SUCCESS, "error": RunOutcome.FAILED, "killed": RunOutcome.KILLED}
 
@@ -88,8 +88,25 @@ class Tally:
         self._zone = ZoneInfo(timezone)
         self.workflows: list[WorkflowStats] = []
         self._days: dict[date, Counter[RunOutcome]] = {}
+        self._pending: list[AttemptRow] = []  # the last workflow of the last chunk
 
-    def add(self, attempts: Iterable[AttemptRow]) -> None:
+    def add(self, chunk: Sequence[AttemptRow]) -> None:
+        """The next attempts in order; a workflow may go on in the next chunk."""
+        if not chunk:
+            return
+        last = (chunk[-1].project, chunk[-1].workflow)
+        rows = [*self._pending, *chunk]
+        cut = len(rows)
+        while cut > 0 and (rows[cut - 1].project, rows[cut - 1].workflow) == last:
+            cut -= 1
+        self._pending = rows[cut:]
+        self._count(rows[:cut])
+
+    def finish(self) -> None:
+        self._count(self._pending)
+        self._pending = []
+
+    def _count(self, attempts: Iterable[AttemptRow]) -> None:
         for (project, workflow), rows in groupby(attempts, key=lambda a: (a.project, a.workflow)):
             stats = self._workflow(project, workflow, runs_of(rows))
             if stats is not None:

@@ -98,7 +98,10 @@ class ReportSchedules(Repository):
     async def of(self, channel_id: str) -> ReportSchedule | None:
         t = report_schedules
         rows = await self._db.rows(select(t).where(t.c.channel_id == channel_id))
-        return ReportSchedule(*rows[0]) if rows else None
+        if not rows:
+            return None
+        r = rows[0]
+        return ReportSchedule(r.channel_id, r.cadence, r.set_by, r.set_at)
 
     async def plan(self, cadence: str, slot: str, *, now: datetime | None = None) -> int:
         """A post of ``slot`` for every channel scheduled at ``cadence`` before now; how many

@@ -1,0 +1,90 @@
+"""A report's numbers equal those computed from the sandbox's own sessions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import Scope
+from bot.reports import Report, ReportService
+from bot.sandbox import Sandbox
+from tests.reports.expected import expected_numbers
+
+
+@pytest.mark.parametrize("days", [1, 2, 7])
+async def test_every_workflow_matches_the_sandbox(
+    sandbox: Sandbox, reports: ReportService, days: int
+) -> None:
+    report = await reports.report([Scope(None)], days)
+    expected = expected_numbers(sandbox, days)
+    assert expected, "the seeded account has runs in the period"
+    got = {(w.project, w.workflow): w for w in report.workflows}
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        stats = got[key]
+        assert (stats.runs, stats.successes, stats.failures, stats.running) == (
+            want.runs,
+            want.successes,
+            want.failures,
+            want.running,
+        ), key
+        assert stats.recovered == len(want.recoveries), key
+        if want.recoveries:
+            assert stats.mean_recovery == pytest.approx(sum(want.recoveries) / len(want.recoveries))
+        assert stats.p95 == want.p95, key
+        assert stats.previous_p95 == want.previous_p95, key
+    assert report.totals.runs == sum(w.runs for w in expected.values())
+    assert report.totals.failures == sum(w.failures for w in expected.values())
+    assert sum(d.runs for d in report.days) == report.totals.runs
+    # The seeded account has runs that failed and recovered on retry, and (4 days of
+    # history) a previous period for the shorter reports.
+    assert report.totals.recovered > 0
+    assert any(w.previous_p95 is not None for w in report.workflows) == (days < 4)
+
+
+async def test_a_project_scope_counts_only_its_workflows(
+    sandbox: Sandbox, reports: ReportService
+) -> None:
+    expected = expected_numbers(sandbox, 7, project="web_analytics")
+    report = await reports.report([Scope("web_analytics")], 7)
+    assert len(expected) == 3
+    assert {(w.project, w.workflow): w.runs for w in report.workflows} == {
+        key: want.runs for key, want in expected.items()
+    }
+
+
+def _runs(report: Report) -> dict[tuple[str, str], tuple[int, int, int, int, int]]:
+    return {
+        (w.project, w.workflow): (w.runs, w.successes, w.failures, w.running, w.recovered)
+        for w in report.workflows
+    }
+
+
+def _expected_runs(sandbox: Sandbox, days: int) -> dict[tuple[str, str], tuple[int, ...]]:
+    return {
+        key: (e.runs, e.successes, e.failures, e.running, len(e.recoveries))
+        for key, e in expected_numbers(sandbox, days).items()
+    }
+
+
+async def test_the_cache_reads_only_what_is_new_and_stays_exact(
+    sandbox: Sandbox, reports: ReportService
+) -> None:
+    sandbox.requests.clear()
+    first = await reports.report([Scope(None)], 2)
+    cold = sandbox.requests.count("/api/attempts")
+    assert first.totals.running > 0  # read while unfinished: read again below
+    running_before = first.totals.running
+
+    sandbox.requests.clear()
+    again = await reports.report([Scope(None)], 2)
+    warm = sandbox.requests.count("/api/attempts")
+    assert _runs(again) == _runs(first)
+    assert warm < cold
+
+    # Hours later: new runs, failures, automatic retries that recover, runs that ended.
+    sandbox.fail_next("web_analytics/pageviews_hourly", "cluster_out_of_memory")
+    sandbox.advance(3 * 3600)
+    later = await reports.report([Scope(None)], 2)
+    assert _runs(later) == _expected_runs(sandbox, 2)
+    assert later.totals.runs > first.totals.runs
+    assert later.totals.running <= running_before + 1
