@@ -33,6 +33,7 @@ from bot.commands import (
 from bot.message import Message, mrkdwn
 from bot.present import problems
 from bot.present.problems import Subject
+from bot.reports import ReportService
 from bot.td import TDClient
 from bot.td.errors import TDError
 
@@ -63,6 +64,7 @@ class Answerer:
         *,
         subscriptions: SubscriptionService | None = None,
         actions: ActionService | None = None,
+        reports: ReportService | None = None,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         grammar = Grammar(subcommands)
@@ -73,6 +75,7 @@ class Answerer:
             now=now,
             subscriptions=subscriptions,
             actions=actions,
+            reports=reports,
         )
         self._handlers: dict[str, Handler] = {s.name: s.handler for s in grammar.subcommands}
 

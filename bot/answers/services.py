@@ -1,6 +1,6 @@
 """What the answer handlers use: TD, link targets, the clock, the grammar, the services.
 
-``subscriptions`` and ``actions`` are absent where the bot runs without a store
+``subscriptions``, ``actions`` and ``reports`` are absent where the bot runs without a store
 or admins (a lookup-only bot); their commands then answer "not available".
 """
 
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from bot.actions import ActionService
 from bot.alerts import SubscriptionService
 from bot.commands import Grammar
+from bot.reports import ReportService
 from bot.td import TDClient
 
 
@@ -29,6 +30,7 @@ class Services:
     now: Callable[[], datetime] = field(default=utc_now)
     subscriptions: SubscriptionService | None = None
     actions: ActionService | None = None
+    reports: ReportService | None = None
 
     @property
     def console_host(self) -> str:

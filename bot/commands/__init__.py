@@ -61,6 +61,7 @@ from bot.commands.ownership import (
     read_owners,
 )
 from bot.commands.parser import Grammar
+from bot.commands.reports import ScheduleReport, ShowReport, read_report
 from bot.commands.spec import Subcommand
 from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
 
@@ -89,11 +90,13 @@ __all__ = [
     "Mute",
     "Retry",
     "RunBackfill",
+    "ScheduleReport",
     "Scope",
     "SessionTarget",
     "SetOwners",
     "ShowAttempt",
     "ShowJob",
+    "ShowReport",
     "ShowSession",
     "Subcommand",
     "Subscribe",
@@ -116,6 +119,7 @@ __all__ = [
     "read_mute",
     "read_owner",
     "read_owners",
+    "read_report",
     "read_retry",
     "read_session",
     "read_sessions",

@@ -5,10 +5,9 @@
 ``bot.reports.stats``). Plain Python: no Slack, no rendering.
 """
 
+from bot.commands.reports import DEFAULT_DAYS, MAX_DAYS
 from bot.reports.history import Feed, History
 from bot.reports.model import (
-    DEFAULT_DAYS,
-    MAX_DAYS,
     DayCounts,
     Period,
     Report,

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-MAX_DAYS = 90
-DEFAULT_DAYS = 7
+from bot.commands.reports import MAX_DAYS
 
 
 class RunOutcome(StrEnum):

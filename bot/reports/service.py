@@ -49,6 +49,12 @@ class ReportService:
                 found.append(Scope(sub.project, sub.workflow))
         return list(dict.fromkeys(found))
 
+    async def set_schedule(self, channel_id: str, cadence: str | None, user_id: str) -> bool:
+        """Post the channel's report ``daily``/``weekly`` (None: stop); whether it changed."""
+        return await self._store.set_report_schedule(
+            channel_id, cadence, set_by=user_id, now=self.clock()
+        )
+
     async def report(self, scopes: Sequence[Scope], days: int) -> Report:
         period = Period(self.clock(), days)
         await self.history.refresh(await self._feeds(scopes), period.previous_start)
