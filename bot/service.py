@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -34,15 +35,17 @@ from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.escalation import Escalator
 from bot.alerts.on_it import OnItService
+from bot.alerts.scheduled_reports import CRON, SWEEP_EVERY, ScheduledReports
 from bot.notify import PagerDutyNotifier, SlackNotifier, slack_client
 from bot.ops.gc import PauseWatch, settle_after_start
 from bot.ops.logs import configure_logging
 from bot.ops.metrics import Metrics
 from bot.ops.retention import PRUNE_EVERY, Retention
+from bot.reports import ReportService
 from bot.settings import Settings
 from bot.slack import Bot, Health, build_bot, run_socket_mode, serve_http
 from bot.slack.runtime import SHUTDOWN_GRACE, StoreHealth
-from bot.store import Store, wall_clock
+from bot.store import Clock, Store, wall_clock
 from bot.td import TDClient
 from bot.watch import WATCH_EVERY, Watcher
 
@@ -108,6 +111,7 @@ class Service:
     resources: AsyncExitStack
     bot: Bot = field(init=False)
     watcher: Watcher = field(init=False)
+    reports: ScheduledReports = field(init=False)
     _closing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -132,16 +136,19 @@ async def open_service(
     td: TDClient | None = None,
     poller_config: PollerConfig | None = None,
     poll_grace: float = POLL_GRACE,
+    report_clock: Clock = wall_clock,
 ) -> AsyncIterator[Service]:
     """Build every part (the alert loop not started yet); close them all on exit.
 
-    ``td``, ``poller_config`` and ``poll_grace`` are for tests;
-    by default everything follows ``settings``.
+    ``td``, ``poller_config``, ``poll_grace`` and ``report_clock`` (the time
+    reports end at) are for tests; by default everything follows ``settings``.
     """
     metrics = metrics or Metrics()
     resources = AsyncExitStack()
     try:
-        service = await _assemble(settings, metrics, resources, td, poller_config, poll_grace)
+        service = await _assemble(
+            settings, metrics, resources, td, poller_config, poll_grace, report_clock
+        )
     except BaseException:
         await resources.aclose()  # whatever had started before the failure
         raise
@@ -158,6 +165,7 @@ async def _assemble(
     td: TDClient | None,
     poller_config: PollerConfig | None,
     poll_grace: float,
+    report_clock: Clock,
 ) -> Service:
     """Start each part, registering its shutdown as it starts.
 
@@ -201,6 +209,7 @@ async def _assemble(
         clock=wall_clock,
         on_taken=escalator.taken,
     )
+    reports = ReportService(td, store, timezone=settings.timezone, clock=report_clock)
     service = Service(
         settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources
     )
@@ -229,6 +238,7 @@ async def _assemble(
         seen_events=store.seen_events,
         on_it=on_it,
         pending=store.pending_commands,
+        reports=reports,
         on_shutdown=service.aclose,
     )
     # Retries and backfills started from Slack: their end is posted in their thread.
@@ -237,6 +247,16 @@ async def _assemble(
     service.scheduler.every(
         ORPHAN_SWEEP, service.bot.answer_orphans, job_id="tdbot-orphan-commands"
     )
+    # `report daily|weekly`: cron jobs in TDBOT_TIMEZONE; each post made once across replicas.
+    service.reports = ScheduledReports(reports, store, service.bot.notifier, clock=report_clock)
+    for cadence, fields in CRON.items():
+        service.scheduler.cron(
+            partial(service.reports.run, cadence),
+            fields,
+            job_id=f"tdbot-report-{cadence}",
+            timezone=settings.timezone,
+        )
+    service.scheduler.every(SWEEP_EVERY, service.reports.sweep, job_id="tdbot-report-sweep")
     resources.push_async_callback(service.bot.notifier.aclose)
     resources.push_async_callback(service.bot.tasks.drain, SHUTDOWN_GRACE)
     resources.push_async_callback(scheduler.stop)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.td.regions import Endpoints, derive_endpoints, normalize_base_url
 
@@ -54,6 +55,7 @@ class Settings:
     # PagerDuty Events API v2: without a routing key `escalate ... to pagerduty` is refused.
     pagerduty_routing_key: str | None = field(default=None, repr=False)
     pagerduty_url: str = DEFAULT_PAGERDUTY_URL
+    timezone: str = "UTC"  # IANA zone of report schedules and of the days in reports
 
     @property
     def socket_mode(self) -> bool:
@@ -159,6 +161,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
     if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", pagerduty_url):
         problems.append(f"TDBOT_PAGERDUTY_URL must be an http(s) URL, got {pagerduty_url!r}")
 
+    timezone = get("TDBOT_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"TDBOT_TIMEZONE must be an IANA time zone like Asia/Tokyo, got {timezone!r}"
+        )
+
     if problems:
         raise SettingsError(problems)
     assert api_key and endpoints and bot_token  # narrowed by the checks above
@@ -178,4 +188,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         ops_channel=ops_channel,
         pagerduty_routing_key=routing_key,
         pagerduty_url=pagerduty_url,
+        timezone=timezone,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -84,6 +84,35 @@ class AlertScheduler:
             coalesce=True,
             misfire_grace_time=max(1, math.ceil(seconds)),
             next_run_time=datetime.now(UTC) + timedelta(seconds=min(seconds, FIRST_RUN_WITHIN)),
+        )
+
+    def cron(
+        self,
+        job: Callable[[], Awaitable[object]],
+        fields: Mapping[str, int | str],
+        *,
+        job_id: str,
+        timezone: str,
+        misfire_grace: float = 3600.0,
+    ) -> None:
+        """Also run ``job`` at the cron ``fields`` (``hour=9, minute=0``) in ``timezone``.
+
+        A replica busy at that moment still runs it within ``misfire_grace`` seconds.
+        """
+
+        async def run() -> None:  # a coroutine function, as in ``every``
+            await job()
+
+        self._scheduler.add_job(
+            run,
+            "cron",
+            id=job_id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, math.ceil(misfire_grace)),
+            timezone=timezone,
+            **fields,
         )
 
     async def stop(self, grace: float = 10.0) -> None:

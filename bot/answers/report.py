@@ -16,7 +16,7 @@ from bot.commands import ScheduleReport, ShowReport, Subcommand, read_report
 from bot.message import Message, Outcome
 from bot.present import format as fmt
 from bot.present.report import present_report
-from bot.reports import ReportService
+from bot.reports import SCHEDULED_DAYS, ReportService
 
 NO_SUBSCRIPTIONS = Message(
     title="This channel has no subscriptions to report on",
@@ -32,7 +32,6 @@ NO_SUBSCRIPTIONS = Message(
 )
 
 WHEN = {"daily": "every day at 09:00", "weekly": "every Monday at 09:00"}
-COVERS = {"daily": 1, "weekly": 7}
 
 
 def _service(services: Services) -> ReportService:
@@ -65,7 +64,7 @@ async def schedule_report(
         title = "No more scheduled reports here" if changed else "No report was scheduled here"
         return Message(title=title, text=title, emoji=":no_bell:", sections=(f"{title}.",))
     when = f"{WHEN[command.cadence]} ({reports.timezone})"
-    days = fmt.plural(COVERS[command.cadence], "day")
+    days = fmt.plural(SCHEDULED_DAYS[command.cadence], "day")
     scopes = await reports.channel_scopes(ctx.channel_id)
     covers = (
         "this channel's subscriptions"

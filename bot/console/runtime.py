@@ -27,6 +27,7 @@ from bot.console.chat import ConsoleChat, ConsoleNotifier
 from bot.console.screen import Screen
 from bot.message import Message
 from bot.present.actions import audit_reply, outcome_reply
+from bot.reports import ReportService
 from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.td import TDClient
@@ -164,6 +165,7 @@ async def open_demo(
             SUBCOMMANDS,
             subscriptions=subscriptions,
             actions=actions,
+            reports=ReportService(td, store, timezone="UTC", clock=sandbox.clock.now),
             now=sandbox.clock.now,
         )
         chat = ConsoleChat(

@@ -22,6 +22,7 @@ FAILURE_WAIT = timedelta(days=3)  # of sandbox time, before the tour gives up
 RECOVERY_WAIT = timedelta(hours=3)
 SELF_RETRY_GRACE = timedelta(minutes=30)  # then the tour retries the failed run itself
 SESSIONS_SHOWN = 8
+REPORT_DAYS = 3  # the sandbox keeps 4 days of history
 # Answers are cut to this many lines in the tour (the console shows them whole).
 HELP_LINES = 14
 LONG_ANSWER_LINES = 40
@@ -38,6 +39,7 @@ async def play_tour(demo: DemoRuntime) -> int:
     thread = await tour.alert()
     await tour.recovery(thread)
     await tour.history(examples, thread)
+    await tour.report()
     demo.screen.print(["", tour.heading("that was the tour")])
     demo.screen.note(f"Run tdbot demo in a terminal to type commands yourself. Files: {demo.files}")
     return 0
@@ -143,3 +145,7 @@ class _Tour:
         self.begin("the history of the workflow that failed and recovered")
         sessions = ListSessions(thread.project, thread.workflow, limit=SESSIONS_SHOWN)
         await self.type(f"/td {command_text(sessions)}")
+
+    async def report(self) -> None:
+        self.begin("a reliability report of this channel's subscriptions (chart and table saved)")
+        await self.type(f"/td report {REPORT_DAYS}d", shown_lines=LONG_ANSWER_LINES)

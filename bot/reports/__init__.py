@@ -8,6 +8,7 @@
 from bot.commands.reports import DEFAULT_DAYS, MAX_DAYS
 from bot.reports.history import Feed, History
 from bot.reports.model import (
+    SCHEDULED_DAYS,
     DayCounts,
     Period,
     Report,
@@ -22,6 +23,7 @@ from bot.reports.stats import Run, Tally, flakiest, least_reliable, p95, run_of,
 __all__ = [
     "DEFAULT_DAYS",
     "MAX_DAYS",
+    "SCHEDULED_DAYS",
     "DayCounts",
     "Feed",
     "History",

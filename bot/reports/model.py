@@ -1,7 +1,6 @@
-"""What a report is made of: the attempts it reads, and the numbers it computes.
+"""What a report is made of: its period, and the numbers it computes per workflow.
 
-``Run`` is TD's session as a report counts it: once, with the outcome of its last
-attempt. Times are aware UTC datetimes; durations are seconds.
+Times are aware UTC datetimes; durations are seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +10,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.commands.reports import MAX_DAYS
+
+# The days a scheduled report covers, by cadence (`report daily`, `report weekly`).
+SCHEDULED_DAYS = {"daily": 1, "weekly": 7}
 
 
 class RunOutcome(StrEnum):

@@ -28,6 +28,7 @@ from bot.alerts.on_it import OnItService
 from bot.answers import SUBCOMMANDS, Answerer
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
+from bot.reports import ReportService
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.commands import answer_orphans
@@ -131,6 +132,7 @@ def build_bot(
     seen_events: EventLog | None = None,
     on_it: OnItService | None = None,
     pending: PendingCommands | None = None,
+    reports: ReportService | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
@@ -141,7 +143,8 @@ def build_bot(
     for "@tdbot why". ``action_service`` acts on Retry and Kill buttons,
     ``limiter`` holds each user to a rate of expensive commands,
     ``seen_events`` answers each Slack event once (per process without it),
-    ``on_it`` answers I'm on it, Release and Take it over,
+    ``on_it`` answers I'm on it, Release and Take it over, ``reports`` answers
+    `/td report`,
     ``readiness_checks`` decide /readyz (``health_checks`` only inform
     /healthz, as TD's does), and ``on_shutdown`` replaces ``Bot.aclose``
     when the server stops.
@@ -154,6 +157,7 @@ def build_bot(
         SUBCOMMANDS,
         subscriptions=subscriptions,
         actions=action_service,
+        reports=reports,
     )
     tasks = BackgroundTasks()
     notifier = SlackNotifier(

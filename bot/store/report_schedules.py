@@ -103,13 +103,17 @@ class ReportSchedules(Repository):
         r = rows[0]
         return ReportSchedule(r.channel_id, r.cadence, r.set_by, r.set_at)
 
-    async def plan(self, cadence: str, slot: str, *, now: datetime | None = None) -> int:
-        """A post of ``slot`` for every channel scheduled at ``cadence`` before now; how many
-        were new (another replica may have planned them first)."""
+    async def plan(
+        self, cadence: str, slot: str, *, scheduled_by: datetime, now: datetime | None = None
+    ) -> int:
+        """A post of ``slot`` for every channel scheduled at ``cadence`` by ``scheduled_by``;
+        how many were new (another replica may have planned them first)."""
         at = self._db.at(now)
         s, p = report_schedules, report_posts
         channels = await self._db.rows(
-            select(s.c.channel_id).where(s.c.cadence == cadence, s.c.set_at <= at)
+            select(s.c.channel_id).where(
+                s.c.cadence == cadence, s.c.set_at <= self._db.at(scheduled_by)
+            )
         )
         if not channels:
             return 0

@@ -242,7 +242,9 @@ async def running_service(
         on_response=metrics.observe_td,
     )
     async with (
-        open_service(settings, metrics=metrics, td=td, poll_grace=poll_grace) as service,
+        open_service(
+            settings, metrics=metrics, td=td, poll_grace=poll_grace, report_clock=sandbox.clock.now
+        ) as service,
         serve_in_loop(service.bot.asgi) as url,
         httpx.AsyncClient(timeout=30) as http,
     ):
