@@ -1,7 +1,8 @@
 """A fake Slack Web API on loopback that records every call.
 
 It answers the methods tdbot uses (``auth.test``, ``chat.*``, the three steps of
-``files_upload_v2``, ``conversations.info``) plus ``/hooks/<id>``, which tests
+``files_upload_v2``, ``conversations.info``, ``conversations.history`` over the
+messages posted to it) plus ``/hooks/<id>``, which tests
 hand to the bot as a slash command's ``response_url``. The server runs in its
 own thread so it keeps answering while the bot's listeners run in background
 tasks; tests wait for calls with ``wait_for`` instead of sleeping.
@@ -76,6 +77,8 @@ class _State:
     calls: list[Call] = field(default_factory=list)
     limits: list[_RateLimit] = field(default_factory=list)
     rejections: list[_Rejection] = field(default_factory=list)
+    # Channel messages as conversations.history lists them, newest first.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     changed: threading.Condition = field(init=False)
 
@@ -270,7 +273,16 @@ class FakeSlackAPI:
             message = {"type": "message", "ts": ts, "text": body.get("text", "")}
             if "blocks" in body:
                 message["blocks"] = body["blocks"]
+            if method == "chat.postMessage" and not body.get("thread_ts"):
+                kept = {**message, "metadata": body.get("metadata")}
+                with self._state.lock:
+                    self._state.history.setdefault(channel, []).insert(0, kept)
             return JSONResponse({"ok": True, "channel": channel, "ts": ts, "message": message})
+        if method == "conversations.history":
+            # ``oldest`` is not applied: these ts values are not on the sandbox's clock.
+            with self._state.lock:
+                listed = list(self._state.history.get(channel, []))
+            return JSONResponse({"ok": True, "messages": listed, "has_more": False})
         if method == "views.open":
             view = body.get("view")
             view = json.loads(view) if isinstance(view, str) else view
