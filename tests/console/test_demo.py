@@ -105,6 +105,17 @@ def test_the_tour_saves_a_timeline_png_that_decodes(tour: str) -> None:
     assert pixels.shape[:2] == (height, width)
 
 
+def test_the_tour_shows_a_report_and_names_its_saved_chart_and_table(tour: str) -> None:
+    report = step(tour, 9)
+    assert "› /td report 3d" in report
+    assert "Reliability of *, last 3 days" in report and "Success rate:" in report
+    [png] = re.findall(r"^\s+(/\S+\.png)$", report, re.MULTILINE)
+    [table] = re.findall(r"^\s+(/\S+\.csv)$", report, re.MULTILINE)
+    assert matplotlib.image.imread(png).shape[1] >= 200
+    header = Path(table).read_text().splitlines()[0]
+    assert header.startswith("project,workflow,runs,successes,failures")
+
+
 class Terminal:
     """The demo on a pseudo-terminal, so it runs as it does for a person at a shell."""
 
