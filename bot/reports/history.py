@@ -2,7 +2,8 @@
 
 A feed is ``GET /api/attempts?project=&workflow=&include_retried=true``: every
 attempt of one project (or one workflow), newest first, ``last_id`` exclusive,
-at most 100 a page (td-api.md 3.7, 3.12). A retry is a new attempt with a
+at most 100 a page (td-api.md 3.7, 3.12), read lean
+(``TDClient.attempt_history_page``). A retry is a new attempt with a
 higher id, and a finished attempt never changes, so a feed read before is read
 again only from its newest page down to what the cache holds; attempts that
 were unfinished are re-read with it (the recent ones come with those pages, an
@@ -13,6 +14,7 @@ Feeds are read concurrently, at most ``concurrency`` at a time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.aio import bounded_map
 from bot.store.report_cache import AttemptRow, FeedState, ReportCache
-from bot.td import TDClient
+from bot.td import AttemptSummary, TDClient
 from bot.td.errors import NotFound
 from bot.td.models import Attempt
 
@@ -62,6 +64,9 @@ class History:
         self._clock = clock
         self._concurrency = concurrency
         self._page_size = page_size
+        # The feeds read TD concurrently but take turns at the store: on SQLite every
+        # transaction takes the write lock, and dozens waiting on it is slower than a queue.
+        self._store_turn = asyncio.Lock()
 
     async def refresh(self, feeds: Sequence[Feed], since: datetime) -> None:
         """Bring every feed's cache up to now, complete back to ``since``."""
@@ -69,7 +74,8 @@ class History:
 
     async def _refresh(self, feed: Feed, since: datetime) -> None:
         try:
-            state = await self._cache.feed(feed.project, feed.workflow)
+            async with self._store_turn:
+                state = await self._cache.feed(feed.project, feed.workflow)
             read = _Read()
             now = self._clock()
             if state is None:
@@ -94,11 +100,13 @@ class History:
             bottom_id=min([state.bottom_id or 2**63, *ids]) if ids else state.bottom_id,
             refreshed_at=now,
         )
-        await self._cache.save(list(read.rows.values()), state)
+        async with self._store_turn:
+            await self._cache.save(list(read.rows.values()), state)
 
     async def _reread(self, feed: Feed, state: FeedState, read: _Read, now: datetime) -> list[int]:
         """Read what is newer than the cache, and the recent unfinished; the stuck ids."""
-        unfinished = await self._cache.unfinished(feed.project, feed.workflow)
+        async with self._store_turn:
+            unfinished = await self._cache.unfinished(feed.project, feed.workflow)
         recent = [i for i, created in unfinished if created >= now - STUCK]
         boundary = min([state.top_id, *(i - 1 for i in recent)])
         await self._pages(feed, read, last_id=None, above=boundary, since=None)
@@ -115,12 +123,8 @@ class History:
     ) -> None:
         """Pages down from ``last_id`` until ids reach ``above`` or times reach ``since``."""
         while True:
-            page = await self._td.attempts_page(
-                project=feed.project,
-                workflow=feed.workflow,
-                include_retried=True,
-                last_id=last_id,
-                page_size=self._page_size,
+            page = await self._td.attempt_history_page(
+                feed.project, feed.workflow, last_id=last_id, page_size=self._page_size
             )
             for attempt in page:
                 row = _row(attempt)
@@ -150,7 +154,7 @@ class History:
                 read.rows[row.attempt_id] = row
 
 
-def _row(attempt: Attempt) -> AttemptRow | None:
+def _row(attempt: Attempt | AttemptSummary) -> AttemptRow | None:
     if attempt.created_at is None:
         return None  # TD always sets it; an attempt without one cannot be placed in time
     return AttemptRow(

@@ -24,7 +24,14 @@ from bot.sandbox.lab import inject_failures, multi_failure_attempt, run_case_now
 from bot.sandbox.model import Attempt, WorkflowDef
 from bot.sandbox.requestlog import RequestLog
 from bot.sandbox.scale import Scale, add_bulk
-from bot.sandbox.seed import World, account_key, new_world, seed_databases, seed_projects
+from bot.sandbox.seed import (
+    HISTORY,
+    World,
+    account_key,
+    new_world,
+    seed_databases,
+    seed_projects,
+)
 from bot.sandbox.server import Gate, ServerThread, http_error
 from bot.td.regions import Endpoints
 
@@ -44,7 +51,7 @@ def build_world(seed: int, now: datetime, scale: Scale | None) -> World:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        world = new_world(seed, now)
+        world = new_world(seed, now, scale.history if scale is not None else HISTORY)
         seed_databases(world, now)
         seed_projects(world, now)
         seed_lab(world, now, FAILURE_CASES)

@@ -22,10 +22,15 @@ class Scale:
     workflows: int = 2000
     attempts: int = 20000
     fail_rate: float = 0.03
+    # How far back the account's life begins: the bulk runs spread over it, and the
+    # seeded schedules run through it (longer than the seeded 4 days for reports).
+    history: timedelta = HISTORY
 
     def __post_init__(self) -> None:
         if self.workflows < 1 or self.attempts < 0 or not 0 <= self.fail_rate <= 1:
             raise ValueError("Scale needs workflows >= 1, attempts >= 0, 0 <= fail_rate <= 1")
+        if self.history < HISTORY:
+            raise ValueError(f"Scale needs a history of at least {HISTORY}")
 
 
 def add_bulk(world: World, now: datetime, scale: Scale) -> None:
@@ -50,8 +55,8 @@ def add_bulk(world: World, now: datetime, scale: Scale) -> None:
             world.life.scripts[(project.id, name)] = Script(
                 fail_rate=scale.fail_rate, incidents=("cluster_out_of_memory", "node_memory_limit")
             )
-    span = (HISTORY - timedelta(hours=1)).total_seconds()
-    start = now - HISTORY
+    span = (scale.history - timedelta(hours=1)).total_seconds()
+    start = now - scale.history
     rng = stable_rng(world.seed, "bulk")
     for index, workflow in enumerate(workflows):
         # Each workflow gets its share of runs, one per slot of its own: no two share

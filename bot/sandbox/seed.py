@@ -39,10 +39,10 @@ class World:
     case_attempts: dict[str, int] = field(default_factory=dict)
 
 
-def new_world(seed: int, now: datetime) -> World:
-    """An empty account whose clock stands ``HISTORY`` before ``now``."""
+def new_world(seed: int, now: datetime, history: timedelta = HISTORY) -> World:
+    """An empty account whose clock stands ``history`` before ``now``."""
     store = Store(account_id=ACCOUNT_ID, user_name=USER_NAME)
-    clock = Clock(now - HISTORY)
+    clock = Clock(now - history)
     engine = Engine(store, clock, seed)
     return World(seed, store, engine, Life(engine, seed))
 

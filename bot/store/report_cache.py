@@ -36,7 +36,7 @@ from bot.store.database import Repository
 from bot.store.tables import ANY_WORKFLOW, UTCDateTime, metadata
 
 _NAME = 255
-_CHUNK = 500  # rows per INSERT: well under SQLite's bound-parameter limit
+_CHUNK = 5000  # rows per executemany
 
 report_attempts = Table(
     "report_attempts",
@@ -131,19 +131,16 @@ class ReportCache(Repository):
     async def save(self, attempts: Sequence[AttemptRow], feed: FeedState) -> None:
         """Keep ``attempts`` (newer reads replace older ones) and where ``feed`` now stands."""
         t, f = report_attempts, report_feeds
+        insert = self._db.insert(t)
+        # One statement run over many rows (executemany): compiling a VALUES list with
+        # a bound parameter per cell costs more than the insert itself.
+        upsert = insert.on_conflict_do_update(
+            index_elements=[t.c.attempt_id],
+            set_={"status": insert.excluded.status, "finished_at": insert.excluded.finished_at},
+        )
         async with self._db.transaction() as conn:
             for at in range(0, len(attempts), _CHUNK):
-                values = [_values(a) for a in attempts[at : at + _CHUNK]]
-                insert = self._db.insert(t).values(values)
-                await conn.execute(
-                    insert.on_conflict_do_update(
-                        index_elements=[t.c.attempt_id],
-                        set_={
-                            "status": insert.excluded.status,
-                            "finished_at": insert.excluded.finished_at,
-                        },
-                    )
-                )
+                await conn.execute(upsert, [_values(a) for a in attempts[at : at + _CHUNK]])
             state = {
                 "top_id": feed.top_id,
                 "bottom_id": feed.bottom_id,

@@ -34,14 +34,18 @@ def field(response: httpx.Response, template: str, key: str) -> Any:
     return body[key]
 
 
+def bad_fields(exc: ValidationError) -> str:
+    """Where a model did not fit: field locations only (TD's values are untrusted, maybe large)."""
+    where = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
+    return ", ".join(where[:5])
+
+
 def validate(value: Any, template: str, model: type[M], method: str = "GET") -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        # Field locations only: TD's values are untrusted and may be large.
-        where = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
         raise invalid(
-            template, f"unexpected {model.__name__}: bad {', '.join(where[:5])}", method=method
+            template, f"unexpected {model.__name__}: bad {bad_fields(exc)}", method=method
         ) from None
 
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from bot.td import _validate as check
 from bot.td import errors
 from bot.td._decode import many, one
+from bot.td._history import HistoryApi
 from bot.td._http import HttpSession, ResponseHook
 from bot.td._log_api import LogApi
 from bot.td._paging import by_last_id
@@ -52,7 +53,7 @@ def _user_agent() -> str:
     return f"tdbot/{version} httpx/{httpx.__version__}"
 
 
-class TDClient(V3Api, ScheduleApi, LogApi):
+class TDClient(V3Api, ScheduleApi, LogApi, HistoryApi):
     """One connection pool for both TD hosts; safe for concurrent use on one event loop."""
 
     def __init__(
