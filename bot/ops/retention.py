@@ -31,11 +31,13 @@ class Retention:
             return
         log.info(
             "pruned rows older than %d days: %d deliveries, %d actions, %d event ids, %d limits, "
-            "%d watches",
+            "%d watches, %d report attempts, %d report posts",
             self.days,
             pruned.deliveries,
             pruned.actions,
             pruned.events,
             pruned.rate_limits,
             pruned.watches,
+            pruned.report_attempts,
+            pruned.report_posts,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -37,6 +37,8 @@ from bot.store.tables import ANY_WORKFLOW, UTCDateTime, metadata
 
 _NAME = 255
 _CHUNK = 5000  # rows per executemany
+# What the retention prune keeps: the longest report (90 days) and the 90 days before it.
+REPORT_HISTORY_KEPT = timedelta(days=181)
 
 report_attempts = Table(
     "report_attempts",

@@ -92,8 +92,8 @@ class ReportSchedules(Repository):
             index_elements=[t.c.channel_id],
             set_=values,
             where=t.c.cadence != cadence,
-        )
-        return await self._db.execute(statement) > 0
+        ).returning(t.c.channel_id)
+        return bool(await self._db.rows(statement))
 
     async def of(self, channel_id: str) -> ReportSchedule | None:
         t = report_schedules
@@ -123,7 +123,7 @@ class ReportSchedules(Repository):
         ]
         insert = self._db.insert(p).values(rows)
         statement = insert.on_conflict_do_nothing(index_elements=[p.c.channel_id, p.c.slot])
-        return await self._db.execute(statement)
+        return len(await self._db.rows(statement.returning(p.c.channel_id)))
 
     async def unposted(self, since: datetime) -> list[tuple[str, str]]:
         """(channel, slot) of the posts planned since ``since`` and not posted yet."""

@@ -18,6 +18,8 @@ from sqlalchemy.sql.dml import Delete
 
 from bot.store import tables
 from bot.store.database import Repository
+from bot.store.report_cache import REPORT_HISTORY_KEPT, epoch, report_attempts
+from bot.store.report_schedules import report_posts
 from bot.store.values import DeliveryState
 
 SEEN_EVENTS_KEPT = timedelta(days=1)
@@ -31,6 +33,8 @@ class Pruned:
     events: int
     rate_limits: int
     watches: int = 0
+    report_attempts: int = 0
+    report_posts: int = 0
 
 
 class Upkeep(Repository):
@@ -62,6 +66,7 @@ def prune_statements(now: datetime, cutoff: datetime) -> dict[str, Delete]:
     e = tables.slack_events
     r = tables.rate_limits
     w = tables.outcome_watches
+    c, p = report_attempts, report_posts
     return {
         "deliveries": delete(d).where(finished, d.c.claimed_at < cutoff),
         "actions": delete(a).where(a.c.created_at < cutoff),
@@ -70,4 +75,7 @@ def prune_statements(now: datetime, cutoff: datetime) -> dict[str, Delete]:
         "rate_limits": delete(r).where(r.c.ready_at < now),
         # An open watch (posted_at NULL) is kept whatever its age: the watcher gives it up.
         "watches": delete(w).where(w.c.posted_at < cutoff),
+        # Kept as long as the longest report reaches back, whatever the retention.
+        "report_attempts": delete(c).where(c.c.created_at < epoch(now - REPORT_HISTORY_KEPT)),
+        "report_posts": delete(p).where(p.c.posted_at < cutoff),
     }
