@@ -22,6 +22,7 @@ from bot.commands import (
     ListJobs,
     Retry,
     RunBackfill,
+    ShowReport,
     Timeline,
 )
 from bot.store import RateLimits
@@ -38,6 +39,7 @@ EXPENSIVE: tuple[type, ...] = (
     ByName,
     Backfill,
     RunBackfill,
+    ShowReport,  # a report of many workflows reads hundreds of pages of history
 )
 DEFAULT_PER_MINUTE = 10.0
 DEFAULT_BURST = 5
