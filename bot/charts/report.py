@@ -21,6 +21,7 @@ OUTCOME_COLOURS = {
     "running": "#36c5f0",
 }
 TREND_COLOUR = "#ecb22e"
+MAX_LABELS = 15  # day labels under the bars; a 90-day report labels every 7th day
 
 
 def render_report_png(
@@ -53,7 +54,9 @@ def render_report_png(
             x, heights, bottom=bottom, width=0.7, color=colour, label=outcome, antialiased=False
         )
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    bars.set_xticks(x, [f"{day.day:%a %m-%d}" for day in days], fontsize=8)
+    every = max(1, len(days) // MAX_LABELS + (len(days) % MAX_LABELS > 0))
+    shown = [(i, f"{d.day:%a %m-%d}") for i, d in enumerate(days) if i % every == 0]
+    bars.set_xticks([i for i, _ in shown], [label for _, label in shown], fontsize=8)
     bars.set_ylabel("runs (sessions)", fontsize=8)
     bars.set_title(title, fontsize=10, loc="left")
     bars.grid(axis="y", alpha=0.3)

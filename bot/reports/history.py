@@ -85,6 +85,8 @@ class History:
             else:
                 stuck = await self._reread(feed, state, read, now)
                 if since < state.covered_since:
+                    # Only this read says how far back the feed is complete now.
+                    read.ended = read.reached_since = False
                     await self._pages(feed, read, last_id=state.bottom_id, above=None, since=since)
                     if read.ended or read.reached_since:
                         covered = BEGINNING if read.ended else since

@@ -88,3 +88,16 @@ async def test_the_cache_reads_only_what_is_new_and_stays_exact(
     assert _runs(later) == _expected_runs(sandbox, 2)
     assert later.totals.runs > first.totals.runs
     assert later.totals.running <= running_before + 1
+
+
+async def test_a_longer_report_reads_further_back_only(
+    sandbox: Sandbox, reports: ReportService
+) -> None:
+    await reports.report([Scope(None)], 1)
+    sandbox.requests.clear()
+    longer = await reports.report([Scope(None)], 2)
+    assert _runs(longer) == _expected_runs(sandbox, 2)
+    extended = sandbox.requests.count("/api/attempts")
+    sandbox.requests.clear()
+    await reports.report([Scope(None)], 2)
+    assert sandbox.requests.count("/api/attempts") < extended
