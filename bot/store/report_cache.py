@@ -30,6 +30,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
 
 from bot.store.database import Repository
@@ -167,21 +168,27 @@ class ReportCache(Repository):
         return [(r.attempt_id, from_epoch(r.created_at)) for r in await self._db.rows(statement)]
 
     async def stream(
-        self, scopes: Sequence[Scope], since: datetime, *, chunk: int = 2000
+        self, scopes: Sequence[Scope], since: datetime, *, chunk: int = 5000
     ) -> AsyncIterator[list[AttemptRow]]:
         """The scopes' attempts created since ``since``, in (project, workflow, session,
-        id) order, ``chunk`` rows at a time (a report never holds them all)."""
+        id) order, ``chunk`` rows at a time (a report never holds them all). Each chunk is
+        its own short read (keyset paging): on SQLite a transaction holds the write lock,
+        which the alert poller must not wait seconds for."""
         t = report_attempts
-        statement = (
-            select(t)
-            .where(t.c.created_at >= epoch(since), _in_scopes(scopes))
-            .order_by(t.c.project, t.c.workflow, t.c.session_id, t.c.attempt_id)
-            .execution_options(yield_per=chunk)
-        )
-        async with self._db.transaction() as conn:
-            result = await conn.stream(statement)
-            async for rows in result.partitions():
-                yield [_row(r) for r in rows]
+        order = (t.c.project, t.c.workflow, t.c.session_id, t.c.attempt_id)
+        base = select(t).where(t.c.created_at >= epoch(since), _in_scopes(scopes))
+        after: tuple[str, str, int, int] | None = None
+        while True:
+            statement = base if after is None else base.where(tuple_(*order) > tuple_(*after))
+            rows = await self._db.rows(statement.order_by(*order).limit(chunk))
+            if not rows:
+                return
+            found = [_row(r) for r in rows]
+            yield found
+            last = found[-1]
+            after = (last.project, last.workflow, last.session_id, last.attempt_id)
+            if len(rows) < chunk:
+                return
 
     async def of_workflow(self, project: str, workflow: str, since: datetime) -> list[AttemptRow]:
         t = report_attempts
