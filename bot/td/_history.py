@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.td import _validate as check
 from bot.td._decode import bad_fields, invalid
 from bot.td._http import HttpSession
-from bot.td.models import AttemptStatus, derive_attempt_status
+from bot.td.models import AttemptStatus, status_of
 
 
 class _Lean(BaseModel):
@@ -41,12 +41,7 @@ class AttemptSummary(_Lean):
 
     @property
     def status(self) -> AttemptStatus:
-        return derive_attempt_status(
-            self.raw_status,
-            done=self.done,
-            success=self.success,
-            cancel_requested=self.cancel_requested,
-        )
+        return status_of(self)
 
 
 class _AttemptsPage(_Lean):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -239,6 +239,27 @@ class IdAndName(_Lenient):
     name: str
 
 
+class AttemptFlags(Protocol):
+    @property
+    def raw_status(self) -> str | None: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def success(self) -> bool: ...
+    @property
+    def cancel_requested(self) -> bool: ...
+
+
+def status_of(attempt: AttemptFlags) -> AttemptStatus:
+    """An attempt's status from its fields (``derive_attempt_status``)."""
+    return derive_attempt_status(
+        attempt.raw_status,
+        done=attempt.done,
+        success=attempt.success,
+        cancel_requested=attempt.cancel_requested,
+    )
+
+
 def derive_attempt_status(
     status: str | None, *, done: bool, success: bool, cancel_requested: bool
 ) -> AttemptStatus:
@@ -287,12 +308,7 @@ class _AttemptFlags(_Lenient):
 
     @property
     def status(self) -> AttemptStatus:
-        return derive_attempt_status(
-            self.raw_status,
-            done=self.done,
-            success=self.success,
-            cancel_requested=self.cancel_requested,
-        )
+        return status_of(self)
 
 
 class LastAttempt(_AttemptFlags):
