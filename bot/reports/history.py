@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.aio import bounded_map
-from bot.store.report_cache import AttemptRow, FeedState, ReportCache
+from bot.store.report_cache import AttemptRow, FeedState, ReportCache, epoch
 from bot.td import AttemptSummary, TDClient
 from bot.td.errors import NotFound
 from bot.td.models import Attempt
@@ -109,10 +109,11 @@ class History:
         """Read what is newer than the cache, and the recent unfinished; the stuck ids."""
         async with self._store_turn:
             unfinished = await self._cache.unfinished(feed.project, feed.workflow)
-        recent = [i for i, created in unfinished if created >= now - STUCK]
+        stuck_before = epoch(now - STUCK)
+        recent = [i for i, created in unfinished if created >= stuck_before]
         boundary = min([state.top_id, *(i - 1 for i in recent)])
         await self._pages(feed, read, last_id=None, above=boundary, since=None)
-        return [i for i, created in unfinished if created < now - STUCK and i not in read.rows]
+        return [i for i, created in unfinished if created < stuck_before and i not in read.rows]
 
     async def _pages(
         self,
@@ -166,6 +167,6 @@ def _row(attempt: Attempt | AttemptSummary) -> AttemptRow | None:
         project=attempt.project.name,
         workflow=attempt.workflow.name,
         status=attempt.status.value,
-        created_at=attempt.created_at,
-        finished_at=attempt.finished_at,
+        created_at=epoch(attempt.created_at),
+        finished_at=None if attempt.finished_at is None else epoch(attempt.finished_at),
     )

@@ -16,6 +16,7 @@ from bot.reports.model import Period, Report, TrendPoint, WorkflowStats
 from bot.reports.stats import Tally, runs_of, slowest
 from bot.store import ALL_PROJECTS, Store
 from bot.store.report_cache import Scope as StoredScope
+from bot.store.report_cache import from_epoch
 from bot.td import TDClient
 
 
@@ -97,10 +98,11 @@ class ReportService:
         rows = await self._store.report_cache.of_workflow(
             flow.project, flow.workflow, period.previous_start
         )
+        before, end = period.previous_start.timestamp(), period.end.timestamp()
         points = tuple(
-            TrendPoint(run.started, run.duration)
+            TrendPoint(from_epoch(run.started), run.duration)
             for run in runs_of(rows)
-            if run.duration is not None and period.previous_start <= run.started < period.end
+            if run.duration is not None and before <= run.started < end
         )
         return flow, tuple(sorted(points, key=lambda p: p.started))
 

@@ -20,10 +20,11 @@ only their summaries.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, time, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,7 @@ _OUTCOMES = {"success": RunOutcome.SUCCESS, "error": RunOutcome.FAILED, "killed"
 @dataclass(frozen=True, slots=True)
 class Run:
     session_id: int
-    started: datetime  # the first attempt's creation
+    started: int  # the first attempt's creation, epoch seconds
     outcome: RunOutcome
     failed_once: bool
     recovery: float | None  # seconds, when it failed and then succeeded
@@ -59,10 +60,10 @@ def run_of(attempts: Sequence[AttemptRow]) -> Run | None:
     failures = [a for a in attempts[:-1] if a.failed]
     duration = recovery = None
     if outcome is RunOutcome.SUCCESS and last.finished_at is not None:
-        duration = (last.finished_at - last.created_at).total_seconds()
+        duration = float(last.finished_at - last.created_at)
         failed_end = failures[0].finished_at if failures else None
         if failed_end is not None:
-            recovery = max(0.0, (last.finished_at - failed_end).total_seconds())
+            recovery = float(max(0, last.finished_at - failed_end))
     return Run(first.session_id, first.created_at, outcome, bool(failures), recovery, duration)
 
 
@@ -85,9 +86,18 @@ class Tally:
 
     def __init__(self, period: Period, timezone: str) -> None:
         self.period = period
-        self._zone = ZoneInfo(timezone)
+        zone = ZoneInfo(timezone)
         self.workflows: list[WorkflowStats] = []
-        self._days: dict[date, Counter[RunOutcome]] = {}
+        # Times are compared as epoch seconds: hundreds of thousands of runs go through.
+        self._start = period.start.timestamp()
+        self._end = period.end.timestamp()
+        self._before = period.previous_start.timestamp()
+        # Every calendar day the period touches, and when each begins (DST included).
+        first = period.start.astimezone(zone).date()
+        last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
+        self._dates = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        self._midnights = [datetime.combine(d, time(), zone).timestamp() for d in self._dates]
+        self._days: list[Counter[RunOutcome]] = [Counter() for _ in self._dates]
         self._pending: list[AttemptRow] = []  # the last workflow of the last chunk
 
     def add(self, chunk: Sequence[AttemptRow]) -> None:
@@ -113,7 +123,7 @@ class Tally:
                 self.workflows.append(stats)
 
     def _workflow(self, project: str, workflow: str, runs: Iterable[Run]) -> WorkflowStats | None:
-        start, end, before = self.period.start, self.period.end, self.period.previous_start
+        start, end, before = self._start, self._end, self._before
         outcomes: Counter[RunOutcome] = Counter()
         recovered: list[float] = []
         durations: list[float] = []
@@ -124,8 +134,7 @@ class Tally:
             if not start <= run.started < end:
                 continue
             outcomes[run.outcome] += 1
-            day = run.started.astimezone(self._zone).date()
-            self._days.setdefault(day, Counter())[run.outcome] += 1
+            self._days[bisect_right(self._midnights, run.started) - 1][run.outcome] += 1
             if run.recovery is not None:
                 recovered.append(run.recovery)
             if run.duration is not None:
@@ -148,23 +157,16 @@ class Tally:
 
     def days(self) -> tuple[DayCounts, ...]:
         """Every calendar day the period touches, oldest first, with its runs by outcome."""
-        first = self.period.start.astimezone(self._zone).date()
-        last = (self.period.end - timedelta(microseconds=1)).astimezone(self._zone).date()
-        found = []
-        day = first
-        while day <= last:
-            counts = self._days.get(day, Counter())
-            found.append(
-                DayCounts(
-                    day,
-                    success=counts[RunOutcome.SUCCESS],
-                    failed=counts[RunOutcome.FAILED],
-                    killed=counts[RunOutcome.KILLED],
-                    running=counts[RunOutcome.RUNNING],
-                )
+        return tuple(
+            DayCounts(
+                day,
+                success=counts[RunOutcome.SUCCESS],
+                failed=counts[RunOutcome.FAILED],
+                killed=counts[RunOutcome.KILLED],
+                running=counts[RunOutcome.RUNNING],
             )
-            day += timedelta(days=1)
-        return tuple(found)
+            for day, counts in zip(self._dates, self._days, strict=True)
+        )
 
     def totals(self) -> Totals:
         flows = self.workflows

@@ -83,8 +83,8 @@ class AttemptRow:
     project: str
     workflow: str
     status: str  # TD's status as written
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: int  # epoch seconds
+    finished_at: int | None
 
     @property
     def done(self) -> bool:
@@ -157,15 +157,15 @@ class ReportCache(Repository):
                 insert.on_conflict_do_update(index_elements=[f.c.project, f.c.workflow], set_=state)
             )
 
-    async def unfinished(self, project: str, workflow: str | None) -> list[tuple[int, datetime]]:
-        """(id, created) of the feed's attempts that were not finished when read."""
+    async def unfinished(self, project: str, workflow: str | None) -> list[tuple[int, int]]:
+        """(id, created, epoch seconds) of the feed's attempts unfinished when read."""
         t = report_attempts
         statement = select(t.c.attempt_id, t.c.created_at).where(
             t.c.project == project,
             t.c.status.not_in(("success", "error", "killed")),
             true() if workflow is None else t.c.workflow == workflow,
         )
-        return [(r.attempt_id, from_epoch(r.created_at)) for r in await self._db.rows(statement)]
+        return [(r.attempt_id, r.created_at) for r in await self._db.rows(statement)]
 
     async def stream(
         self, scopes: Sequence[Scope], since: datetime, *, chunk: int = 5000
@@ -225,8 +225,8 @@ def _values(a: AttemptRow) -> dict[str, Any]:
         "project": a.project,
         "workflow": a.workflow,
         "status": a.status,
-        "created_at": epoch(a.created_at),
-        "finished_at": None if a.finished_at is None else epoch(a.finished_at),
+        "created_at": a.created_at,
+        "finished_at": a.finished_at,
     }
 
 
@@ -238,6 +238,6 @@ def _row(r: Row[Any]) -> AttemptRow:
         r.project,
         r.workflow,
         r.status,
-        from_epoch(r.created_at),
-        None if r.finished_at is None else from_epoch(r.finished_at),
+        r.created_at,
+        r.finished_at,
     )

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.store import Store
-from bot.store.report_cache import REPORT_HISTORY_KEPT, AttemptRow, FeedState
+from bot.store.report_cache import REPORT_HISTORY_KEPT, AttemptRow, FeedState, epoch
 from bot.store.report_schedules import PostClaim
 from tests.store.helpers import T0, at
 
@@ -15,7 +15,7 @@ LEASE = timedelta(minutes=10)
 
 
 def row(attempt_id: int, *, status: str = "success", created: float = 0.0) -> AttemptRow:
-    when = at(created)
+    when = epoch(at(created))
     return AttemptRow(attempt_id, 1000 + attempt_id, 1, "etl", "daily", status, when, when)
 
 
@@ -23,7 +23,7 @@ async def test_rows_are_kept_newest_read_wins_and_stream_in_order(store: Store) 
     cache = store.report_cache
     feed = FeedState("etl", None, 3, 1, T0 - DAY, T0)
     await cache.save([row(3, status="running"), row(1), row(2)], feed)
-    assert await cache.unfinished("etl", None) == [(3, at(0))]
+    assert await cache.unfinished("etl", None) == [(3, epoch(T0))]
     await cache.save([row(3, status="error")], feed)  # read again once it ended
     assert await cache.unfinished("etl", "daily") == []
     assert await cache.feed("etl", None) == feed
