@@ -29,5 +29,6 @@ bench: $(STAMP)
 	$(BIN)/python bench/diagnosis.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/alerts.py
+	$(BIN)/python bench/report.py
 	scripts/ensure-postgres
 	$(BIN)/python bench/chaos.py

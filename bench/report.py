@@ -11,7 +11,7 @@ for 7 days, chart and table included (``present_report``):
 2. the second report right after (warm cache): only what is new;
 3. a third report an hour of account time later (new runs, retries, ends).
 
-    .venv/bin/python -m bench.report [--runs 2] [--workflows 2000] [--latency 0.1]
+    .venv/bin/python bench/report.py [--runs 2] [--workflows 2000] [--latency 0.1]
 
 Targets: under 30 s of wall time and under 200 MB peak RSS for the first report.
 """

@@ -68,3 +68,19 @@ async def test_stop_cancels_a_poll_that_outlasts_the_grace(
 def test_needs_a_positive_interval() -> None:
     with pytest.raises(ValueError):
         AlertScheduler(SlowPoll(0), interval=0)
+
+
+async def test_a_cron_job_runs_at_its_fields_in_its_zone() -> None:
+    scheduler = AlertScheduler(SlowPoll(0), interval=3600)
+    ran = asyncio.Event()
+
+    async def job() -> None:
+        ran.set()
+
+    scheduler.start()
+    try:
+        # Every second, in a zone other than the scheduler's own (UTC).
+        scheduler.cron(job, {"second": "*"}, job_id="test-cron", timezone="Asia/Tokyo")
+        await asyncio.wait_for(ran.wait(), 3)
+    finally:
+        await scheduler.stop()
