@@ -41,6 +41,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.retention import PRUNE_EVERY, Retention
 from bot.settings import Settings
 from bot.slack import Bot, Health, build_bot, run_socket_mode, serve_http
+from bot.slack.home import HomeSource
 from bot.slack.runtime import SHUTDOWN_GRACE, StoreHealth
 from bot.store import Store, wall_clock
 from bot.td import TDClient
@@ -229,6 +230,7 @@ async def _assemble(
         seen_events=store.seen_events,
         on_it=on_it,
         pending=store.pending_commands,
+        home=HomeSource(store, poll_failing=lambda: poller.failing),
         on_shutdown=service.aclose,
     )
     # Retries and backfills started from Slack: their end is posted in their thread.

@@ -1,7 +1,8 @@
 """A fake Slack Web API on loopback that records every call.
 
 It answers the methods tdbot uses (``auth.test``, ``chat.*``, the three steps of
-``files_upload_v2``, ``conversations.info``) plus ``/hooks/<id>``, which tests
+``files_upload_v2``, ``conversations.info``, ``views.*``, ``users.conversations``
+over the memberships set with ``join``) plus ``/hooks/<id>``, which tests
 hand to the bot as a slash command's ``response_url``. The server runs in its
 own thread so it keeps answering while the bot's listeners run in background
 tasks; tests wait for calls with ``wait_for`` instead of sleeping.
@@ -110,6 +111,7 @@ class FakeSlackAPI:
         self._files = itertools.count(1)
         self._base: str | None = None
         self._stack = contextlib.ExitStack()
+        self._members: dict[str, list[str]] = {}  # user -> channel ids, in joining order
 
     # ------------------------------------------------------------ lifecycle
 
@@ -160,6 +162,12 @@ class FakeSlackAPI:
         """
         with self._state.lock:
             self._state.rejections.append(_Rejection(n, error, path))
+
+    def join(self, user: str, *channels: str) -> None:
+        """``user`` is in ``channels`` from now on (what ``users.conversations`` answers)."""
+        with self._state.lock:
+            held = self._members.setdefault(user, [])
+            held.extend(c for c in channels if c not in held)
 
     def calls(self, path: str | None = None) -> list[Call]:
         with self._state.lock:
@@ -275,6 +283,15 @@ class FakeSlackAPI:
             view = body.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return JSONResponse({"ok": True, "view": {**(view or {}), "id": "V0FAKE0001"}})
+        if method == "views.publish":
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            blocks = (view or {}).get("blocks") or []
+            if not 0 < len(blocks) <= 100 or (view or {}).get("type") != "home":
+                return JSONResponse({"ok": False, "error": "invalid_arguments"})
+            return JSONResponse({"ok": True, "view": {**view, "id": "V0FAKEHOME"}})
+        if method == "users.conversations":
+            return self._user_conversations(body)
         if method == "chat.postEphemeral":
             return JSONResponse({"ok": True, "message_ts": self._next_ts()})
         if method == "conversations.info":
@@ -296,6 +313,22 @@ class FakeSlackAPI:
                 {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in listed]}
             )
         return JSONResponse({"ok": False, "error": "unknown_method"})
+
+    def _user_conversations(self, body: dict[str, Any]) -> Response:
+        """Pages of the user's channels, ``limit`` at a time, as Slack's cursor paging does."""
+        with self._state.lock:
+            channels = list(self._members.get(str(body.get("user", "")), []))
+        start = int(body.get("cursor") or 0)
+        limit = int(body.get("limit") or 100)
+        page = channels[start : start + limit]
+        more = start + limit < len(channels)
+        return JSONResponse(
+            {
+                "ok": True,
+                "channels": [{"id": c, "name": c.lower()} for c in page],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
+        )
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
