@@ -284,12 +284,12 @@ class FakeSlackAPI:
             view = json.loads(view) if isinstance(view, str) else view
             return JSONResponse({"ok": True, "view": {**(view or {}), "id": "V0FAKE0001"}})
         if method == "views.publish":
-            view = body.get("view")
-            view = json.loads(view) if isinstance(view, str) else view
-            blocks = (view or {}).get("blocks") or []
-            if not 0 < len(blocks) <= 100 or (view or {}).get("type") != "home":
+            raw = body.get("view")
+            home = (json.loads(raw) if isinstance(raw, str) else raw) or {}
+            # Slack's own checks of a Home view: its type, and 1 to 100 blocks.
+            if home.get("type") != "home" or not 0 < len(home.get("blocks") or []) <= 100:
                 return JSONResponse({"ok": False, "error": "invalid_arguments"})
-            return JSONResponse({"ok": True, "view": {**view, "id": "V0FAKEHOME"}})
+            return JSONResponse({"ok": True, "view": {**home, "id": "V0FAKEHOME"}})
         if method == "users.conversations":
             return self._user_conversations(body)
         if method == "chat.postEphemeral":
