@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.alerts import Poller
 from bot.notify import SlackNotifier, slack_client
@@ -209,3 +210,32 @@ async def test_a_board_of_many_alerts_stays_within_100_blocks(
     # Oldest first: the first failures are listed, the newest are counted.
     assert "estate/failing_000" in shown and "estate/failing_136" not in shown
     assert "Health" in shown
+
+
+async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
+    bot: BotUnderTest, store: Store, slack: SlackWithHistory
+) -> None:
+    """Cold: users.conversations and auth.test too; warm (within a minute): views.publish only.
+
+    No TD request either way beyond /healthz's cached check (asked at most every 15 s).
+    """
+    slack.join(LEAD, CHANNEL)
+    await store.add_subscription(CHANNEL, LAB, created_by=LEAD)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statement = str(args[2]).split()[0]
+        if statement != "BEGIN":  # SQLite's transaction start, not a query
+            statements.append(statement)
+
+    event.listen(store.database.engine.sync_engine, "before_cursor_execute", count)
+    await published(bot, LEAD)
+    cold = sorted({c.path for c in slack.calls()})
+    slack.clear()
+    first = len(statements)
+    await published(bot, LEAD)
+    event.remove(store.database.engine.sync_engine, "before_cursor_execute", count)
+
+    assert cold == ["/api/auth.test", "/api/users.conversations", "/api/views.publish"]
+    assert [c.path for c in slack.calls()] == ["/api/views.publish"]
+    assert first == 3 and statements == ["SELECT"] * 6
