@@ -5,9 +5,8 @@ sandbox (or, for the statuses issue 12 adds, written through the store's API).""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,12 @@ from bot.slack.home import HomeSource
 from bot.store import Store
 from bot.td import TDClient
 from tests.alerts.chat_fakes import SlackWithHistory
-from tests.alerts.conftest import CHANNEL, KEEPS_FAILING, LAB, OTHER_CHANNEL, TEST_CONFIG
-from tests.alerts.conftest import sandbox_pacer as sandbox_pacer
+from tests.alerts.conftest import CHANNEL, KEEPS_FAILING, LAB, OTHER_CHANNEL
+from tests.alerts.conftest import poller as poller
+from tests.alerts.conftest import sandbox as sandbox
+from tests.alerts.conftest import store as store
+from tests.alerts.conftest import td as td
+from tests.alerts.test_slack_e2e import slack as slack
 from tests.fakes.slack_api import Call
 from tests.slack.harness import BotUnderTest, running_bot
 
@@ -33,28 +36,9 @@ PRIVATE = "G0SECRET01"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=7) as sb:
-        yield sb
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackWithHistory]:
-    with SlackWithHistory() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def td(sandbox: Sandbox) -> AsyncIterator[TDClient]:
-    async with TDClient(sandbox.api_key, sandbox.endpoints()) as client:
-        yield client
-
-
-@pytest.fixture
-async def store(tmp_path: Path, sandbox: Sandbox) -> AsyncIterator[Store]:
-    url = f"sqlite:///{tmp_path / 'home.db'}"
-    async with await Store.open(url, clock=sandbox.clock.now) as opened:
-        yield opened
+def notifier(slack: SlackWithHistory) -> SlackNotifier:
+    """The alert tests' poller, posting to the fake Slack."""
+    return SlackNotifier(slack_client(slack.token, slack.api_url, retry_rate_limits=False))
 
 
 @pytest.fixture
@@ -82,19 +66,9 @@ def text_of(view: dict[str, Any]) -> str:
 
 
 async def alert_failure(
-    td: TDClient, store: Store, sandbox: Sandbox, slack: SlackWithHistory
+    td: TDClient, store: Store, sandbox: Sandbox, slack: SlackWithHistory, poller: Poller
 ) -> tuple[str, str]:
     """The real poller alerts a failed run of LAB/KEEPS_FAILING in CHANNEL: (session, ts)."""
-    notifier = SlackNotifier(slack_client(slack.token, slack.api_url, retry_rate_limits=False))
-    poller = Poller(
-        td,
-        store,
-        notifier,
-        console=sandbox.url,
-        config=TEST_CONFIG,
-        clock=sandbox.clock.now,
-        pacer=sandbox_pacer(sandbox),
-    )
     await poller.poll_once()
     await store.add_subscription(CHANNEL, LAB, created_by=LEAD)
     sandbox.fail_next(f"{LAB}/{KEEPS_FAILING}", KEEPS_FAILING)
@@ -108,9 +82,14 @@ async def alert_failure(
 
 
 async def test_opening_home_publishes_the_failure_its_claimer_and_health(
-    bot: BotUnderTest, td: TDClient, store: Store, sandbox: Sandbox, slack: SlackWithHistory
+    bot: BotUnderTest,
+    td: TDClient,
+    store: Store,
+    sandbox: Sandbox,
+    slack: SlackWithHistory,
+    poller: Poller,
 ) -> None:
-    session_id, parent_ts = await alert_failure(td, store, sandbox, slack)
+    session_id, parent_ts = await alert_failure(td, store, sandbox, slack, poller)
     alerted_at = sandbox.clock.now()
     sandbox.advance(20 * 60)
     await store.take_alert(CHANNEL, session_id, ONCALL)
