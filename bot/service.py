@@ -213,13 +213,12 @@ async def _assemble(
         thread = await store.thread_by_ts(channel, thread_ts)
         return thread.attempt_id if thread is not None else None
 
+    alert_health = AlertHealth(store, poller, settings.poll_seconds, grace=poll_grace)
     service.bot = build_bot(
         settings,
         td=td,
         metrics=metrics,
-        health_checks=[
-            ("alerts", AlertHealth(store, poller, settings.poll_seconds, grace=poll_grace))
-        ],
+        health_checks=[("alerts", alert_health)],
         thread_attempts=thread_attempt,
         subscriptions=subscriptions,
         readiness_checks=[("store", StoreHealth(store.upkeep))],
@@ -230,7 +229,9 @@ async def _assemble(
         seen_events=store.seen_events,
         on_it=on_it,
         pending=store.pending_commands,
-        home=HomeSource(store, poll_failing=lambda: poller.failing),
+        home=HomeSource(
+            store, poll_failing=lambda: poller.failing, poll_max_age=alert_health.max_age
+        ),
         on_shutdown=service.aclose,
     )
     # Retries and backfills started from Slack: their end is posted in their thread.

@@ -39,14 +39,18 @@ class BoardReader:
         td_reachable: Callable[[], Awaitable[bool]] | None = None,
         poll_failing: Callable[[], bool] = lambda: False,
         workspace_url: Callable[[], Awaitable[str | None]] | None = None,
+        poll_max_age: float | None = None,
         clock: Clock = wall_clock,
         per_status: int = PER_STATUS,
     ) -> None:
+        """``poll_max_age``: seconds after which the last successful poll is called stale
+        (``bot.service.AlertHealth.max_age``, what /healthz allows)."""
         self._store = store
         self._membership = membership
         self._td_reachable = td_reachable
         self._poll_failing = poll_failing
         self._workspace_url = workspace_url
+        self._poll_max_age = poll_max_age
         self._clock = clock
         self._per_status = per_status
 
@@ -56,15 +60,23 @@ class BoardReader:
             channels, STATUS_SECTIONS, per_status=self._per_status
         )
         scopes = await self._store.subscriptions_in(channels)
+        now = self._clock()
+        last_poll = await self._store.last_poll_success()
+        stale = (
+            self._poll_max_age is not None
+            and last_poll is not None
+            and (now - last_poll).total_seconds() > self._poll_max_age
+        )
         health = BoardHealth(
-            last_poll=await self._store.last_poll_success(),
+            last_poll=last_poll,
             poll_failing=self._poll_failing(),
             td_reachable=await self._reachable(),
+            poll_stale=stale,
         )
         listings = {section: _listing(section, found.alerts, found.totals) for section in Section}
         return Board(
             user_id=user_id,
-            now=self._clock(),
+            now=now,
             listings=listings,
             scopes=tuple(scopes),
             health=health,

@@ -46,6 +46,7 @@ class BoardHealth:
     last_poll: datetime | None  # the last successful poll by any replica
     poll_failing: bool  # this replica's last poll failed
     td_reachable: bool | None  # None: unknown (the check did not answer)
+    poll_stale: bool = False  # the last success is older than /healthz allows
 
 
 @dataclass(frozen=True)

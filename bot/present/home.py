@@ -67,6 +67,17 @@ def home_message(board: Board) -> Message:
     )
 
 
+def home_unavailable(reason: str) -> Message:
+    """The Home tab when the board cannot be read (``reason``: tdbot's own words)."""
+    return Message(
+        title="tdbot: the board is not available",
+        text=f"The board could not be read: {reason}",
+        emoji=":warning:",
+        sections=(f"The board could not be read: {md.text(reason, 300)}",),
+        context=("Reopen the tab to try again.",),
+    )
+
+
 def _heading(emoji: str, words: str, total: int | None = None) -> str:
     return f"{emoji} *{words}*" + ("" if total is None else f" ({total:,})")
 
@@ -160,6 +171,8 @@ def _health(health: BoardHealth, now: datetime) -> Iterable[str]:
     else:
         ago = fmt.duration(_age(health.last_poll, now))
         poll = f"last successful poll {fmt.slack_time(health.last_poll)} ({ago} ago)"
+    if health.poll_stale:
+        poll += ", :warning: older than it should be"
     if health.poll_failing:
         poll += ", :warning: the latest poll failed"
     td = {

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.board import BoardReader, MemberCache
 from bot.notify import NotifyError, SlackNotifier
-from bot.present.home import home_message
+from bot.present.home import home_message, home_unavailable
 from bot.slack.deps import SlackDeps
 from bot.store import Clock, Store, wall_clock
 
@@ -30,6 +30,7 @@ class HomeSource:
 
     store: Store
     poll_failing: Callable[[], bool] = field(default=lambda: False)
+    poll_max_age: float | None = None  # seconds: an older last poll is shown as stale
     clock: Clock = wall_clock
 
 
@@ -42,6 +43,7 @@ def home_reader(
         td_reachable=td_reachable,
         poll_failing=source.poll_failing,
         workspace_url=notifier.workspace_url,
+        poll_max_age=source.poll_max_age,
         clock=source.clock,
     )
 
@@ -59,9 +61,21 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
 async def publish_board(reader: BoardReader, notifier: SlackNotifier, user: str) -> None:
     try:
-        board = await reader.read(user)
-        await notifier.publish_home(user, home_message(board))
+        try:
+            message = home_message(await reader.read(user))
+        except NotifyError as error:  # users.conversations refused: say so on the tab
+            message = home_unavailable(_why(error.error))
+        await notifier.publish_home(user, message)
     except NotifyError:
         return  # logged and counted by the notifier; the tab keeps its last board
     except Exception:
         log.exception("the Home board of %s could not be published", user)
+
+
+def _why(error: str) -> str:
+    if error == "missing_scope":
+        return (
+            "tdbot may not list your channels yet (the channels:read and groups:read scopes "
+            "are missing): ask a workspace admin to reinstall the app from manifest.yml."
+        )
+    return f"Slack did not say which channels you are in ({error})."

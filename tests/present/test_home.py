@@ -32,7 +32,7 @@ def test_the_largest_board_fits_in_100_blocks() -> None:
     )
     board = Board(
         user_id="U0LEAD001", now=NOW, listings=listings, scopes=scopes,
-        health=BoardHealth(None, poll_failing=True, td_reachable=False),
+        health=BoardHealth(NOW, poll_failing=True, td_reachable=False, poll_stale=True),
         workspace_url="https://acme.slack.com/",
     )  # fmt: skip
     view = render_home(home_message(board))  # slack_sdk's View checks every limit
@@ -40,7 +40,7 @@ def test_the_largest_board_fits_in_100_blocks() -> None:
     assert len(view["blocks"]) <= HOME_BLOCKS_AT_MOST
     shown = str(view)
     assert "and 9,960 more failing workflows" in shown and "and 25 more channels" in shown
-    assert "no successful poll yet" in shown and "the latest poll failed" in shown
+    assert "older than it should be" in shown and "the latest poll failed" in shown
     assert "TD not reachable" in shown
 
 

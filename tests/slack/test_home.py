@@ -45,7 +45,8 @@ def notifier(slack: SlackWithHistory) -> SlackNotifier:
 async def bot(
     sandbox: Sandbox, slack: SlackWithHistory, store: Store
 ) -> AsyncIterator[BotUnderTest]:
-    home = HomeSource(store, clock=sandbox.clock.now)
+    # Polls every 60 s, as /healthz reckons: a success older than 240 s is stale.
+    home = HomeSource(store, poll_max_age=240, clock=sandbox.clock.now)
     async with running_bot(sandbox.api_key, sandbox.endpoints(), slack, home=home) as running:
         yield running
 
@@ -108,6 +109,7 @@ async def test_opening_home_publishes_the_failure_its_claimer_and_health(
     assert f"https://fake.slack.com/archives/{CHANNEL}/p{parent_ts.replace('.', '')}" in line
     assert "Failing now* (1)" in shown
     assert "last successful poll" in shown and "TD reachable" in shown
+    assert "(55m 00s ago), :warning: older than it should be" in shown  # no poll since
     assert f"<#{CHANNEL}>: `{LAB}`" in shown  # the channel's scope
     [conversations] = slack.calls("/api/users.conversations")
     assert conversations.body["user"] == LEAD
@@ -218,3 +220,14 @@ async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
     assert cold == ["/api/auth.test", "/api/users.conversations", "/api/views.publish"]
     assert [c.path for c in slack.calls()] == ["/api/views.publish"]
     assert first == 3 and statements == ["SELECT"] * 6
+
+
+async def test_a_refused_membership_lookup_says_so_on_the_tab(
+    bot: BotUnderTest, slack: SlackWithHistory
+) -> None:
+    slack.reject(1, error="missing_scope", path="/api/users.conversations")
+    shown = text_of(await published(bot, LEAD))
+    assert "channels:read and groups:read" in shown and "reinstall" in shown
+    # Not cached: the next open asks again and shows the board.
+    shown = text_of(await published(bot, LEAD, 2))
+    assert "Failing now* (0)" in shown
