@@ -32,8 +32,8 @@ class OpenAlert:
     attempt_id: str
     project: str
     workflow: str
-    # When the parent was delivered (the failure was first said in the channel);
-    # the thread's last change when no failure parent is recorded (a digest).
+    # When the session was first alerted in the channel (its first failure or digest
+    # delivery there); the thread's last change when no delivery is recorded.
     since: datetime
     holder: str | None  # who clicked I'm on it, if anyone
     holder_since: datetime | None
@@ -58,7 +58,19 @@ class Board(Repository):
         if not channel_ids or not statuses:
             return OpenAlerts((), {})
         th, d, o = tables.threads, tables.alert_deliveries, on_it
-        since = func.coalesce(d.c.delivered_at, th.c.updated_at)
+        channels = list(channel_ids)
+        # When the session was first alerted in the channel: one pass over the channels'
+        # deliveries (by the channel prefix of their unique index), joined once per thread.
+        first = (
+            select(d.c.channel_id, d.c.session_id, func.min(d.c.delivered_at).label("at"))
+            .where(
+                d.c.channel_id.in_(channels),
+                d.c.kind.in_([AlertKind.FAILURE.value, AlertKind.DIGEST.value]),
+            )
+            .group_by(d.c.channel_id, d.c.session_id)
+            .subquery()
+        )
+        since = func.coalesce(first.c.at, th.c.updated_at)
         ranked = (
             select(
                 th,
@@ -73,19 +85,14 @@ class Board(Repository):
                 .label("rank"),
                 func.count().over(partition_by=th.c.status).label("total"),
             )
-            # The parent of a failing thread is the failure delivery whose message it is.
             .outerjoin(
-                d,
-                and_(
-                    d.c.channel_id == th.c.channel_id,
-                    d.c.message_ts == th.c.parent_ts,
-                    d.c.kind == AlertKind.FAILURE.value,
-                ),
+                first,
+                and_(first.c.channel_id == th.c.channel_id, first.c.session_id == th.c.session_id),
             )
             .outerjoin(
                 o, and_(o.c.channel_id == th.c.channel_id, o.c.session_id == th.c.session_id)
             )
-            .where(th.c.channel_id.in_(list(channel_ids)), th.c.status.in_(list(statuses)))
+            .where(th.c.channel_id.in_(channels), th.c.status.in_(list(statuses)))
             .subquery()
         )
         rows = await self._db.rows(
