@@ -22,7 +22,7 @@ class Membership(Protocol):
 class MemberCache:
     """A ``Membership`` over ``fetch``: each person's answer kept for ``ttl`` seconds.
 
-    Bounded to the ``keep`` people seen last; a failed fetch is not kept.
+    Bounded to the ``keep`` people seen most recently; a failed fetch is not kept.
     """
 
     def __init__(
@@ -43,6 +43,7 @@ class MemberCache:
         now = self._clock()
         held = self._known.get(user_id)
         if held is not None and now - held[0] < self._ttl:
+            self._known.move_to_end(user_id)
             return held[1]
         channels = await self._fetch(user_id)
         self._known[user_id] = (now, channels)

@@ -33,11 +33,11 @@ async def test_an_answer_serves_until_it_is_ttl_old() -> None:
 async def test_only_the_last_people_are_kept_and_failures_are_not() -> None:
     asked = Asked()
     cache = MemberCache(asked, keep=2, clock=lambda: 0.0)
-    for user in ("U1", "U2", "U3", "U3", "U2"):
+    for user in ("U1", "U2", "U1", "U3", "U1"):
         await cache.channels_of(user)
-    assert asked.calls == ["U1", "U2", "U3"]
-    await cache.channels_of("U1")  # dropped as the oldest
-    assert asked.calls[-1] == "U1"
+    assert asked.calls == ["U1", "U2", "U3"]  # U2, seen least recently, made room for U3
+    await cache.channels_of("U2")
+    assert asked.calls[-1] == "U2"
     asked.fail = True
     with pytest.raises(RuntimeError):
         await cache.channels_of("U4")
