@@ -44,6 +44,7 @@ from bot.ops.retention import PRUNE_EVERY, Retention
 from bot.reports import ReportService
 from bot.settings import Settings
 from bot.slack import Bot, Health, build_bot, run_socket_mode, serve_http
+from bot.slack.home import HomeSource
 from bot.slack.runtime import SHUTDOWN_GRACE, StoreHealth
 from bot.store import Clock, Store, wall_clock
 from bot.td import TDClient
@@ -221,13 +222,12 @@ async def _assemble(
         thread = await store.thread_by_ts(channel, thread_ts)
         return thread.attempt_id if thread is not None else None
 
+    alert_health = AlertHealth(store, poller, settings.poll_seconds, grace=poll_grace)
     service.bot = build_bot(
         settings,
         td=td,
         metrics=metrics,
-        health_checks=[
-            ("alerts", AlertHealth(store, poller, settings.poll_seconds, grace=poll_grace))
-        ],
+        health_checks=[("alerts", alert_health)],
         thread_attempts=thread_attempt,
         subscriptions=subscriptions,
         readiness_checks=[("store", StoreHealth(store.upkeep))],
@@ -238,6 +238,9 @@ async def _assemble(
         seen_events=store.seen_events,
         on_it=on_it,
         pending=store.pending_commands,
+        home=HomeSource(
+            store, poll_failing=lambda: poller.failing, poll_max_age=alert_health.max_age
+        ),
         reports=reports,
         on_shutdown=service.aclose,
     )

@@ -7,7 +7,10 @@ Every kind of message built from it is rendered on every surface, and sent
 through every notifier (and, end to end, through the Slack app over HTTP), and
 none of the secrets may appear in what is sent.
 
-Reports are not built yet; their messages join ``KINDS`` when they are.
+The Home board shows names the store copied from TD; its kind here carries the
+run's error in a workflow name and a scope, which TD would never allow, so the
+board's masking is tested on the worst text there is. Reports are not built
+yet; their messages join ``KINDS`` when they are.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from bot.actions import Target
 from bot.answers import SUBCOMMANDS, Answerer, RequestContext
 from bot.answers.jobs import show_job
+from bot.board import Board, BoardHealth, Listing, Section
 from bot.buttons import ActionId
 from bot.commands import ShowJob
 from bot.console.chat import ConsoleChat, ConsoleNotifier
@@ -46,10 +50,11 @@ from bot.present.alerts import (
 )
 from bot.present.diagnosis import diagnosis_message
 from bot.present.escalation import escalated_to, escalated_to_pagerduty
-from bot.render import TerminalStyle, render_console, render_slack
+from bot.present.home import home_message
+from bot.render import TerminalStyle, render_console, render_home, render_slack
 from bot.sandbox import Sandbox
 from bot.sandbox.cases import FailureCase, JobSpec
-from bot.store import ActionKind
+from bot.store import ActionKind, OpenAlert, Subscription
 from bot.td import TDClient
 from bot.td.models import Attempt
 from tests.alerts.chat_fakes import SlackWithHistory
@@ -131,6 +136,47 @@ def test_the_scenario_really_echoes_every_secret(failed: tuple[Attempt, Diagnosi
         assert secret in raw
 
 
+def home_board(attempt: Attempt, diagnosis: Diagnosis) -> Message:
+    """A board whose names echo the run's error, a word per alert so no cut hides one."""
+    words = " ".join(f.root_error or "" for f in diagnosis.failures).split()
+    assert all(any(secret in word for word in words) for secret in SECRETS)
+    alerts = tuple(
+        OpenAlert(
+            channel_id="C0ALERTS01",
+            session_id=attempt.session_id,
+            parent_ts="1700000000.000001",
+            status="failing",
+            attempt_id=attempt.id,
+            project=attempt.project.name,
+            workflow=word,
+            since=NOW,
+            holder="U0ONCALL1",
+            holder_since=NOW,
+        )
+        for word in words
+    )
+    listings = {s: Listing(alerts if s is Section.FAILING else (), len(alerts)) for s in Section}
+    scopes = tuple(
+        Subscription(f"C0SCOPE{i:03d}", attempt.project.name, word, 1, "U0LEAD001", NOW)
+        for i, word in enumerate(words)
+    )
+    board = Board(
+        user_id="U0LEAD001",
+        now=NOW + timedelta(hours=1),
+        listings=listings,
+        scopes=scopes,
+        health=BoardHealth(NOW, poll_failing=False, td_reachable=True),
+        workspace_url="https://fake.slack.com/",
+    )
+    return home_message(board)
+
+
+def test_the_home_board_shows_the_names_it_masks(failed: tuple[Attempt, Diagnosis]) -> None:
+    """Otherwise the board's rows in the table above would pass for want of text."""
+    shown = json.dumps(render_home(home_board(*failed)))
+    assert shown.count("sftp") >= 4 and shown.count("password=") == 2, shown
+
+
 Kind = Callable[[Attempt, Diagnosis, str], list[Message]]
 KINDS: dict[str, Kind] = {
     "diagnosis": lambda a, d, c: [diagnosis_message(d)],
@@ -149,10 +195,12 @@ KINDS: dict[str, Kind] = {
     "recovery": lambda a, d, c: [recovery_reply(a, console=c)],
     "digest": lambda a, d, c: [x.message for x in digest_messages([a, a], console=c)],
     "confirmation": lambda a, d, c: [confirmation(ActionKind.RETRY, Target.from_attempt(a))],
+    "home board": lambda a, d, c: [home_board(a, d)],
 }
 SURFACES: dict[str, Callable[[Message], str]] = {
     "slack": lambda m: json.dumps(render_slack(m).__dict__, ensure_ascii=False),
     "console": lambda m: "\n".join(render_console(m, TerminalStyle(width=100))),
+    "slack home": lambda m: json.dumps(render_home(m), ensure_ascii=False),
 }
 
 
@@ -196,8 +244,9 @@ async def test_what_each_notifier_sends_hides_the_secrets(
         await notifier.update("C1", ts, failure_parent(attempt, diagnosis, console=None))
         await notifier.ephemeral("C1", "U1", full)
         assert await notifier.respond(slack.hook_url("1"), full, public=True)
+        await notifier.publish_home("U1", home_board(attempt, diagnosis))
         sent = [json.dumps(call.body) for call in slack.calls()]
-    assert len(sent) == 5
+    assert len(sent) == 6
     assert_hidden("\n".join(sent))
 
     out = io.StringIO()

@@ -54,6 +54,7 @@ def banner(demo: DemoRuntime, examples: Examples, speed: float) -> list[str]:
             ("@tdbot why", "in the thread of the latest alert"),
             (f"/td retry {examples.failed_attempt_id}", "then confirm: you are the demo's admin"),
             ("advance 8h", "(console only) move the sandbox clock on now"),
+            ("home", "the Home tab: what is failing, who is on it, the bot's health"),
             ("help, quit", ""),
         ),
         "",
@@ -99,6 +100,9 @@ async def run_console(demo: DemoRuntime, examples: Examples, *, speed: float) ->
 
 async def _handle(demo: DemoRuntime, line: str) -> None:
     word, _, rest = line.partition(" ")
+    if word.lower() == "home" and not rest:
+        await demo.home()
+        return
     if word.lower() == "confirm" and not rest:
         if await demo.confirm() is None:
             demo.screen.note("nothing to confirm: `/td retry <attempt>` or `/td kill ...` first")

@@ -21,12 +21,15 @@ from bot.actions import ActionService, action_key_for_command
 from bot.alerts import Poller, PollerConfig, SubscriptionService
 from bot.alerts.pacing import ChannelPacer
 from bot.answers import SUBCOMMANDS, Answerer, RequestContext
+from bot.board import BoardReader
 from bot.buttons import command_of
 from bot.commands import Backfill, ByName, Kill, KillJob, Retry, RunBackfill
 from bot.console.chat import ConsoleChat, ConsoleNotifier
 from bot.console.screen import Screen
 from bot.message import Message
 from bot.present.actions import audit_reply, outcome_reply
+from bot.present.home import home_message
+from bot.render import render_console
 from bot.reports import ReportService
 from bot.sandbox import Sandbox
 from bot.store import Store
@@ -49,6 +52,13 @@ def as_mention(line: str) -> str | None:
 Confirmable = Retry | Kill | KillJob | RunBackfill
 
 
+class DemoMembership:
+    """The person at the console is in the demo's one channel."""
+
+    async def channels_of(self, user_id: str) -> frozenset[str]:
+        return frozenset({CHANNEL})
+
+
 @dataclass
 class DemoRuntime:
     sandbox: Sandbox
@@ -60,6 +70,7 @@ class DemoRuntime:
     chat: ConsoleChat
     files: Path
     poll_seconds: float
+    board: BoardReader
     # Raise on a failed poll (the tour) rather than log it and back off (interactive).
     strict: bool = False
     _next_poll: datetime | None = field(default=None, init=False)
@@ -113,6 +124,14 @@ class DemoRuntime:
         if outcome.announce:
             self._show(audit_reply(outcome), thread_ts)
         return outcome_reply(outcome)
+
+    async def home(self) -> Message:
+        """The Home tab Slack would show the person at the console: their board."""
+        board = home_message(await self.board.read(USER))
+        self.screen.print(
+            ["", self.screen.style.dim("Home tab"), *render_console(board, self.screen.style)]
+        )
+        return board
 
     def _show(
         self, reply: Message, thread_ts: str | None, *, shown_lines: int | None = None
@@ -181,6 +200,27 @@ async def open_demo(
             # A terminal has no rate limit; Slack's pacing would only slow the fast-forward.
             pacer=ChannelPacer(rate=1000, burst=1000),
         )
+
+        async def td_reachable() -> bool:
+            return await td.server_status() == "ok"
+
+        board = BoardReader(
+            store,
+            DemoMembership(),
+            td_reachable=td_reachable,
+            poll_failing=lambda: poller.failing,
+            clock=sandbox.clock.now,
+        )
         yield DemoRuntime(
-            sandbox, td, store, answerer, actions, poller, chat, files, poll_seconds, strict=strict
+            sandbox,
+            td,
+            store,
+            answerer,
+            actions,
+            poller,
+            chat,
+            files,
+            poll_seconds,
+            board,
+            strict=strict,
         )

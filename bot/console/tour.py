@@ -37,6 +37,7 @@ async def play_tour(demo: DemoRuntime) -> int:
     examples = await find_examples(demo)
     await tour.lookups(examples)
     thread = await tour.alert()
+    await tour.home()
     await tour.recovery(thread)
     await tour.history(examples, thread)
     await tour.report()
@@ -94,6 +95,11 @@ class _Tour:
             raise TourError(f"the alert {alert.ts} has no thread in the store")
         self.screen.note(f"sandbox time {_when(demo.now())}: the poller posted the alert above")
         return thread
+
+    async def home(self) -> None:
+        self.begin("the Home tab: what is failing now, who is on it, the bot's health")
+        self.screen.print(["› home"])
+        await self.demo.home()
 
     async def recovery(self, thread: ThreadRef) -> None:
         demo = self.demo

@@ -18,6 +18,7 @@ _URL_FORBIDDEN = frozenset("<>| \t\r\n\"'`")
 # text can turn into a broadcast such as <!channel>.
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,20}")
 # A link or special token shows its label (or fallback), or its id.
 _TOKEN = re.compile(r"<(?:[^<>|]*\|)?([^<>]*)>")
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
@@ -79,6 +80,13 @@ def mention(slack_id: str) -> str:
     if _GROUP_ID.fullmatch(slack_id):
         return f"<!subteam^{slack_id}>"
     raise ValueError(f"not a Slack user or user group id: {slack_id!r}")
+
+
+def channel(channel_id: str) -> str:
+    """A link to a channel (``<#C…>``) by its stored id; any other text shown as text."""
+    if _CHANNEL_ID.fullmatch(channel_id):
+        return f"<#{channel_id}>"
+    return safe(channel_id, 80)
 
 
 def visible(mrkdwn: str) -> int:

@@ -38,7 +38,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.message import File, Message
 from bot.notify.port import Capabilities, Marks, NotifyError, NotifyRateLimited
 from bot.ops.metrics import Metrics
-from bot.render import SlackMessage, render_slack
+from bot.render import SlackMessage, render_home, render_slack
 from bot.text import plain
 
 log = logging.getLogger("bot.slack")
@@ -71,6 +71,8 @@ CONTENT_REJECTED = frozenset(
 )
 _HISTORY_PAGES = 5  # a lost post is looked for among this many pages of messages
 _HISTORY_PAGE_SIZE = 200
+_MEMBER_PAGE_SIZE = 999  # users.conversations' largest page
+_MEMBER_PAGES = 10  # a person in more channels than this many pages: the first ones count
 
 
 def slack_client(token: str, base_url: str, *, retry_rate_limits: bool) -> AsyncWebClient:
@@ -143,6 +145,7 @@ class SlackNotifier:
         # One session for every response_url answer: a new one per answer costs
         # a connector, a cookie jar and a TCP connection each time.
         self._hooks: aiohttp.ClientSession | None = None
+        self._workspace: str | None = None
 
     async def aclose(self) -> None:
         if self._hooks is not None:
@@ -259,6 +262,41 @@ class SlackNotifier:
                 raise self._failed("files.upload", slack_error("files.upload", exc)) from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise self._failed("files.upload", _transport("files.upload", exc)) from exc
+
+    # ------------------------------------------------------------ the App Home
+
+    async def publish_home(self, user: str, message: Message) -> None:
+        """Show ``message`` as ``user``'s Home tab (``views.publish``)."""
+        await self._call("views.publish", json={"user_id": user, "view": render_home(message)})
+
+    async def member_channels(self, user: str) -> frozenset[str]:
+        """The channels ``user`` is in that the bot may know of: every public channel they
+        joined, and the private ones the bot is in too (``users.conversations``)."""
+        args: dict[str, Any] = {
+            "user": user,
+            "types": "public_channel,private_channel",
+            "exclude_archived": "true",
+            "limit": _MEMBER_PAGE_SIZE,
+        }
+        found: set[str] = set()
+        for _ in range(_MEMBER_PAGES):
+            response = await self._call("users.conversations", data=args)
+            for channel in response.get("channels") or ():
+                if isinstance(channel, Mapping) and isinstance(channel.get("id"), str):
+                    found.add(channel["id"])
+            meta = response.get("response_metadata")
+            cursor = meta.get("next_cursor") if isinstance(meta, Mapping) else None
+            if not cursor:
+                break
+            args["cursor"] = cursor
+        return frozenset(found)
+
+    async def workspace_url(self) -> str | None:
+        """``https://<workspace>.slack.com/`` (``auth.test``, asked once per process)."""
+        if self._workspace is None:
+            url = (await self._call("auth.test")).get("url")
+            self._workspace = url if isinstance(url, str) else ""
+        return self._workspace or None
 
     # ------------------------------------------------------------ internals
 

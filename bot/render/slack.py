@@ -46,12 +46,12 @@ class SlackMessage:
 
 
 def render(reply: Message) -> SlackMessage:
-    header = _header(reply)
-    sections = (_section(s) for s in reply.sections if s.strip())
-    body = [*_field_sections(reply.fields), *sections]
+    header = header_block(reply)
+    sections = (section_block(s) for s in reply.sections if s.strip())
+    body = [*field_sections(reply.fields), *sections]
     left_out = 0
     while True:
-        fixed = [header, *body, *_tail(reply, left_out)]
+        fixed = [header, *body, *tail_blocks(reply, left_out)]
         # Room is kept for the footnote block that says what was left out.
         room_blocks = limits.MAX_BLOCKS - len(fixed) - 1
         room_chars = limits.TOTAL_CHARS - _size(fixed) - _NOTE_RESERVE
@@ -62,7 +62,7 @@ def render(reply: Message) -> SlackMessage:
         body.pop()
         left_out += 1
     left_out += len(reply.evidence) - len(evidence)
-    blocks = [header, *body, *evidence, *_tail(reply, left_out)]
+    blocks = [header, *body, *evidence, *tail_blocks(reply, left_out)]
     text = fallback_text(reply.text.strip() or reply.title, limits.FALLBACK_TEXT)
     return SlackMessage(text=text or "tdbot", blocks=blocks)
 
@@ -77,17 +77,17 @@ def _dict(block: Block) -> dict[str, Any]:
     return block.to_dict()
 
 
-def _header(reply: Message) -> dict[str, Any]:
+def header_block(reply: Message) -> dict[str, Any]:
     emoji = f"{reply.emoji} " if reply.emoji else ""
     if not reply.header:
         # A thread reply: the title leads in bold, as a reply in a thread reads.
         title = safe(" ".join(reply.title.split()), limits.SECTION_TEXT // 2)
-        return _section(f"*{emoji}{title}*")
+        return section_block(f"*{emoji}{title}*")
     title = plain(" ".join(reply.title.split()), limits.HEADER_TEXT - len(emoji)) or "tdbot"
     return _dict(HeaderBlock(text=PlainTextObject(text=emoji + title, emoji=True)))
 
 
-def _field_sections(fields: Sequence[Field]) -> list[dict[str, Any]]:
+def field_sections(fields: Sequence[Field]) -> list[dict[str, Any]]:
     step = limits.FIELDS_PER_SECTION
     return [
         _dict(
@@ -102,7 +102,7 @@ def _field_sections(fields: Sequence[Field]) -> list[dict[str, Any]]:
     ]
 
 
-def _section(mrkdwn: str) -> dict[str, Any]:
+def section_block(mrkdwn: str) -> dict[str, Any]:
     return _dict(SectionBlock(text=MarkdownTextObject(text=cut(mrkdwn, limits.SECTION_TEXT))))
 
 
@@ -121,14 +121,14 @@ def _evidence_block(item: Evidence, share: int) -> dict[str, Any]:
     label = safe(item.label.replace("`", "\u02cb"), 200)
     limit = share - _EVIDENCE_FRAME
     while True:
-        block = _section(f"*{label}*\n{code_block(item.text, limit - len(label) - 3)}")
+        block = section_block(f"*{label}*\n{code_block(item.text, limit - len(label) - 3)}")
         over = _size([block]) + 2 - share  # 2: the separator between blocks
         if over <= 0 or limit <= limits.MIN_EVIDENCE:
             return block
         limit = max(limit - over, limits.MIN_EVIDENCE)
 
 
-def _tail(reply: Message, left_out: int) -> Blocks:
+def tail_blocks(reply: Message, left_out: int) -> Blocks:
     notes = list(reply.context)
     if left_out:
         notes.append(f"_{left_out} more part(s) did not fit in one Slack message._")

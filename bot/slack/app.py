@@ -15,10 +15,11 @@ from slack_bolt.async_app import AsyncApp
 from bot.actions import ActionService, RateLimiter
 from bot.alerts.on_it import OnItService
 from bot.answers import Answerer
+from bot.board import BoardReader
 from bot.notify import SlackNotifier, slack_client
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import actions, commands, events, retry_modal
+from bot.slack import actions, commands, events, home, retry_modal
 from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.tasks import BackgroundTasks
@@ -38,6 +39,7 @@ def create_app(
     seen_events: EventLog | None = None,
     on_it: OnItService | None = None,
     pending: PendingCommands | None = None,
+    board: BoardReader | None = None,
 ) -> tuple[AsyncApp, SlackDeps]:
     if notifier is None:
         client = slack_client(
@@ -64,7 +66,8 @@ def create_app(
         seen_events=seen_events or RecentKeys(),
         on_it=on_it,
         pending=pending,
+        home=board,
     )
-    for listeners in (commands, events, actions, retry_modal):
+    for listeners in (commands, events, actions, retry_modal, home):
         listeners.register(app, deps)
     return app, deps

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.actions import ActionService, RateLimiter
 from bot.alerts.on_it import OnItService
 from bot.answers import Answerer, RequestContext
+from bot.board import BoardReader
 from bot.commands import Command, CommandError, command_text
 from bot.message import Message
 from bot.notify import SlackNotifier
@@ -40,6 +41,8 @@ class SlackDeps:
     # Commands acked but not answered yet, in the store: another replica answers them
     # if this one dies in between. Without it they live only in this process.
     pending: PendingCommands | None = None
+    # The App Home board; without it opening the Home tab shows nothing new.
+    home: BoardReader | None = None
 
     async def allowed(self, user_id: str, request: Command) -> str | None:
         """None, or the message for a user over their rate of expensive commands."""

@@ -34,6 +34,7 @@ from bot.slack.app import create_app
 from bot.slack.commands import answer_orphans
 from bot.slack.dedupe import EventLog
 from bot.slack.deps import SlackDeps, ThreadLookup
+from bot.slack.home import HomeSource, home_reader
 from bot.slack.http import Health, HealthCheck, create_asgi_app, serve_http
 from bot.slack.tasks import BackgroundTasks
 from bot.store import PendingCommands
@@ -133,6 +134,7 @@ def build_bot(
     on_it: OnItService | None = None,
     pending: PendingCommands | None = None,
     reports: ReportService | None = None,
+    home: HomeSource | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Bot:
     """Everything but the serving loop.
@@ -145,6 +147,7 @@ def build_bot(
     ``seen_events`` answers each Slack event once (per process without it),
     ``on_it`` answers I'm on it, Release and Take it over, ``reports`` answers
     `/td report`,
+    ``home`` is what the App Home board reads (without it the Home tab is left as is),
     ``readiness_checks`` decide /readyz (``health_checks`` only inform
     /healthz, as TD's does), and ``on_shutdown`` replaces ``Bot.aclose``
     when the server stops.
@@ -164,6 +167,12 @@ def build_bot(
         slack_client(settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=True),
         metrics=metrics,
     )
+    td_health = TDHealth(td)
+
+    async def td_reachable() -> bool:
+        return (await td_health()).ok
+
+    board = None if home is None else home_reader(home, notifier, td_reachable)
     app, deps = create_app(
         settings,
         answerer,
@@ -176,6 +185,7 @@ def build_bot(
         seen_events=seen_events,
         on_it=on_it,
         pending=pending,
+        board=board,
     )
     bot: Bot
 
@@ -185,7 +195,7 @@ def build_bot(
     asgi = create_asgi_app(
         None if settings.socket_mode else app,
         metrics=metrics,
-        health_checks=[("td", TDHealth(td)), *health_checks],
+        health_checks=[("td", td_health), *health_checks],
         readiness_checks=readiness_checks,
         # In Socket Mode the connection outlives the ops server's shutdown:
         # run_socket_mode shuts the bot down after closing it.

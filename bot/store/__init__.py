@@ -9,6 +9,7 @@ façade over one repository per aggregate (``Scopes``, ``Deliveries``, ``Audit``
 """
 
 from bot.store.audit import Audit
+from bot.store.board import Board, OpenAlert, OpenAlerts
 from bot.store.commands import PendingCommand, PendingCommands
 from bot.store.database import Clock, Database, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
@@ -46,6 +47,7 @@ __all__ = [
     "ActionState",
     "AlertKind",
     "Audit",
+    "Board",
     "Claim",
     "Clock",
     "Database",
@@ -57,6 +59,8 @@ __all__ = [
     "Escalations",
     "Mute",
     "OnItHolder",
+    "OpenAlert",
+    "OpenAlerts",
     "OutcomeWatch",
     "OutcomeWatches",
     "Ownership",

@@ -58,7 +58,7 @@ class Scopes(Repository):
         statement = (
             select(t).where(t.c.channel_id == channel_id).order_by(t.c.project, t.c.workflow)
         )
-        return [_subscription(row) for row in await self._db.rows(statement)]
+        return [subscription(row) for row in await self._db.rows(statement)]
 
     async def channels_for(self, project: str, workflow: str) -> list[Subscription]:
         """The channels to alert for a run of ``project/workflow``.
@@ -70,7 +70,7 @@ class Scopes(Repository):
         t = tables.subscriptions
         rows = await self._db.rows(select(t).where(_covers(t, project, workflow)))
         best: dict[str, Subscription] = {}
-        for sub in map(_subscription, rows):
+        for sub in map(subscription, rows):
             held = best.get(sub.channel_id)
             if held is None or _specificity(sub) > _specificity(held):
                 best[sub.channel_id] = sub
@@ -164,7 +164,7 @@ def _specificity(sub: Subscription) -> int:
     return 1 if sub.workflow is None else 2
 
 
-def _subscription(r: Row[Any]) -> Subscription:
+def subscription(r: Row[Any]) -> Subscription:
     return Subscription(
         r.channel_id, r.project, r.workflow or None, r.threshold, r.created_by, r.created_at
     )

@@ -15,6 +15,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.audit import Audit
+from bot.store.board import Board
 from bot.store.commands import PendingCommands
 from bot.store.database import Clock, Database, open_engine, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
@@ -53,6 +54,7 @@ class Store:
         self.ownership = Ownership(self.database)
         self.escalations = Escalations(self.database, lease=lease)
         self.watches = OutcomeWatches(self.database)
+        self.board = Board(self.database)
         self.report_cache = ReportCache(self.database)
         self.report_schedules = ReportSchedules(self.database)
 
@@ -105,6 +107,8 @@ class Store:
         self.open_watches = self.watches.open
         self.claim_watch = self.watches.claim
         self.watch_posted = self.watches.posted
+        self.open_alerts = self.board.open_alerts
+        self.subscriptions_in = self.board.subscriptions_in
 
         self.set_report_schedule = self.report_schedules.set
         self.report_schedule = self.report_schedules.of

@@ -83,7 +83,7 @@ def test_the_tour_shows_an_alert_and_its_recovery_in_the_thread(tour: str) -> No
     assert "› /td subscribe *" in alert
     assert re.search(r"^tdbot · #tdbot-demo\n  \S+ (Failed|Killed): \S+/\S+$", alert, re.MULTILINE)
     assert "[Diagnose] [Retry failed tasks]" in alert
-    recovery = step(tour, 6)
+    recovery = step(tour, 7)
     thread = re.search(
         r"^↳ tdbot in the thread of “\S+ (Failed|Killed): (\S+/\S+)”$", recovery, re.M
     )
@@ -91,12 +91,24 @@ def test_the_tour_shows_an_alert_and_its_recovery_in_the_thread(tour: str) -> No
     assert re.search(r"^  │ .*[Rr]ecovered", recovery, re.MULTILINE)
     edited = recovery.split("edited in place: the message is now\n", 1)
     assert len(edited) == 2 and edited[1].startswith(f"  ✅ Recovered: {thread[2]}\n")
-    assert f"› /td sessions {thread[2]} " in step(tour, 8)
+    assert f"› /td sessions {thread[2]} " in step(tour, 9)
+
+
+def test_the_tour_shows_the_home_board_with_the_failure_it_alerted(tour: str) -> None:
+    alert = re.search(r"^  \S+ (?:Failed|Killed): (\S+/\S+)$", step(tour, 5), re.MULTILINE)
+    assert alert, step(tour, 5)
+    home = step(tour, 6)
+    assert "› home" in home
+    failing = re.search(r"^🚨 Failing now \((\d+)\)$", home, re.MULTILINE)
+    assert failing and int(failing[1]) >= 1, home
+    assert re.search(rf"^{re.escape(alert[1])} · session \d+ · since .* · nobody on it", home, re.M)
+    assert "#C0TDBOTDEMO: every project" in home.replace("`", "")
+    assert "last successful poll" in home and "TD reachable" in home
 
 
 def test_the_tour_saves_a_timeline_png_that_decodes(tour: str) -> None:
-    paths = re.findall(r"^\s+(/\S+\.png)$", step(tour, 7), re.MULTILINE)
-    assert len(paths) == 1, step(tour, 7)
+    paths = re.findall(r"^\s+(/\S+\.png)$", step(tour, 8), re.MULTILINE)
+    assert len(paths) == 1, step(tour, 8)
     data = Path(paths[0]).read_bytes()
     assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR"
     width, height = struct.unpack(">II", data[16:24])
@@ -106,7 +118,7 @@ def test_the_tour_saves_a_timeline_png_that_decodes(tour: str) -> None:
 
 
 def test_the_tour_shows_a_report_and_names_its_saved_chart_and_table(tour: str) -> None:
-    report = step(tour, 9)
+    report = step(tour, 10)
     assert "› /td report 3d" in report
     assert "Reliability of *, last 3 days" in report and "Success rate:" in report
     [png] = re.findall(r"^\s+(/\S+\.png)$", report, re.MULTILINE)

@@ -2,7 +2,8 @@
 
 It answers the methods tdbot uses (``auth.test``, ``chat.*``, the three steps of
 ``files_upload_v2``, ``conversations.info``, ``conversations.history`` over the
-messages posted to it) plus ``/hooks/<id>``, which tests
+messages posted to it, ``views.*``, ``users.conversations`` over the memberships set
+with ``join``) plus ``/hooks/<id>``, which tests
 hand to the bot as a slash command's ``response_url``. The server runs in its
 own thread so it keeps answering while the bot's listeners run in background
 tasks; tests wait for calls with ``wait_for`` instead of sleeping.
@@ -113,6 +114,7 @@ class FakeSlackAPI:
         self._files = itertools.count(1)
         self._base: str | None = None
         self._stack = contextlib.ExitStack()
+        self._members: dict[str, list[str]] = {}  # user -> channel ids, in joining order
 
     # ------------------------------------------------------------ lifecycle
 
@@ -163,6 +165,12 @@ class FakeSlackAPI:
         """
         with self._state.lock:
             self._state.rejections.append(_Rejection(n, error, path))
+
+    def join(self, user: str, *channels: str) -> None:
+        """``user`` is in ``channels`` from now on (what ``users.conversations`` answers)."""
+        with self._state.lock:
+            held = self._members.setdefault(user, [])
+            held.extend(c for c in channels if c not in held)
 
     def calls(self, path: str | None = None) -> list[Call]:
         with self._state.lock:
@@ -287,6 +295,15 @@ class FakeSlackAPI:
             view = body.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return JSONResponse({"ok": True, "view": {**(view or {}), "id": "V0FAKE0001"}})
+        if method == "views.publish":
+            raw = body.get("view")
+            home = (json.loads(raw) if isinstance(raw, str) else raw) or {}
+            # Slack's own checks of a Home view: its type, and 1 to 100 blocks.
+            if home.get("type") != "home" or not 0 < len(home.get("blocks") or []) <= 100:
+                return JSONResponse({"ok": False, "error": "invalid_arguments"})
+            return JSONResponse({"ok": True, "view": {**home, "id": "V0FAKEHOME"}})
+        if method == "users.conversations":
+            return self._user_conversations(body)
         if method == "chat.postEphemeral":
             return JSONResponse({"ok": True, "message_ts": self._next_ts()})
         if method == "conversations.info":
@@ -308,6 +325,22 @@ class FakeSlackAPI:
                 {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in listed]}
             )
         return JSONResponse({"ok": False, "error": "unknown_method"})
+
+    def _user_conversations(self, body: dict[str, Any]) -> Response:
+        """Pages of the user's channels, ``limit`` at a time, as Slack's cursor paging does."""
+        with self._state.lock:
+            channels = list(self._members.get(str(body.get("user", "")), []))
+        start = int(body.get("cursor") or 0)
+        limit = int(body.get("limit") or 100)
+        page = channels[start : start + limit]
+        more = start + limit < len(channels)
+        return JSONResponse(
+            {
+                "ok": True,
+                "channels": [{"id": c, "name": c.lower()} for c in page],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
+        )
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"

@@ -72,6 +72,23 @@ def app_mention(
     }
     if thread_ts is not None:
         event["thread_ts"] = thread_ts
+    return _event_callback(event, event_id or f"Ev{n:08d}")
+
+
+def app_home_opened(user: str, *, tab: str = "home", event_id: str | None = None) -> bytes:
+    """The event Slack sends when ``user`` opens the app's Home (or Messages) tab."""
+    n = next(_ids)
+    event = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": f"D0HOME{n:04d}",
+        "tab": tab,
+        "event_ts": f"1700002000.{n:06d}",
+    }
+    return _event_callback(event, event_id or f"Ev{n:08d}")
+
+
+def _event_callback(event: dict[str, Any], event_id: str) -> bytes:
     return json.dumps(
         {
             "token": "deprecated-verification-token",
@@ -79,7 +96,7 @@ def app_mention(
             "api_app_id": "A0FAKE0001",
             "event": event,
             "type": "event_callback",
-            "event_id": event_id or f"Ev{n:08d}",
+            "event_id": event_id,
             "event_time": 1700001000,
             "authorizations": [
                 {"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True, "enterprise_id": None}

@@ -130,3 +130,33 @@ async def test_a_refused_thread_reply_raises_the_slack_error(slack: SlackWithHis
     assert caught.value.error == "not_in_channel" and caught.value.permanent
     assert errors(metrics, "chat.postMessage", "not_in_channel") == 1
     assert await chat.post("C1", MESSAGE, thread="1.1")
+
+
+async def test_member_channels_reads_every_page_of_users_conversations(
+    slack: SlackWithHistory,
+) -> None:
+    slack.join("U0LEAD001", *(f"C{i:06d}" for i in range(1500)))
+    channels = await notifier(slack).member_channels("U0LEAD001")
+    assert len(channels) == 1500 and "C001499" in channels
+    first, second = slack.calls("/api/users.conversations")
+    assert first.body["types"] == "public_channel,private_channel"
+    assert first.body["user"] == "U0LEAD001" and second.body["cursor"] == "999"
+    assert await notifier(slack).member_channels("U0NOBODY1") == frozenset()
+
+
+async def test_publish_home_and_its_errors(slack: SlackWithHistory) -> None:
+    chat = notifier(slack)
+    await chat.publish_home("U0LEAD001", MESSAGE)
+    [call] = slack.calls("/api/views.publish")
+    assert call.body["user_id"] == "U0LEAD001" and call.body["view"]["type"] == "home"
+    slack.reject(1, error="not_enabled", path="/api/views.publish")
+    with pytest.raises(NotifyError) as failed:
+        await chat.publish_home("U0LEAD001", MESSAGE)
+    assert failed.value.error == "not_enabled"
+
+
+async def test_the_workspace_url_is_asked_once(slack: SlackWithHistory) -> None:
+    chat = notifier(slack)
+    assert await chat.workspace_url() == "https://fake.slack.com/"
+    assert await chat.workspace_url() == "https://fake.slack.com/"
+    assert len(slack.calls("/api/auth.test")) == 1

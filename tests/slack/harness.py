@@ -16,6 +16,7 @@ import httpx
 from bot.settings import Settings, load_settings
 from bot.slack import Bot, build_bot
 from bot.slack.deps import ThreadLookup
+from bot.slack.home import HomeSource
 from bot.td import Endpoints, RetryPolicy, TDClient
 from tests.fakes import slack_requests
 from tests.fakes.serve import serve_in_loop
@@ -74,6 +75,9 @@ class BotUnderTest:
     async def mention(self, text: str, **kwargs: str) -> httpx.Response:
         return await self.post(slack_requests.app_mention(text, **kwargs), slack_requests.JSON)
 
+    async def open_home(self, user: str, *, tab: str = "home") -> httpx.Response:
+        return await self.post(slack_requests.app_home_opened(user, tab=tab), slack_requests.JSON)
+
 
 @contextlib.asynccontextmanager
 async def running_bot(
@@ -83,9 +87,10 @@ async def running_bot(
     *,
     td_timeout: httpx.Timeout = TEST_TIMEOUT,
     thread_attempts: ThreadLookup | None = None,
+    home: HomeSource | None = None,
 ) -> AsyncIterator[BotUnderTest]:
     settings = bot_settings(api_key, endpoints, slack.api_url, slack.token)
     td = TDClient(api_key, endpoints, retry=TEST_RETRY, timeout=td_timeout)
-    bot = build_bot(settings, td=td, thread_attempts=thread_attempts)
+    bot = build_bot(settings, td=td, thread_attempts=thread_attempts, home=home)
     async with serve_in_loop(bot.asgi) as url, httpx.AsyncClient(timeout=30) as http:
         yield BotUnderTest(url, bot, slack, http)

@@ -45,9 +45,12 @@ def test_matches_what_the_bot_registers() -> None:
         "files:write",
         "channels:history",
         "groups:history",
+        "channels:read",
+        "groups:read",
     }
     settings = manifest["settings"]
-    assert settings["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_mention", "app_home_opened"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert settings["org_deploy_enabled"] is False
