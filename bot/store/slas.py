@@ -98,7 +98,7 @@ class Slas(Repository):
         return [_sla(row) for row in rows]
 
     async def sla_for(self, project: str, workflow: str) -> SlaLimits:
-        """The limits in force for ``project/workflow``, each from the narrowest scope setting it."""
+        """The limits in force for ``project/workflow``, each from its narrowest scope."""
         t = scope_slas
         statement = select(t).where(
             or_(
