@@ -69,7 +69,10 @@ class Subscribers:
         self._cache: dict[tuple[str, str], list[Subscription]] = {}
 
     async def of(self, attempt: Attempt) -> list[Subscription]:
-        key = (attempt.project.name, attempt.workflow.name)
+        return await self.of_workflow(attempt.project.name, attempt.workflow.name)
+
+    async def of_workflow(self, project: str, workflow: str) -> list[Subscription]:
+        key = (project, workflow)
         if key not in self._cache:
             self._cache[key] = await self._store.channels_for(*key)
         return self._cache[key]
