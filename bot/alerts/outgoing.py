@@ -42,6 +42,14 @@ class DeliveryReport:
     escalated: int = 0  # alerts escalated (bot.alerts.escalation)
     delivered: list[Claim] = field(default_factory=list)
 
+    def add(self, other: DeliveryReport) -> None:
+        """Count ``other``'s round in this one."""
+        self.posted += other.posted
+        self.found += other.found
+        self.deferred += other.deferred
+        self.escalated += other.escalated
+        self.delivered.extend(other.delivered)
+
 
 class Postponer:
     def __init__(self, store: Store, config: DeliveryConfig, clock: Callable[[], datetime]) -> None:

@@ -83,16 +83,23 @@ class SilentAlerts:
         self, findings: Sequence[Finding], resolved: Sequence[Resolved]
     ) -> DeliveryReport:
         """Claim and deliver what is new, then the claims of earlier rounds now due."""
+        return await self.deliver(await self.claim(findings, resolved))
+
+    async def claim(
+        self, findings: Sequence[Finding], resolved: Sequence[Resolved]
+    ) -> list[SilentItem]:
+        """Only claim (what ``report`` does first): for a caller that must claim before
+        it moves a cursor, and deliver after."""
         now = self._clock()
         fresh = await self._claim_findings(findings, now)
-        fresh += await self._claim_resolved(resolved, now)
+        return fresh + await self._claim_resolved(resolved, now)
+
+    async def deliver(self, fresh: Sequence[SilentItem]) -> DeliveryReport:
+        """Deliver claimed items, then the claims of earlier rounds now due."""
         report = await self._deliver(fresh)
-        pending = await self._store.pending_deliveries(now, kinds=SILENT_KINDS)
+        pending = await self._store.pending_deliveries(self._clock(), kinds=SILENT_KINDS)
         retried = await self._deliver([self._load(c) for c in pending])
-        report.posted += retried.posted
-        report.found += retried.found
-        report.deferred += retried.deferred
-        report.delivered.extend(retried.delivered)
+        report.add(retried)
         return report
 
     # ------------------------------------------------------------ claiming
