@@ -29,7 +29,7 @@ from bot.store import AlertKind, Store
 from bot.td import TDClient
 from bot.td.models import Attempt
 from tests.alerts.conftest import CHANNEL, OTHER_CHANNEL, TEST_CONFIG, sandbox_pacer
-from tests.fakes.notifier import RecordingNotifier
+from tests.fakes.notifier import Posted, RecordingNotifier
 
 PROJECT = "finance_reports"
 WORKFLOW = "ledger_export"
@@ -119,9 +119,8 @@ async def test_each_kind_is_posted_once_per_channel_and_resolved_in_its_thread(
         assert said in words
 
 
-def _subject(posted: object) -> str:
-    marks: list[str] = posted.marks
-    return marks[0].split(":", 1)[1]
+def _subject(posted: Posted) -> str:
+    return posted.marks[0].split(":", 1)[1]
 
 
 async def test_muted_scopes_and_schedules_disabled_before_subscribing_stay_silent(
