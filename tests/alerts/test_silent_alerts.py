@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.alerts.escalation import Escalator
 from bot.alerts.silent import SilentAlerts, SilentConfig
 from bot.present.alerts import PARENT_VISIBLE, AlertOwnership
 from bot.present.silent import silent_parent
@@ -196,3 +197,25 @@ def test_every_parent_is_short(attempt_free_names: None = None) -> None:
             ownership=AlertOwnership(("U0OWNER01",) * 10),
         )
         assert visible_chars(render_slack(message).blocks) <= PARENT_VISIBLE
+
+
+async def test_an_open_silent_alert_nobody_is_on_is_escalated_once(
+    store: Store, notifier: RecordingNotifier, sandbox: Sandbox, attempt: Attempt
+) -> None:
+    now = sandbox.clock.now()
+    await store.add_subscription(CHANNEL, PROJECT, created_by="U1", now=now - timedelta(days=9))
+    await store.set_escalation(
+        PROJECT, None, (timedelta(minutes=30), "U0ONCALL1"), set_by="U1", now=now
+    )
+    silent = _silent(store, notifier, sandbox)
+    late, gone = _late(attempt, now), _not_started(now)
+    await silent.report([late, gone], [])
+    await silent.report([], [_end(gone, ResolvedHow.STARTED, now)])  # resolved: not escalated
+    escalator = Escalator(store, console=sandbox.url, clock=sandbox.clock.now)
+    assert await escalator.run(silent.sender) == 0
+    sandbox.advance(31 * 60)
+    assert await escalator.run(silent.sender) == 1
+    assert await escalator.run(silent.sender) == 0
+    parent = notifier.parents()[0]
+    [escalation] = [m for m in notifier.replies(parent.ts) if m.message.title == "Escalated"]
+    assert "<@U0ONCALL1>" in str(escalation.blocks) and escalation.message.broadcast
