@@ -66,7 +66,7 @@ def silent_parent(
 ) -> Message:
     """The short parent of a silent-failure thread (``resolved``: its edited form)."""
     secrets = _secrets(finding)
-    sections = list(facts_lines(finding, secrets))
+    sections = list(facts_lines(finding, secrets, live=resolved is None))
     if resolved is not None:
         sections.insert(0, resolved_line(resolved, finding))
         title = f"{TITLES[finding.kind]} (ended): {_where(finding)}"
