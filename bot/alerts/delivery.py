@@ -129,16 +129,8 @@ class Deliverer:
                 done.add(item.claim.id)
         except ChannelStop as stop:
             log.warning("alerts to %s paused: %s", channel, stop.reason)
-            for item in items:
-                if item.claim.id in done:
-                    continue
-                if stop.error is not None:
-                    await self._later.give_up_or_retry(item, stop.error)
-                else:
-                    await self._store.mark_failed(
-                        item.claim, stop.reason, self._later.at(stop.delay)
-                    )
-                report.deferred += 1
+            left = (item.claim for item in items if item.claim.id not in done)
+            report.deferred += await self._later.stopped(left, stop)
 
     async def _digests(
         self, channel: str, items: list[Outgoing], report: DeliveryReport, done: set[int]

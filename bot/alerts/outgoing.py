@@ -7,12 +7,12 @@ given up (logged as an error) after too many tries; ``Postponer`` decides which.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.alerts.pacing import backoff_seconds
-from bot.alerts.sender import DeliveryConfig
+from bot.alerts.sender import ChannelStop, DeliveryConfig
 from bot.diagnosis import Diagnosis
 from bot.notify import NotifyError
 from bot.store import Claim, Store
@@ -76,7 +76,22 @@ class Postponer:
         await self._store.mark_failed(claim, reason, self.at(delay))
 
     async def give_up_or_retry(self, item: Outgoing, exc: NotifyError) -> None:
-        await self.defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)
+        await self.refused(item.claim, exc)
+
+    async def refused(self, claim: Claim, exc: NotifyError) -> None:
+        """The surface refused the claim's message: retried with backoff, or given up."""
+        await self.defer_claim(claim, f"{exc.error}: {exc}", permanent=exc.permanent)
+
+    async def stopped(self, claims: Iterable[Claim], stop: ChannelStop) -> int:
+        """The claims left when their channel stopped for this poll; how many."""
+        count = 0
+        for claim in claims:
+            if stop.error is not None:
+                await self.refused(claim, stop.error)
+            else:
+                await self._store.mark_failed(claim, stop.reason, self.at(stop.delay))
+            count += 1
+        return count
 
     def retry_seconds(self, tries: int) -> float:
         return backoff_seconds(tries, base=self._config.retry_base, cap=self._config.retry_cap)

@@ -202,20 +202,8 @@ class SilentAlerts:
                 done.add(item.claim.id)
         except ChannelStop as stop:
             log.warning("silent alerts to %s paused: %s", items[0].claim.channel_id, stop.reason)
-            for item in items:
-                if item.claim.id in done:
-                    continue
-                if stop.error is not None:
-                    await self._later.defer_claim(
-                        item.claim,
-                        f"{stop.error.error}: {stop.error}",
-                        permanent=stop.error.permanent,
-                    )
-                else:
-                    await self._store.mark_failed(
-                        item.claim, stop.reason, self._later.at(stop.delay)
-                    )
-                report.deferred += 1
+            left = (item.claim for item in items if item.claim.id not in done)
+            report.deferred += await self._later.stopped(left, stop)
 
     async def _with_alert(self, item: SilentItem) -> SilentItem:
         """A resolution with its alert's claim and finding (read again: it may be out now)."""
