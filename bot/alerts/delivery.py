@@ -15,14 +15,13 @@ claim is posted again, and the log says it may be a repeat. The follow-up writes
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.aio import bounded_map
 from bot.alerts.diagnoser import Diagnoser
-from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer
+from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer, per_channel
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.plan import ThreadStatus
 from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
@@ -91,15 +90,7 @@ class Deliverer:
 
     async def deliver(self, items: Sequence[Outgoing]) -> DeliveryReport:
         report = DeliveryReport()
-        by_channel: dict[str, list[Outgoing]] = defaultdict(list)
-        for item in items:
-            by_channel[item.claim.channel_id].append(item)
-        # Channels are independent: one slow or rate-limited channel holds up no other.
-        await bounded_map(
-            lambda ch: self._channel(ch, by_channel[ch], report),
-            list(by_channel),
-            len(by_channel) or 1,
-        )
+        await per_channel(items, lambda ch, group: self._channel(ch, group, report))
         return report
 
     # ------------------------------------------------------------ per channel

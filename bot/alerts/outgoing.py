@@ -7,10 +7,13 @@ given up (logged as an error) after too many tries; ``Postponer`` decides which.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
+from bot.aio import bounded_map
 from bot.alerts.pacing import backoff_seconds
 from bot.alerts.sender import ChannelStop, DeliveryConfig
 from bot.diagnosis import Diagnosis
@@ -49,6 +52,23 @@ class DeliveryReport:
         self.deferred += other.deferred
         self.escalated += other.escalated
         self.delivered.extend(other.delivered)
+
+
+class Claimed(Protocol):
+    @property
+    def claim(self) -> Claim: ...
+
+
+C = TypeVar("C", bound=Claimed)
+
+
+async def per_channel(items: Sequence[C], each: Callable[[str, list[C]], Awaitable[None]]) -> None:
+    """Run ``each`` on every channel's items at once: channels are independent, so one
+    slow or rate-limited channel holds up no other."""
+    by_channel: dict[str, list[C]] = defaultdict(list)
+    for item in items:
+        by_channel[item.claim.channel_id].append(item)
+    await bounded_map(lambda ch: each(ch, by_channel[ch]), list(by_channel), len(by_channel) or 1)
 
 
 class Postponer:

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.aio import bounded_map
-from bot.alerts.outgoing import DeliveryReport, Postponer
+from bot.alerts.outgoing import DeliveryReport, Postponer, per_channel
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
 from bot.alerts.silent_steps import SilentItem, Steps
@@ -173,14 +172,7 @@ class SilentAlerts:
 
     async def _deliver(self, items: Sequence[SilentItem]) -> DeliveryReport:
         report = DeliveryReport()
-        by_channel: dict[str, list[SilentItem]] = defaultdict(list)
-        for item in items:
-            by_channel[item.claim.channel_id].append(item)
-        await bounded_map(
-            lambda ch: self._channel(by_channel[ch], report),
-            list(by_channel),
-            len(by_channel) or 1,
-        )
+        await per_channel(items, lambda _, group: self._channel(group, report))
         return report
 
     async def _channel(self, items: list[SilentItem], report: DeliveryReport) -> None:
