@@ -7,10 +7,14 @@ listing page. The limit is the scope's ``sla runtime``, or without one the
 workflow's learned baseline (``bot.silent.baseline``: from at least 5 good runs,
 recorded here from the successes the poll sees finish). Only when an attempt
 first crosses its limit, for a channel that has no alert of it yet and is not
-muted, is TD asked: the attempt (unless it is in the pages just read) and its
-tasks, once, to name the running task and the TD job it polls. A watched
-attempt that finishes yields a ``Resolved`` (``SilentAlerts`` posts it only
-where its alert went out).
+muted, is TD asked: its tasks (and the attempt, unless the poll read it),
+once, to name the running task and the TD job it polls. A watched attempt that
+finishes yields a ``Resolved`` (``SilentAlerts`` posts it only where its alert
+went out).
+
+What the poll itself pays for its watched attempts is the feed's (``feed.py``):
+one listing page while they are among the newest 100 attempts, then more pages
+or one GET each, whichever is fewer, for those below it.
 """
 
 from __future__ import annotations
@@ -56,11 +60,13 @@ class RunningLongWatch:
         """This poll's running-long findings and the ends of watched attempts."""
         await self._learn(feed.finished, subscribers)
         ended = set(feed.done_watched)
-        known = {a.id: a for a in feed.started}
+        # As TD listed them this poll: only a run read neither way costs a GET at its crossing.
+        known = {a.id: a for a in (*feed.still_running, *feed.started)}
+        new = {a.id for a in feed.started}
         running: list[tuple[str, str, str, datetime | None]] = [
             (w.attempt_id, w.project, w.workflow, w.created_at or w.since)
             for w in watched
-            if w.attempt_id not in ended and w.attempt_id not in known
+            if w.attempt_id not in ended and w.attempt_id not in new
         ]
         running += [(a.id, a.project.name, a.workflow.name, a.created_at) for a in feed.started]
         findings: list[Finding] = []
