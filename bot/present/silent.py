@@ -168,9 +168,11 @@ def _console_link(finding: Finding, console: str | None) -> tuple[Link, ...]:
 def _buttons(finding: Finding, ownership: AlertOwnership) -> tuple[Button, ...]:
     a = finding.attempt
     buttons: list[Button] = []
-    # I'm on it finds its thread by the attempt's session: only where that is the subject.
+    # I'm on it finds its thread by the attempt's session, or else by the subject.
     if a is not None and a.session_id == finding.subject:
         buttons.append(on_it_button(a.id, taken=ownership.on_it is not None))
+    elif a is None:
+        buttons.append(on_it_button(finding.subject, taken=ownership.on_it is not None))
     buttons.append(mute_button(finding.project, finding.workflow))
     if isinstance(finding.facts, RunningLong) and a is not None:
         # One kill button per message (one action id): the runaway query when there is

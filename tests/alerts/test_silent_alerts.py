@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.escalation import Escalator
+from bot.alerts.on_it import OnItService, Press
 from bot.alerts.silent import SilentAlerts, SilentConfig
+from bot.buttons import ActionId, alert_of
 from bot.present.alerts import PARENT_VISIBLE, AlertOwnership
 from bot.present.silent import silent_parent
 from bot.render import render_slack, visible_chars
@@ -219,3 +222,33 @@ async def test_an_open_silent_alert_nobody_is_on_is_escalated_once(
     parent = notifier.parents()[0]
     [escalation] = [m for m in notifier.replies(parent.ts) if m.message.title == "Escalated"]
     assert "<@U0ONCALL1>" in str(escalation.blocks) and escalation.message.broadcast
+
+
+async def test_i_am_on_it_works_on_an_alert_with_no_attempt_and_stops_its_escalation(
+    store: Store, notifier: RecordingNotifier, sandbox: Sandbox, td: TDClient
+) -> None:
+    now = sandbox.clock.now()
+    await store.add_subscription(CHANNEL, PROJECT, created_by="U1", now=now - timedelta(days=9))
+    await store.set_escalation(
+        PROJECT, None, (timedelta(minutes=30), "U0ONCALL1"), set_by="U1", now=now
+    )
+    silent = _silent(store, notifier, sandbox)
+    stalled = _not_started(now)
+    await silent.report([stalled], [])
+    [parent] = notifier.messages
+    [button] = [b for b in parent.message.buttons if b.action_id == ActionId.ON_IT]
+    subject = alert_of(button.value)
+    assert subject == stalled.subject
+
+    on_it = OnItService(
+        td, store, Diagnoser(td, console=sandbox.url), console=sandbox.url, clock=sandbox.clock.now
+    )
+    outcome = await on_it.press(Press.TAKE, channel=CHANNEL, user="U0TAKER01", attempt_id=subject)
+    assert outcome.parent_ts == parent.ts and outcome.parent is not None
+    shown = str(render_slack(outcome.parent).blocks)
+    assert "Not started" in outcome.parent.title and "<@U0TAKER01> is on it since" in shown
+    assert outcome.parent.buttons[0].action_id == ActionId.RELEASE
+
+    sandbox.advance(31 * 60)
+    escalator = Escalator(store, console=sandbox.url, clock=sandbox.clock.now)
+    assert await escalator.run(silent.sender) == 0  # someone is on it
