@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.alerts.feed import Feed
@@ -28,6 +29,7 @@ from bot.alerts.plan import Subscribers
 from bot.alerts.silent import claim_key
 from bot.silent.baseline import learned, limit_of
 from bot.silent.findings import (
+    Baseline,
     Finding,
     LimitSource,
     Resolved,
@@ -37,12 +39,21 @@ from bot.silent.findings import (
     SilentKind,
     alert_key,
 )
-from bot.store import GoodRun, Store, WatchedAttempt
+from bot.store import GoodRun, SlaLimits, Store, WatchedAttempt
+from bot.store.slas import limits_of
 from bot.td import TDClient
 from bot.td.errors import NotFound, TDError
 from bot.td.models import Attempt, AttemptStatus, Task, TaskState
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Running:
+    attempt_id: str
+    project: str
+    workflow: str
+    started: datetime | None  # the attempt's createdAt (or when the poll first saw it)
 
 
 class RunningLongWatch:
@@ -63,21 +74,30 @@ class RunningLongWatch:
         # As TD listed them this poll: only a run read neither way costs a GET at its crossing.
         known = {a.id: a for a in (*feed.still_running, *feed.started)}
         new = {a.id for a in feed.started}
-        running: list[tuple[str, str, str, datetime | None]] = [
-            (w.attempt_id, w.project, w.workflow, w.created_at or w.since)
+        running = [
+            _Running(w.attempt_id, w.project, w.workflow, w.created_at or w.since)
             for w in watched
             if w.attempt_id not in ended and w.attempt_id not in new
         ]
-        running += [(a.id, a.project.name, a.workflow.name, a.created_at) for a in feed.started]
+        running += [
+            _Running(a.id, a.project.name, a.workflow.name, a.created_at) for a in feed.started
+        ]
         findings: list[Finding] = []
-        for attempt_id, project, workflow, started in running:
-            if started is None:
-                continue
-            found = await self._crossed(
-                attempt_id, project, workflow, now - started, known, subscribers, now
-            )
-            if found is not None:
-                findings.append(found)
+        if running:
+            # Two store reads per poll, however many runs: every limit, and the good runs
+            # of the workflows running now.
+            slas = await self._store.all_slas()
+            runs = await self._store.good_runs_of({(r.project, r.workflow) for r in running})
+            for run in running:
+                if run.started is None:
+                    continue
+                limits = limits_of(slas, run.project, run.workflow)
+                baseline = learned(runs.get((run.project, run.workflow), []))
+                found = await self._crossed(
+                    run, now - run.started, limits, baseline, known, subscribers, now
+                )
+                if found is not None:
+                    findings.append(found)
         watched_ids = {w.attempt_id for w in watched}
         resolved = [
             Resolved(
@@ -112,17 +132,15 @@ class RunningLongWatch:
 
     async def _crossed(
         self,
-        attempt_id: str,
-        project: str,
-        workflow: str,
+        run: _Running,
         running_for: timedelta,
+        limits: SlaLimits,
+        baseline: Baseline | None,
         known: dict[str, Attempt],
         subscribers: Subscribers,
         now: datetime,
     ) -> Finding | None:
-        limits = await self._store.sla_for(project, workflow)
-        runs = (await self._store.good_runs_of([(project, workflow)])).get((project, workflow), [])
-        baseline = learned(runs)
+        attempt_id, project, workflow = run.attempt_id, run.project, run.workflow
         if limits.runtime is not None:
             limit, source = limits.runtime, LimitSource.SLA
         elif baseline is not None:
