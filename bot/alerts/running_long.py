@@ -60,6 +60,7 @@ class RunningLongWatch:
     def __init__(self, td: TDClient, store: Store) -> None:
         self._td = td
         self._store = store
+        self._claimed: set[tuple[str, str]] = set()  # (channel, attempt id) alerted, running
 
     async def check(
         self,
@@ -82,6 +83,8 @@ class RunningLongWatch:
         running += [
             _Running(a.id, a.project.name, a.workflow.name, a.created_at) for a in feed.started
         ]
+        still = {r.attempt_id for r in running}
+        self._claimed = {(c, a) for c, a in self._claimed if a in still}
         findings: list[Finding] = []
         if running:
             # Two store reads per poll, however many runs: every limit, and the good runs
@@ -180,13 +183,20 @@ class RunningLongWatch:
     async def _needs_alert(
         self, attempt_id: str, project: str, workflow: str, subscribers: Subscribers, now: datetime
     ) -> bool:
-        """Some subscribed channel, not muted, has no alert of it yet (else TD is not asked)."""
+        """Some subscribed channel, not muted, has no alert of it yet (else TD is not asked).
+
+        A claim, once taken, stays: it is remembered while its run runs, so a run
+        alerted long ago costs no store read on later polls.
+        """
         key = claim_key(alert_key(SilentKind.RUNNING_LONG, "", attempt_id))
         for sub in await subscribers.of_workflow(project, workflow):
             channel = sub.channel_id
-            if await self._store.is_muted(channel, project, workflow, now):
+            if (channel, attempt_id) in self._claimed:
                 continue
-            if await self._store.claim_of(channel, key) is None:
+            if await self._store.claim_of(channel, key) is not None:
+                self._claimed.add((channel, attempt_id))
+                continue
+            if not await self._store.is_muted(channel, project, workflow, now):
                 return True
         return False
 
