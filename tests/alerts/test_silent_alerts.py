@@ -88,6 +88,7 @@ async def test_each_kind_is_posted_once_per_channel_and_resolved_in_its_thread(
     now = sandbox.clock.now()
     for channel in (CHANNEL, OTHER_CHANNEL):
         await store.add_subscription(channel, PROJECT, created_by="U1", now=now - timedelta(days=9))
+    await store.set_owners(PROJECT, None, ["U0OWNER01"], set_by="U1")
     silent = _silent(store, notifier, sandbox)
     findings = [_late(attempt, now), _not_started(now), _disabled(now - timedelta(days=1))]
     await silent.report(findings, [])
@@ -115,6 +116,9 @@ async def test_each_kind_is_posted_once_per_channel_and_resolved_in_its_thread(
         [reply] = notifier.replies(parent.ts)
         assert reply.marks == [f"{parent.marks[0]}:end"]
         assert parent.edits and parent.current.buttons == ()
+        # Owners are mentioned while it is open, never once it ended.
+        assert "<@U0OWNER01>" in str(parent.blocks)
+        assert "U0OWNER01" not in str(parent.current_blocks) + str(reply.blocks)
         assert "(ended)" in parent.current.title
         thread = await store.get_thread(parent.channel, _subject(parent))
         assert thread is not None and thread.status == "recovered"
