@@ -15,16 +15,17 @@ claim is posted again, and the log says it may be a repeat. The follow-up writes
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.aio import bounded_map
 from bot.alerts.diagnoser import Diagnoser
-from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer
+from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer, per_channel
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.plan import ThreadStatus
 from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
+from bot.alerts.silent_steps import thread_is_silent
 from bot.diagnosis import Diagnosis
 from bot.notify import Notifier, NotifyError
 from bot.ops.metrics import Metrics
@@ -89,15 +90,7 @@ class Deliverer:
 
     async def deliver(self, items: Sequence[Outgoing]) -> DeliveryReport:
         report = DeliveryReport()
-        by_channel: dict[str, list[Outgoing]] = defaultdict(list)
-        for item in items:
-            by_channel[item.claim.channel_id].append(item)
-        # Channels are independent: one slow or rate-limited channel holds up no other.
-        await bounded_map(
-            lambda ch: self._channel(ch, by_channel[ch], report),
-            list(by_channel),
-            len(by_channel) or 1,
-        )
+        await per_channel(items, lambda ch, group: self._channel(ch, group, report))
         return report
 
     # ------------------------------------------------------------ per channel
@@ -127,16 +120,8 @@ class Deliverer:
                 done.add(item.claim.id)
         except ChannelStop as stop:
             log.warning("alerts to %s paused: %s", channel, stop.reason)
-            for item in items:
-                if item.claim.id in done:
-                    continue
-                if stop.error is not None:
-                    await self._later.give_up_or_retry(item, stop.error)
-                else:
-                    await self._store.mark_failed(
-                        item.claim, stop.reason, self._later.at(stop.delay)
-                    )
-                report.deferred += 1
+            left = (item.claim for item in items if item.claim.id not in done)
+            report.deferred += await self._later.stopped(left, stop)
 
     async def _digests(
         self, channel: str, items: list[Outgoing], report: DeliveryReport, done: set[int]
@@ -196,6 +181,18 @@ class Deliverer:
                 return False
             message = recovery_reply(item.attempt, console=self._console)
             kind = "recovery"
+        elif thread is not None and thread_is_silent(thread):
+            # The run the thread says runs long (or is late) failed: the alert in full,
+            # shown in the channel too.
+            owners = await self._store.owners_for(item.claim.project, item.claim.workflow)
+            parent = failure_parent(
+                item.attempt,
+                item.diagnosis,
+                console=self._console,
+                ownership=AlertOwnership(owners),
+            )
+            message = replace(parent, header=False, broadcast=True)
+            kind = "failure"
         elif thread is not None:
             message = retry_failure_reply(item.attempt, item.diagnosis, console=self._console)
             kind = "reply"
@@ -287,8 +284,7 @@ class Deliverer:
             )
 
     async def _thread(self, item: Outgoing) -> ThreadRef | None:
-        if item.attempt.index == 1 and not item.maybe_posted:
-            return None  # a session's first attempt: nothing of the session was posted
+        # Even a session's first attempt may have a thread: it ran long, or it is late.
         return await self._store.get_thread(item.claim.channel_id, item.claim.session_id)
 
     async def _set_thread(

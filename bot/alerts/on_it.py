@@ -17,12 +17,18 @@ from enum import StrEnum
 
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.plan import ThreadStatus
+from bot.alerts.silent import claim_key
+from bot.alerts.silent_steps import thread_is_silent
 from bot.message import Message
 from bot.present.alerts import AlertOwnership, OnIt, failure_parent
 from bot.present.on_it import nothing_to_take, released, someone_is_on_it, taken_over
+from bot.present.silent import silent_parent
+from bot.silent.codec import load_finding
+from bot.silent.findings import SilentKind, alert_key
 from bot.store import Store, ThreadRef
 from bot.td import TDClient
 from bot.td.errors import TDError
+from bot.td.models import Attempt
 
 
 class Press(StrEnum):
@@ -64,16 +70,21 @@ class OnItService:
         self._on_taken = on_taken
 
     async def press(self, press: Press, *, channel: str, user: str, attempt_id: str) -> OnItOutcome:
-        """Act on the alert thread of ``attempt_id``'s session in ``channel``.
+        """Act on the alert thread of ``attempt_id``'s session in ``channel`` (or, for a
+        silent alert with no attempt, on the thread whose subject it is).
 
         Found by the attempt, not by the clicked message: Take it over is pressed
         in a private note, outside the thread.
         """
-        try:
-            attempt = await self._td.attempt(attempt_id)
-        except TDError as exc:
-            return OnItOutcome(private=nothing_to_take(f"TD did not answer: {exc}"))
-        thread = await self._store.get_thread(channel, attempt.session_id)
+        attempt: Attempt | None = None
+        session = attempt_id  # a silent alert with no attempt: its thread's subject
+        if attempt_id.isdigit():
+            try:
+                attempt = await self._td.attempt(attempt_id)
+            except TDError as exc:
+                return OnItOutcome(private=nothing_to_take(f"TD did not answer: {exc}"))
+            session = attempt.session_id
+        thread = await self._store.get_thread(channel, session)
         if thread is None or ThreadStatus.of(thread) is not ThreadStatus.FAILING:
             reason = (
                 "This alert has recovered: nobody needs to be on it."
@@ -97,10 +108,23 @@ class OnItService:
             reply = taken_over(user, previous) if previous is not None else None
             if self._on_taken is not None:
                 await self._on_taken(thread, user)
-        diagnosis = await self._diagnoser.one(attempt.id)
         owners = await self._store.owners_for(thread.project, thread.workflow)
         on_it = OnIt(holder.user_id, holder.since) if holder is not None else None
-        parent = failure_parent(
-            attempt, diagnosis, console=self._console, ownership=AlertOwnership(owners, on_it)
-        )
+        ownership = AlertOwnership(owners, on_it)
+        parent = await self._silent_parent(thread, ownership)
+        if parent is None and attempt is not None:
+            diagnosis = await self._diagnoser.one(attempt.id)
+            parent = failure_parent(attempt, diagnosis, console=self._console, ownership=ownership)
         return OnItOutcome(thread.parent_ts, parent, reply)
+
+    async def _silent_parent(self, thread: ThreadRef, ownership: AlertOwnership) -> Message | None:
+        """The parent of a running-long or late thread, as its alert's claim words it."""
+        if not thread_is_silent(thread):
+            return None
+        kind = SilentKind(thread.status)
+        key = claim_key(alert_key(kind, thread.session_id, thread.attempt_id or None))
+        claim = await self._store.claim_of(thread.channel_id, key)
+        if claim is None or claim.payload is None:
+            return None
+        finding = load_finding(claim.payload)
+        return silent_parent(finding, console=self._console, ownership=ownership)

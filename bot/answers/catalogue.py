@@ -14,6 +14,7 @@ from bot.answers import (
     jobs,
     ownership,
     report,
+    slas,
     subscriptions,
     timeline,
     workflows,
@@ -29,6 +30,7 @@ SUBCOMMANDS: tuple[Declared, ...] = (
     *subscriptions.SUBCOMMANDS,
     *ownership.SUBCOMMANDS,
     *report.SUBCOMMANDS,
+    *slas.SUBCOMMANDS,
     *admin.SUBCOMMANDS,
     *backfill.SUBCOMMANDS,
 )

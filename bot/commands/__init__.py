@@ -62,6 +62,7 @@ from bot.commands.ownership import (
 )
 from bot.commands.parser import Grammar
 from bot.commands.reports import ScheduleReport, ShowReport, read_report
+from bot.commands.slas import ListSlas, SetSla, SlaField, read_sla, read_slas
 from bot.commands.spec import Subcommand
 from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
 
@@ -86,6 +87,7 @@ __all__ = [
     "ListJobs",
     "ListOwners",
     "ListSessions",
+    "ListSlas",
     "ListSubscriptions",
     "Mute",
     "Retry",
@@ -94,10 +96,12 @@ __all__ = [
     "Scope",
     "SessionTarget",
     "SetOwners",
+    "SetSla",
     "ShowAttempt",
     "ShowJob",
     "ShowReport",
     "ShowSession",
+    "SlaField",
     "Subcommand",
     "Subscribe",
     "Timeline",
@@ -123,6 +127,8 @@ __all__ = [
     "read_retry",
     "read_session",
     "read_sessions",
+    "read_sla",
+    "read_slas",
     "read_subscribe",
     "read_subscriptions",
     "read_timeline",

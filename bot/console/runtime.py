@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.actions import ActionService, action_key_for_command
 from bot.alerts import Poller, PollerConfig, SubscriptionService
 from bot.alerts.pacing import ChannelPacer
+from bot.alerts.silent import SilentAlerts
 from bot.answers import SUBCOMMANDS, Answerer, RequestContext
 from bot.board import BoardReader
 from bot.buttons import command_of
@@ -190,15 +191,25 @@ async def open_demo(
         chat = ConsoleChat(
             screen, bot_name=BOT_NAME, channel_names={CHANNEL: CHANNEL_NAME}, files=files
         )
+        notifier = ConsoleNotifier(chat)
+        # A terminal has no rate limit; Slack's pacing would only slow the fast-forward.
+        pacer = ChannelPacer(rate=1000, burst=1000)
+        silent = SilentAlerts(
+            store=store,
+            notifier=notifier,
+            pacer=pacer,
+            console=sandbox.url,
+            clock=sandbox.clock.now,
+        )
         poller = Poller(
             td,
             store,
-            ConsoleNotifier(chat),
+            notifier,
             console=sandbox.url,
             config=PollerConfig(poll_seconds=poll_seconds),
             clock=sandbox.clock.now,
-            # A terminal has no rate limit; Slack's pacing would only slow the fast-forward.
-            pacer=ChannelPacer(rate=1000, burst=1000),
+            pacer=pacer,
+            silent=silent,
         )
 
         async def td_reachable() -> bool:

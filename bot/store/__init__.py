@@ -9,6 +9,7 @@ façade over one repository per aggregate (``Scopes``, ``Deliveries``, ``Audit``
 """
 
 from bot.store.audit import Audit
+from bot.store.baselines import Baselines, GoodRun
 from bot.store.board import Board, OpenAlert, OpenAlerts
 from bot.store.commands import PendingCommand, PendingCommands
 from bot.store.database import Clock, Database, wall_clock
@@ -20,10 +21,13 @@ from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
+from bot.store.slas import ScopeSla, SlaLimits, Slas
 from bot.store.store import Store
 from bot.store.upkeep import Pruned, Upkeep
 from bot.store.values import (
     ALL_PROJECTS,
+    FAILURE_KINDS,
+    SILENT_KINDS,
     ActionKind,
     ActionRecord,
     ActionState,
@@ -41,12 +45,15 @@ from bot.store.watches import OutcomeWatches
 __all__ = [
     "ALL_PROJECTS",
     "DEFAULT_LEASE",
+    "FAILURE_KINDS",
     "PAGERDUTY",
+    "SILENT_KINDS",
     "ActionKind",
     "ActionRecord",
     "ActionState",
     "AlertKind",
     "Audit",
+    "Baselines",
     "Board",
     "Claim",
     "Clock",
@@ -57,6 +64,7 @@ __all__ = [
     "EscalationClaim",
     "EscalationRule",
     "Escalations",
+    "GoodRun",
     "Mute",
     "OnItHolder",
     "OpenAlert",
@@ -70,8 +78,11 @@ __all__ = [
     "Pruned",
     "RateLimits",
     "ScopeOwners",
+    "ScopeSla",
     "Scopes",
     "SeenEvents",
+    "SlaLimits",
+    "Slas",
     "Store",
     "Subscription",
     "ThreadRef",

@@ -15,6 +15,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.audit import Audit
+from bot.store.baselines import Baselines
 from bot.store.board import Board
 from bot.store.commands import PendingCommands
 from bot.store.database import Clock, Database, open_engine, wall_clock
@@ -27,6 +28,7 @@ from bot.store.report_cache import ReportCache
 from bot.store.report_schedules import ReportSchedules
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
+from bot.store.slas import Slas
 from bot.store.upkeep import Upkeep
 from bot.store.watches import OutcomeWatches
 
@@ -57,6 +59,8 @@ class Store:
         self.board = Board(self.database)
         self.report_cache = ReportCache(self.database)
         self.report_schedules = ReportSchedules(self.database)
+        self.slas = Slas(self.database)
+        self.baselines = Baselines(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -73,6 +77,7 @@ class Store:
         self.mark_delivered = self.deliveries.mark_delivered
         self.mark_failed = self.deliveries.mark_failed
         self.pending_deliveries = self.deliveries.pending_deliveries
+        self.claim_of = self.deliveries.claim_of
         self.get_thread = self.deliveries.get_thread
         self.thread_by_ts = self.deliveries.thread_by_ts
         self.set_thread = self.deliveries.set_thread
@@ -112,6 +117,14 @@ class Store:
 
         self.set_report_schedule = self.report_schedules.set
         self.report_schedule = self.report_schedules.of
+
+        self.set_sla = self.slas.set_sla
+        self.clear_sla = self.slas.clear_sla
+        self.sla_for = self.slas.sla_for
+        self.all_slas = self.slas.all_slas
+        self.record_good_runs = self.baselines.record_good_runs
+        self.good_runs_of = self.baselines.runs_of
+        self.learned_workflows = self.baselines.learned_workflows
 
     @classmethod
     async def open(

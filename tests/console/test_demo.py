@@ -186,3 +186,14 @@ def test_the_console_answers_typed_commands_and_quits(terminal: Terminal) -> Non
     terminal.read_until(r"unknown subcommand")
     terminal.type("quit")
     assert terminal.process.wait(timeout=15) == 0
+
+
+def test_the_tour_shows_a_run_running_long_and_its_end(tour: str) -> None:
+    match = re.search(r"^── \d+\. a run that runs long.*?(?=^── )", tour, re.MULTILINE | re.DOTALL)
+    assert match, tour[-2000:]
+    shown = match[0]
+    assert "› /td sla cdp_audiences/build_segments runtime 1m" in shown
+    assert "⏳ Running long: cdp_audiences/build_segments" in shown
+    assert "Running now: +build_segments+" in shown and "Admins can stop it: /td kill" in shown
+    assert "✅ Running long (ended): cdp_audiences/build_segments" in shown
+    assert "runtime 1m 00s (sla cdp_audiences/build_segments)" in shown
