@@ -36,3 +36,17 @@ def test_drawing_a_chart_does_import_it() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     assert found.stdout.strip() == "True"
+
+
+def test_serving_imports_neither_the_sandbox_nor_the_demo_console() -> None:
+    """`tdbot serve` (bot.service) needs no simulated TD account and no local console:
+    their corpus and modules would only add to the alert loop's memory."""
+    script = (
+        "import sys\n"
+        "import bot.cli, bot.service\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('bot.sandbox', 'bot.console'))))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.strip() == "[]"
