@@ -37,7 +37,7 @@ from bot.present.alerts import (
     recovery_reply,
     retry_failure_reply,
 )
-from bot.store import AlertKind, Claim, Store, ThreadRef
+from bot.store import AlertKind, Claim, ScopeOwners, Store, ThreadRef, owners_covering
 from bot.td import TDClient
 from bot.td.errors import NotFound, TDError
 from bot.td.models import Attempt, AttemptStatus
@@ -80,6 +80,7 @@ class Deliverer:
         self._clock = clock
         self._config = config
         self._later = Postponer(store, config, clock)
+        self._owners: list[ScopeOwners] = []  # as read at the start of ``deliver``
 
     async def taken_over(self, now: datetime, *, concurrency: int = 8) -> list[Outgoing]:
         """Lease the claims due for another try and load what their messages need."""
@@ -89,6 +90,8 @@ class Deliverer:
 
     async def deliver(self, items: Sequence[Outgoing]) -> DeliveryReport:
         report = DeliveryReport()
+        if items:  # every scope's owners in one read, for all the alerts of this call
+            self._owners = await self._store.all_owners()
         by_channel: dict[str, list[Outgoing]] = defaultdict(list)
         for item in items:
             by_channel[item.claim.channel_id].append(item)
@@ -156,7 +159,7 @@ class Deliverer:
         by_id = {o.attempt.id: o for o in ready}
         owners: dict[str, None] = {}
         for scope in sorted({(o.claim.project, o.claim.workflow) for o in ready}):
-            owners.update(dict.fromkeys(await self._store.owners_for(*scope)))
+            owners.update(dict.fromkeys(owners_covering(self._owners, *scope)))
         attempts = [o.attempt for o in ready]
         for digest in digest_messages(attempts, console=self._console, owners=list(owners)):
             group = [by_id[a.id] for a in digest.attempts]
@@ -201,7 +204,7 @@ class Deliverer:
             kind = "reply"
         else:
             recovered = await self._recovered_since(item) if item.maybe_posted else None
-            owners = await self._store.owners_for(item.claim.project, item.claim.workflow)
+            owners = owners_covering(self._owners, item.claim.project, item.claim.workflow)
             message = failure_parent(
                 item.attempt,
                 item.diagnosis,

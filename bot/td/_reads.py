@@ -31,10 +31,13 @@ class ReadTransport:
         self._limit = limit
         self._ssl = ssl
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
         self.connections_made = 0
 
     async def send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
         """The response; its body read unless ``stream`` (the caller then closes it)."""
+        if self._closed:  # as httpx says of a closed client
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         session = self._session or self._open()
         timeout = request.extensions.get("timeout", {})
         try:
@@ -66,6 +69,7 @@ class ReadTransport:
         return response
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._session is not None:
             await self._session.close()
             self._session = None

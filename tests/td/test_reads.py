@@ -114,3 +114,13 @@ def test_aiohttp_errors_map_to_what_happened(raised: Exception, expected: type) 
 def test_cancellation_is_not_mapped() -> None:
     cancelled = asyncio.CancelledError()
     assert _mapped(cancelled) is cancelled
+
+
+async def test_a_closed_client_sends_no_read(sandbox: Sandbox) -> None:
+    client = TDClient(sandbox.api_key, sandbox.endpoints())
+    await client.server_status()
+    await client.aclose()
+    sandbox.requests.clear()
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.job(1)
+    assert sandbox.requests.records == []
