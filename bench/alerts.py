@@ -11,7 +11,7 @@ team channels are each subscribed to their share of the projects. Each run:
    those with nothing to alert (``quiet`` says how many of them there were);
 2. ``--failures`` failures injected at a random moment of a poll interval:
    wall time from injection to the post that carries each failure (p50/p99),
-   and the wall time of the poll that found them;
+   and the wall time and CPU time of the poll that found them;
 3. peak RSS of the bot process so far.
 
     .venv/bin/python -m bench.alerts [--runs 3] [--interval 5] [--failures 200]
@@ -108,10 +108,12 @@ class Recorder:
 
     poller: Poller
     polls: list[tuple[PollReport, float]] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the process's CPU seconds per poll
 
     async def tick(self) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = await self.poller.poll_once()
+        self.cpu.append(time.process_time() - cpu)
         self.polls.append((report, time.perf_counter() - start))
 
 
@@ -186,6 +188,13 @@ async def _run(
                 "storm poll",
             )
             storm = [wall for report, wall in recorder.polls[polls_before:] if report.claimed]
+            storm_cpu = [
+                cpu
+                for (report, _), cpu in zip(
+                    recorder.polls[polls_before:], recorder.cpu[polls_before:], strict=True
+                )
+                if report.claimed
+            ]
         finally:
             await scheduler.stop()
     latencies = [notifier.posted_at[i] - injected_at for i in ids]
@@ -195,6 +204,7 @@ async def _run(
         "steady_requests_mean": statistics.mean(r.td_requests for r, _ in steady),
         "steady_wall_ms": 1000 * statistics.median(w for _, w in steady),
         "storm_wall_s": max(storm) if storm else float("nan"),
+        "storm_cpu_s": max(storm_cpu) if storm_cpu else float("nan"),
         "latency_p50_s": _percentile(latencies, 0.5),
         "latency_p99_s": _percentile(latencies, 0.99),
         "messages": float(notifier.messages),
@@ -217,7 +227,7 @@ async def _bench(args: argparse.Namespace) -> None:
     )
     header = (
         f"{'run':>3} {'quiet':>5} {'req/poll':>9} {'(mean)':>7} {'poll ms':>8} {'storm s':>8} "
-        f"{'p50 s':>6} {'p99 s':>6} {'posts':>6} {'RSS MB':>7}"
+        f"{'CPU s':>6} {'p50 s':>6} {'p99 s':>6} {'posts':>6} {'RSS MB':>7}"
     )
     print(header)
     results = []
@@ -230,8 +240,9 @@ async def _bench(args: argparse.Namespace) -> None:
                     f"{run + 1:>3} {args.steady - r['busy_polls']:>5.0f} "
                     f"{r['steady_requests_max']:>9.0f} "
                     f"{r['steady_requests_mean']:>7.2f} {r['steady_wall_ms']:>8.1f} "
-                    f"{r['storm_wall_s']:>8.2f} {r['latency_p50_s']:>6.2f} "
-                    f"{r['latency_p99_s']:>6.2f} {r['messages']:>6.0f} {r['peak_rss_mb']:>7.1f}"
+                    f"{r['storm_wall_s']:>8.2f} {r['storm_cpu_s']:>6.2f} "
+                    f"{r['latency_p50_s']:>6.2f} {r['latency_p99_s']:>6.2f} "
+                    f"{r['messages']:>6.0f} {r['peak_rss_mb']:>7.1f}"
                 )
     finally:
         parent.send(("stop", None))
