@@ -65,7 +65,11 @@ class ReadTransport:
             extensions={"reason_phrase": (answer.reason or "").encode("latin-1", "replace")},
         )
         if not stream:
-            await response.aread()  # reads to the end and closes, giving the connection back
+            try:
+                await response.aread()  # to the end, then closed: the connection goes back
+            except BaseException:
+                await response.aclose()  # cut short: aiohttp drops the connection
+                raise
         return response
 
     async def aclose(self) -> None:

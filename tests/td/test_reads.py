@@ -124,3 +124,25 @@ async def test_a_closed_client_sends_no_read(sandbox: Sandbox) -> None:
     with pytest.raises(RuntimeError, match="closed"):
         await client.job(1)
     assert sandbox.requests.records == []
+
+
+async def test_a_body_cut_short_is_a_read_error_retried() -> None:
+    """Headers, then half the promised body, then the connection closes."""
+    requests: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"status":')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        endpoints = Endpoints(api=url, workflow=url, console=url, region=None)
+        async with TDClient("k" * 8, endpoints, retry=FAST_RETRY) as client:
+            with pytest.raises(Unavailable, match="RemoteProtocolError"):
+                await client.server_status()
+        assert len(requests) == FAST_RETRY.max_attempts
+    finally:
+        server.close()
