@@ -4,10 +4,12 @@ Hop 1 (parallel): the attempt, its tasks, its retries and the attempt's log-file
 list. Hop 2 (parallel): for every failing task its log files and, when the state
 params name it, its TD job; alongside, the workflow's recent attempts and the
 workflow definition (for the revision). Hop 3 only when needed: the TD job whose
-id appears only in the log, and the last good run's workflow revision. Every
-failing task is examined; the TD client bounds how many requests are in flight
-(``TDClient(max_concurrency=...)``), so the wall time does not grow with the
-number of failing tasks until one hop's requests exceed that bound.
+id appears only in the log when the log does not report how it ended (when it does,
+the task's error is already the job's output: failures.md 1.2), and the last good
+run's workflow revision. Every failing task is examined; the TD client bounds how
+many requests are in flight (``TDClient(max_concurrency=...)``), so the wall time
+does not grow with the number of failing tasks until one hop's requests exceed
+that bound.
 
 Optional context (retries, history, logs, jobs) that fails becomes a note; the
 attempt and its tasks are required, and their errors (e.g. ``NotFound``) propagate.
