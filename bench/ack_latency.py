@@ -1,20 +1,24 @@
 """Slash-command ack latency, answer latency and CPU of the HTTP endpoint under load.
 
 Starts the sandbox TD account (adding --td-latency seconds to every TD request),
-the bot's real ASGI app under uvicorn (GC settled as `tdbot serve` does), and a
-bare endpoint that only checks Slack's signature (the floor any Slack app
-pays), each in its own process as in production (so they do not share a GIL
-with each other or with the load), and the fake Slack Web API here, all on
-loopback. Then fires --requests signed /td commands, --concurrency at a time,
-at each endpoint in turn, for --runs runs. Prints per run and overall:
+the bot's real ASGI app under uvicorn (GC settled as `tdbot serve` does) twice:
+as `tdbot serve` builds it (``open_service``: a SQLite store that records each
+slash command before the ack, the alert loop running, the per-user rate limit
+raised so that every command gets its real answer) and, for comparison, without
+a store (``build_bot``); and a bare endpoint that only checks Slack's signature
+(the floor any Slack app pays). Each runs in its own process as in production
+(so they do not share a GIL with each other or with the load), and the fake
+Slack Web API here, all on loopback. Then fires --requests signed /td commands,
+--concurrency at a time, at each endpoint in turn, for --runs runs. Prints per run
+and overall:
 
 - ack: request sent -> HTTP 200 (Slack's limit is 3 s), for the bot and the bare endpoint
 - answer: request sent -> the bot's answer arriving at the command's response_url
 - CPU per command of each server process (ack + answer), and the bot's longest GC pause
 
-Targets (exit status 1 when one is missed): bot ack p99 at most 2x the bare
-endpoint's and under --target-ms; bot CPU at most --cpu-ms per command; no GC
-pause over --gc-ms.
+Targets (exit status 1 when one is missed), for either bot: ack p99 at most
+2x the bare endpoint's and under --target-ms; CPU at most --cpu-ms per command;
+no GC pause over --gc-ms.
 
     .venv/bin/python bench/ack_latency.py [--requests 200] [--concurrency 50] [--runs 3]
 """
@@ -24,10 +28,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import multiprocessing
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -47,10 +53,11 @@ from starlette.routing import Route
 
 from bot.ops.gc import PauseWatch, settle_after_start
 from bot.sandbox import Sandbox
+from bot.service import open_service
 from bot.slack import build_bot
 from bot.td import Endpoints, TDClient
 from tests.fakes import slack_requests
-from tests.fakes.serve import serve_in_thread
+from tests.fakes.serve import serve_in_loop, serve_in_thread
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.harness import SIGNING_SECRET, bot_settings
 
@@ -155,6 +162,33 @@ def _bot_process(
     _serve(bot.asgi, conn, watch)
 
 
+def _served_process(
+    api_key: str, endpoints: Endpoints, slack_api: str, slack_token: str, conn: Connection
+) -> None:
+    """The bot as `tdbot serve` builds it: store, alert loop, Slack app on one loop."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = dataclasses.replace(
+            bot_settings(api_key, endpoints, slack_api, slack_token),
+            database_url=f"sqlite:///{tmp}/tdbot.db",
+            rate_per_minute=60_000.0,  # one bench user sends them all
+            rate_burst=10_000,
+        )
+        asyncio.run(_served(settings, conn))
+
+
+async def _served(settings: Any, conn: Connection) -> None:
+    async with open_service(settings) as service:
+        service.start()
+        settle_after_start()
+        watch = PauseWatch(on_pause=service.metrics.gc_pause.observe)
+        watch.start()
+        async with serve_in_loop(service.bot.asgi) as url:
+            conn.send(url)
+            while await asyncio.to_thread(conn.recv) == "cpu":
+                conn.send((time.process_time(), max(watch.pauses, default=0.0)))
+                watch.pauses.clear()
+
+
 def _bare_process(conn: Connection) -> None:
     """The floor: verify Slack's signature, answer 200, nothing else."""
     verifier = SignatureVerifier(SIGNING_SECRET)
@@ -215,49 +249,60 @@ async def measured(
 
 
 async def main(args: argparse.Namespace) -> int:
-    bot_figures, bare_figures = Figures([], [], [], []), Figures([], [], [], [])
+    served, bot, bare = (Figures([], [], [], []) for _ in range(3))
     with FakeSlackAPI() as slack, child(_sandbox_process, args.td_latency) as sandbox:
         api_key, endpoints = sandbox.recv()
         texts = await commands_for(api_key, endpoints)
+        slack_args = (api_key, endpoints, slack.api_url, slack.token)
         with (
-            child(_bot_process, api_key, endpoints, slack.api_url, slack.token) as bot,
-            child(_bare_process) as bare,
+            child(_served_process, *slack_args) as served_conn,
+            child(_bot_process, *slack_args) as bot_conn,
+            child(_bare_process) as bare_conn,
         ):
-            bot_url, bare_url = bot.recv(), bare.recv()
-            await one_run(bot_url, slack, texts, min(50, args.requests), args.concurrency)
-            await one_run(bare_url, slack, texts, 50, args.concurrency, answers_expected=False)
+            servers = [
+                ("served", served_conn, served_conn.recv(), served, True),
+                ("bot", bot_conn, bot_conn.recv(), bot, True),
+                ("bare", bare_conn, bare_conn.recv(), bare, False),
+            ]
+            for _, _, url, _, answers in servers:  # warm-up
+                await one_run(url, slack, texts, 50, args.concurrency, answers_expected=answers)
             print(
                 f"{args.requests} signed /td commands, {args.concurrency} at a time, "
                 f"TD latency {args.td_latency * 1000:.0f} ms, {args.runs} runs; "
-                "the bare endpoint only checks the signature"
+                "served: as `tdbot serve` (SQLite store, alert loop); bot: no store; "
+                "bare: the signature check only"
             )
             for run in range(1, args.runs + 1):
-                before = len(bot_figures.ack)
-                await measured(bot, bot_url, slack, texts, args, bot_figures, answers_expected=True)
-                await measured(
-                    bare, bare_url, slack, texts, args, bare_figures, answers_expected=False
-                )
+                before = len(bare.ack)
+                for _, conn, url, figures, answers in servers:
+                    await measured(conn, url, slack, texts, args, figures, answers_expected=answers)
                 print(
-                    f"run {run}: CPU per command: bot {bot_figures.cpu_ms[-1]:.2f} ms, "
-                    f"bare {bare_figures.cpu_ms[-1]:.2f} ms; bot's longest GC pause "
-                    f"{bot_figures.gc_ms[-1]:.1f} ms"
+                    f"run {run}: CPU per command: served {served.cpu_ms[-1]:.2f} ms, "
+                    f"bot {bot.cpu_ms[-1]:.2f} ms, bare {bare.cpu_ms[-1]:.2f} ms; longest GC "
+                    f"pause: served {served.gc_ms[-1]:.1f} ms, bot {bot.gc_ms[-1]:.1f} ms"
                 )
-                print(line("ack", bot_figures.ack[before:]))
-                print(line("bare", bare_figures.ack[before:]))
-                print(line("answer", bot_figures.answers[before:]))
+                for name, _, _, figures, answers in servers:
+                    print(line(f"{name} ack", figures.ack[before:]))
+                    if answers:
+                        print(line(f"{name} answer", figures.answers[before:]))
     print("overall")
-    print(line("ack", bot_figures.ack))
-    print(line("bare", bare_figures.ack))
-    print(line("answer", bot_figures.answers))
-    p99, bare_p99 = percentile(bot_figures.ack, 99), percentile(bare_figures.ack, 99)
-    cpu = statistics.median(bot_figures.cpu_ms)
-    gc_max = max(bot_figures.gc_ms)
-    checks = [
-        (f"ack p99 {p99:.1f} ms <= 2 x bare p99 {bare_p99:.1f} ms", p99 <= 2 * bare_p99),
-        (f"ack p99 {p99:.1f} ms < {args.target_ms:g} ms", p99 < args.target_ms),
-        (f"bot CPU {cpu:.2f} ms per command (median) <= {args.cpu_ms:g} ms", cpu <= args.cpu_ms),
-        (f"longest GC pause {gc_max:.1f} ms <= {args.gc_ms:g} ms", gc_max <= args.gc_ms),
-    ]
+    for name, figures in (("served", served), ("bot", bot), ("bare", bare)):
+        print(line(f"{name} ack", figures.ack))
+        if figures.answers:
+            print(line(f"{name} answer", figures.answers))
+        print(f"{name} CPU per command, median of runs: {statistics.median(figures.cpu_ms):.2f} ms")
+    bare_p99 = percentile(bare.ack, 99)
+    checks = []
+    for name, figures in (("served", served), ("bot", bot)):
+        p99 = percentile(figures.ack, 99)
+        cpu = statistics.median(figures.cpu_ms)
+        gc_max = max(figures.gc_ms)
+        checks += [
+            (f"{name} ack p99 {p99:.1f} ms <= 2 x bare p99 {bare_p99:.1f} ms", p99 <= 2 * bare_p99),
+            (f"{name} ack p99 {p99:.1f} ms < {args.target_ms:g} ms", p99 < args.target_ms),
+            (f"{name} CPU {cpu:.2f} ms per command <= {args.cpu_ms:g} ms", cpu <= args.cpu_ms),
+            (f"{name} longest GC pause {gc_max:.1f} ms <= {args.gc_ms:g} ms", gc_max <= args.gc_ms),
+        ]
     for text, met in checks:
         print(f"{'met   ' if met else 'MISSED'} {text}")
     return 0 if all(met for _, met in checks) else 1

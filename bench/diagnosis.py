@@ -1,14 +1,15 @@
 """Diagnosis wall time and request count against the sandbox with injected latency.
 
-The engine's chain is attempt/tasks/retries/log list -> logs + jobs + history ->
-(job found only in a log, last good revision), every failing task examined and
-the TD client bounding the requests in flight, so wall time should stay near
-2-3 x latency whether 1 or 100 tasks failed. For each count of failing tasks it
-prints wall/L (median, min, p90, max over the runs), the TD requests, and how
-many failing tasks were found and got evidence. The sandbox runs in its own
-process (as TD would be) or, with ``--in-process``, in this one (its CPU then
-adds up). A count that misses its target is flagged ``MISSED``; the exit status is
-1 only when a failing task was not examined (so ``make bench`` goes on to the others).
+The engine's chain is attempt/tasks/retries/log list -> logs + jobs + history
+(a job only a log names is read in a third round only when the log does not say how
+it ended), every failing task examined and the TD client bounding the requests in
+flight, so wall time should stay near 2 x latency whether 1 or 100 tasks failed.
+For each count of failing tasks it prints wall/L (median, min, p90, max over the
+runs), the TD requests, and how many failing tasks were found and got evidence.
+The sandbox runs in its own process (as TD would be) or, with ``--in-process``, in
+this one (its CPU then adds up). A count that misses its target is flagged
+``MISSED``; the exit status is 1 only when a failing task was not examined (so
+``make bench`` goes on to the others).
 
     .venv/bin/python bench/diagnosis.py [--tasks 1,5,20,100] [--latency 0.2] [--runs 7]
         [--max-concurrency 256] [--in-process]

@@ -38,7 +38,7 @@ from bot.present.alerts import (
     recovery_reply,
     retry_failure_reply,
 )
-from bot.store import AlertKind, Claim, Store, ThreadRef
+from bot.store import AlertKind, Claim, ScopeOwners, Store, ThreadRef, owners_covering
 from bot.td import TDClient
 from bot.td.errors import NotFound, TDError
 from bot.td.models import Attempt, AttemptStatus
@@ -81,6 +81,7 @@ class Deliverer:
         self._clock = clock
         self._config = config
         self._later = Postponer(store, config, clock)
+        self._owners: list[ScopeOwners] = []  # as read at the start of ``deliver``
 
     async def taken_over(self, now: datetime, *, concurrency: int = 8) -> list[Outgoing]:
         """Lease the claims due for another try and load what their messages need."""
@@ -90,6 +91,8 @@ class Deliverer:
 
     async def deliver(self, items: Sequence[Outgoing]) -> DeliveryReport:
         report = DeliveryReport()
+        if items:  # every scope's owners in one read, for all the alerts of this call
+            self._owners = await self._store.all_owners()
         await per_channel(items, lambda ch, group: self._channel(ch, group, report))
         return report
 
@@ -141,7 +144,7 @@ class Deliverer:
         by_id = {o.attempt.id: o for o in ready}
         owners: dict[str, None] = {}
         for scope in sorted({(o.claim.project, o.claim.workflow) for o in ready}):
-            owners.update(dict.fromkeys(await self._store.owners_for(*scope)))
+            owners.update(dict.fromkeys(owners_covering(self._owners, *scope)))
         attempts = [o.attempt for o in ready]
         for digest in digest_messages(attempts, console=self._console, owners=list(owners)):
             group = [by_id[a.id] for a in digest.attempts]
@@ -184,7 +187,7 @@ class Deliverer:
         elif thread is not None and thread_is_silent(thread):
             # The run the thread says runs long (or is late) failed: the alert in full,
             # shown in the channel too.
-            owners = await self._store.owners_for(item.claim.project, item.claim.workflow)
+            owners = owners_covering(self._owners, item.claim.project, item.claim.workflow)
             parent = failure_parent(
                 item.attempt,
                 item.diagnosis,
@@ -198,7 +201,7 @@ class Deliverer:
             kind = "reply"
         else:
             recovered = await self._recovered_since(item) if item.maybe_posted else None
-            owners = await self._store.owners_for(item.claim.project, item.claim.workflow)
+            owners = owners_covering(self._owners, item.claim.project, item.claim.workflow)
             message = failure_parent(
                 item.attempt,
                 item.diagnosis,

@@ -15,7 +15,15 @@ from enum import StrEnum
 
 from bot.alerts.diagnoser import Diagnoser
 from bot.diagnosis import Diagnosis
-from bot.store import ALL_PROJECTS, AlertKind, Mute, Store, Subscription, ThreadRef
+from bot.store import (
+    ALL_PROJECTS,
+    AlertKind,
+    Mute,
+    Store,
+    Subscription,
+    ThreadRef,
+    channels_covering,
+)
 from bot.td.models import Attempt, AttemptStatus
 
 log = logging.getLogger(__name__)
@@ -62,10 +70,12 @@ class Plan:
 
 
 class Subscribers:
-    """The channels subscribed to each workflow, read once per poll per workflow."""
+    """The channels subscribed to each workflow: every subscription is read once per
+    poll (on first need), not once per workflow (a storm touches hundreds)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._all: list[Subscription] | None = None
         self._cache: dict[tuple[str, str], list[Subscription]] = {}
 
     async def of(self, attempt: Attempt) -> list[Subscription]:
@@ -74,7 +84,9 @@ class Subscribers:
     async def of_workflow(self, project: str, workflow: str) -> list[Subscription]:
         key = (project, workflow)
         if key not in self._cache:
-            self._cache[key] = await self._store.channels_for(*key)
+            if self._all is None:
+                self._all = await self._store.all_subscriptions()
+            self._cache[key] = channels_covering(self._all, *key)
         return self._cache[key]
 
 

@@ -4,10 +4,12 @@ Hop 1 (parallel): the attempt, its tasks, its retries and the attempt's log-file
 list. Hop 2 (parallel): for every failing task its log files and, when the state
 params name it, its TD job; alongside, the workflow's recent attempts and the
 workflow definition (for the revision). Hop 3 only when needed: the TD job whose
-id appears only in the log, and the last good run's workflow revision. Every
-failing task is examined; the TD client bounds how many requests are in flight
-(``TDClient(max_concurrency=...)``), so the wall time does not grow with the
-number of failing tasks until one hop's requests exceed that bound.
+id appears only in the log when the log does not report how it ended (when it does,
+the task's error is already the job's output: failures.md 1.2), and the last good
+run's workflow revision. Every failing task is examined; the TD client bounds how
+many requests are in flight (``TDClient(max_concurrency=...)``), so the wall time
+does not grow with the number of failing tasks until one hop's requests exceed
+that bound.
 
 Optional context (retries, history, logs, jobs) that fails becomes a note; the
 attempt and its tasks are required, and their errors (e.g. ``NotFound``) propagate.
@@ -26,7 +28,7 @@ from bot.diagnosis import advice, history
 from bot.diagnosis.classify import Classification, FailureText, classify
 from bot.diagnosis.context import attempt_link, optional, workflow_context
 from bot.diagnosis.judgement import judge_killed
-from bot.diagnosis.lines import excerpt, job_id_from_log
+from bot.diagnosis.lines import excerpt, job_end_from_log, job_id_from_log
 from bot.diagnosis.model import (
     Diagnosis,
     Evidence,
@@ -234,6 +236,7 @@ async def _diagnose_task(
     runs_job = task.operator in TD_JOB_OPERATORS
     job_id = _job_id_from_params(task) if runs_job else None
     job: Job | None = None
+    job_status: str | None = None
     if job_id is not None:
         async with first_error_group() as group:
             log_call = group.create_task(reader.log(task.full_name))
@@ -242,7 +245,13 @@ async def _diagnose_task(
     else:
         log = await reader.log(task.full_name)
         job_id = job_id_from_log(log) if runs_job else None
-        job = await reader.job(job_id) if job_id else None
+        # A job whose end the log reports has its output in the task's error already:
+        # asking TD for it would add a third round of requests for nothing new.
+        job_status = job_end_from_log(log, job_id) if job_id else None
+        if job_id and job_status is None:
+            job = await reader.job(job_id)
+    if job is not None:
+        job_status = job.status.value
     stderr, cmdout = _debug(job)
     text = FailureText(
         operator=task.operator,
@@ -253,7 +262,7 @@ async def _diagnose_task(
         job_cmdout=cmdout,
         job_query=job.query_text or None if job else None,
         job_type=job.type if job else None,
-        job_status=job.status.value if job else None,
+        job_status=job_status,
         log=log,
         job_id=job_id,
         retry_count=_retry_count(task),
@@ -281,7 +290,7 @@ async def _diagnose_task(
         ),
         job_id=job_id,
         job_url=job_url(console_base, job_id) if console_base and job_id else None,
-        job_status=job.status.value if job else None,
+        job_status=job_status,
         error_handler_ran=item.error_handler_ran,
         is_handler=item.is_handler,
         upstream=found.upstream,

@@ -71,6 +71,16 @@ def job_id_from_log(log: str) -> str | None:
     return found
 
 
+def job_end_from_log(log: str, job_id: str) -> str | None:
+    """The status (lower case) of ``> TD job <id> failed with status <STATUS> (td job)``:
+    Digdag logs it exactly when the task's error is the job's ``cmdout + "\n" + stderr``
+    (failures.md 1.2), so the job's debug output is already in hand."""
+    found = re.search(
+        rf"^> TD job {re.escape(job_id)} failed with status (\w+) \(td job\)", log, re.M
+    )
+    return found.group(1).lower() if found else None
+
+
 def excerpt(source: EvidenceSource, text: str, around: str | None = None) -> Evidence | None:
     """A bounded excerpt of ``text``: a window holding ``around`` if present, else the tail."""
     lines = [line.rstrip() for line in text.splitlines()]

@@ -16,10 +16,10 @@ from bot.store.database import Clock, Database, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.engine import async_url
 from bot.store.escalations import PAGERDUTY, Due, EscalationClaim, EscalationRule, Escalations
-from bot.store.ownership import OnItHolder, Ownership, ScopeOwners
+from bot.store.ownership import OnItHolder, Ownership, ScopeOwners, owners_covering
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
-from bot.store.scopes import Scopes
+from bot.store.scopes import Scopes, channels_covering
 from bot.store.seen import SeenEvents
 from bot.store.slas import ScopeSla, SlaLimits, Slas
 from bot.store.store import Store
@@ -89,5 +89,7 @@ __all__ = [
     "Upkeep",
     "WatchedAttempt",
     "async_url",
+    "channels_covering",
+    "owners_covering",
     "wall_clock",
 ]

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, select, update
 
 from bot.store import tables
-from bot.store.database import Repository
+from bot.store.batch import GroupCommit
+from bot.store.database import Database, Repository
 
 ANSWER_WITHIN = timedelta(minutes=30)  # Slack's life of a response_url
 
@@ -33,6 +35,12 @@ class PendingCommand:
 
 
 class PendingCommands(Repository):
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        # A burst of commands records (and forgets) its rows in shared transactions.
+        self._adds = GroupCommit(self._insert)
+        self._dones = GroupCommit(self._delete)
+
     async def add(
         self,
         response_url: str,
@@ -43,26 +51,31 @@ class PendingCommands(Repository):
         now: datetime | None = None,
     ) -> int:
         at = self._db.at(now)
-        t = tables.pending_commands
-        statement = (
-            t.insert()
-            .values(
-                response_url=response_url,
-                text=text,
-                user_id=user_id,
-                channel_id=channel_id,
-                received_at=at,
-                taken_at=at,
-                tries=1,
-            )
-            .returning(t.c.id)
+        return await self._adds(
+            {
+                "response_url": response_url,
+                "text": text,
+                "user_id": user_id,
+                "channel_id": channel_id,
+                "received_at": at,
+                "taken_at": at,
+                "tries": 1,
+            }
         )
-        [row] = await self._db.rows(statement)
-        return int(row.id)
 
     async def done(self, command_id: int) -> None:
+        await self._dones(command_id)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> list[int]:
         t = tables.pending_commands
-        await self._db.delete(t, t.c.id == command_id)
+        statement = t.insert().returning(t.c.id, sort_by_parameter_order=True)
+        async with self._db.transaction() as conn:
+            return [int(row.id) for row in await conn.execute(statement, rows)]
+
+    async def _delete(self, command_ids: list[int]) -> list[None]:
+        t = tables.pending_commands
+        await self._db.delete(t, t.c.id.in_(command_ids))
+        return [None] * len(command_ids)
 
     async def orphans(
         self, *, lease: timedelta, limit: int = 20, now: datetime | None = None

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Row, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.store.engine import async_url, create_engine, is_memory_sqlite
+from bot.store.engine import async_url, create_engine
 from bot.store.migrate import upgrade
 
 ERROR_CHARS = 2000
@@ -39,7 +39,7 @@ async def open_engine(url: str) -> tuple[AsyncEngine, bool]:
     except BaseException:
         await engine.dispose()
         raise
-    return engine, is_memory_sqlite(parsed)
+    return engine, parsed.get_backend_name() == "sqlite"
 
 
 class Database:
@@ -55,8 +55,10 @@ class Database:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
         self._clock = clock
-        # An in-memory SQLite database lives on one shared connection, which
-        # cannot hold two transactions at once.
+        # SQLite takes one transaction at a time (each is BEGIN IMMEDIATE, and an
+        # in-memory database lives on one shared connection): queued here, they run
+        # back to back; left to SQLite's busy handler, they sleep 1-100 ms between
+        # tries, and 50 slash commands at once waited up to a second for their ack.
         self._serial = asyncio.Lock() if serialize else None
 
     @classmethod

@@ -36,10 +36,6 @@ def async_url(url: str | URL) -> URL:
     )
 
 
-def is_memory_sqlite(url: URL) -> bool:
-    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-
-
 def create_engine(url: str | URL) -> AsyncEngine:
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":

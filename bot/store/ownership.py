@@ -9,7 +9,7 @@ is one module and one migration (``0003_ownership``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,10 +88,7 @@ class Ownership(Repository):
         statement = select(t).where(
             t.c.project == project, or_(t.c.workflow == workflow, t.c.workflow == ANY_WORKFLOW)
         )
-        found = sorted(
-            map(_owners, await self._db.rows(statement)), key=lambda o: o.workflow is None
-        )
-        return tuple(dict.fromkeys(owner for scope in found for owner in scope.owners))
+        return owners_covering(map(_owners, await self._db.rows(statement)), project, workflow)
 
     async def take(
         self, channel_id: str, session_id: str, user_id: str, *, now: datetime | None = None
@@ -121,6 +118,16 @@ class Ownership(Repository):
             return None
         row = rows[0]
         return OnItHolder(row.channel_id, row.session_id, row.user_id, row.since)
+
+
+def owners_covering(scopes: Iterable[ScopeOwners], project: str, workflow: str) -> tuple[str, ...]:
+    """``owners_for`` over owners already read (``all_owners``): the workflow's
+    owners, then the project's, each once."""
+    found = sorted(
+        (o for o in scopes if o.project == project and o.workflow in (None, workflow)),
+        key=lambda o: o.workflow is None,
+    )
+    return tuple(dict.fromkeys(owner for scope in found for owner in scope.owners))
 
 
 def _owners(row: Row[Any]) -> ScopeOwners:

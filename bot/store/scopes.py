@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -69,12 +70,14 @@ class Scopes(Repository):
         _scope(project, workflow)
         t = tables.subscriptions
         rows = await self._db.rows(select(t).where(_covers(t, project, workflow)))
-        best: dict[str, Subscription] = {}
-        for sub in map(subscription, rows):
-            held = best.get(sub.channel_id)
-            if held is None or _specificity(sub) > _specificity(held):
-                best[sub.channel_id] = sub
-        return sorted(best.values(), key=lambda sub: sub.channel_id)
+        return channels_covering(map(subscription, rows), project, workflow)
+
+    async def all_subscriptions(self) -> list[Subscription]:
+        """Every channel's subscriptions in one read (a poll's alerts look them up
+        with ``channels_covering``)."""
+        t = tables.subscriptions
+        statement = select(t).order_by(t.c.channel_id, t.c.project, t.c.workflow)
+        return [subscription(row) for row in await self._db.rows(statement)]
 
     # -------------------------------------------------------------------- mutes
 
@@ -156,6 +159,23 @@ def _covers(t: Table, project: str, workflow: str) -> ColumnElement[bool]:
         t.c.project == ALL_PROJECTS,
         and_(t.c.project == project, t.c.workflow.in_([ANY_WORKFLOW, workflow])),
     )
+
+
+def channels_covering(
+    subs: Iterable[Subscription], project: str, workflow: str
+) -> list[Subscription]:
+    """``channels_for`` over subscriptions already read: per channel, the most
+    specific one that covers ``project/workflow``, by channel id."""
+    best: dict[str, Subscription] = {}
+    for sub in subs:
+        if sub.project != ALL_PROJECTS and (
+            sub.project != project or sub.workflow not in (None, workflow)
+        ):
+            continue
+        held = best.get(sub.channel_id)
+        if held is None or _specificity(sub) > _specificity(held):
+            best[sub.channel_id] = sub
+    return sorted(best.values(), key=lambda sub: sub.channel_id)
 
 
 def _specificity(sub: Subscription) -> int:

@@ -68,6 +68,7 @@ class Store:
         self.remove_subscription = self.scopes.remove_subscription
         self.subscriptions = self.scopes.subscriptions
         self.channels_for = self.scopes.channels_for
+        self.all_subscriptions = self.scopes.all_subscriptions
         self.set_mute = self.scopes.set_mute
         self.remove_mute = self.scopes.remove_mute
         self.mutes = self.scopes.mutes

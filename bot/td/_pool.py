@@ -8,6 +8,10 @@ connected to its host (or a new one while fewer than the bound exist) and gives
 it back when its response is read, and a semaphore keeps the requests in flight
 at the bound. Nothing queues inside httpcore, and connections stay open from
 one burst to the next.
+
+Reads (GET) go through ``ReadTransport`` (aiohttp, far less CPU per request)
+unless a test gives its own transport; writes stay on httpx, whose errors say
+exactly whether a request can have reached TD.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import httpx
+
+from bot.td._reads import ReadTransport
 
 __all__ = ["ClientPool"]
 
@@ -44,13 +50,16 @@ class ClientPool:
         # Builds requests (headers, timeouts) and sends none, so dropping clients never
         # leaves the pool without one to build with.
         self._template = httpx.AsyncClient(headers=self._headers, timeout=timeout)
-        # Idle clients by the origin their connection goes to (None: never used).
-        self._idle: dict[_Origin | None, list[httpx.AsyncClient]] = {None: [self._new_client()]}
+        # Idle clients by the origin their connection goes to.
+        self._idle: dict[_Origin, list[httpx.AsyncClient]] = {}
+        self._reads = (
+            ReadTransport(limit=max_concurrency, ssl=self._ssl) if transport is None else None
+        )
 
     @property
     def size(self) -> int:
-        """Clients (so connections, at most) made so far."""
-        return len(self._clients)
+        """Connections (at most) made so far: writes' clients and reads' connections."""
+        return len(self._clients) + (self._reads.connections_made if self._reads else 0)
 
     def build_request(
         self, method: str, url: str, *, params: Mapping[str, str] | None, json: Any
@@ -60,6 +69,8 @@ class ClientPool:
     async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         """The response, its body read unless ``stream``; waits while the bound is
         reached. A streamed response holds its slot and connection until closed."""
+        if self._reads is not None and request.method == "GET":
+            return await self._read(self._reads, request, stream)
         origin = (request.url.scheme, request.url.host, request.url.port)
         await self._slots.acquire()
         client = self._take(origin)
@@ -90,7 +101,25 @@ class ClientPool:
             response.stream = _Releasing(response.stream, release)
         return response
 
+    async def _read(
+        self, reads: ReadTransport, request: httpx.Request, stream: bool
+    ) -> httpx.Response:
+        await self._slots.acquire()
+        try:
+            response = await reads.send(request, stream=stream)
+        except BaseException:
+            self._slots.release()
+            raise
+        if not stream:
+            self._slots.release()
+        else:
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            response.stream = _Releasing(response.stream, _once(self._slots.release))
+        return response
+
     async def aclose(self) -> None:
+        if self._reads is not None:
+            await self._reads.aclose()
         await self._template.aclose()
         for client in self._clients:
             await client.aclose()
@@ -101,10 +130,9 @@ class ClientPool:
         """An idle client for ``origin``: one already connected there (the most
         recently used), else a fresh one, else one connected elsewhere (it
         reconnects). A slot is held, so fewer than the bound are busy."""
-        for key in (origin, None):
-            idle = self._idle.get(key)
-            if idle:
-                return idle.pop()
+        idle = self._idle.get(origin)
+        if idle:
+            return idle.pop()
         if len(self._clients) < self._bound:
             return self._new_client()
         return next(idle for idle in self._idle.values() if idle).pop()
@@ -120,6 +148,18 @@ class ClientPool:
         )
         self._clients.append(client)
         return client
+
+
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            action()
+
+    return run
 
 
 class _Releasing(httpx.AsyncByteStream):

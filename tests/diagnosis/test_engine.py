@@ -92,9 +92,12 @@ async def test_job_ids_from_state_params_and_from_the_log(lab: Sandbox, td: TDCl
         assert failure.job_url == f"{lab.url}/app/jobs/{failure.job_id}"
         job = await td.job(failure.job_id)
         assert failure.job_status == job.status.value
-        assert any(e.source == "job_stderr" for e in failure.evidence) == bool(
-            job.debug and job.debug.stderr
-        )
+        stderr = job.debug.stderr if job.debug else None
+        if shape == "td_job_in_params":
+            assert any(e.source == "job_stderr" for e in failure.evidence) == bool(stderr)
+        elif stderr:  # not fetched: the task's error is the job's cmdout + stderr
+            last = stderr.strip().splitlines()[-1]
+            assert any(e.source == "error" and last in e.text for e in failure.evidence)
 
 
 async def test_task_retry_note_names_the_same_job(lab: Sandbox, td: TDClient) -> None:
@@ -250,7 +253,8 @@ async def test_request_structure_is_flat(lab: Sandbox, td: TDClient, failing: in
         assert paths[once] == 1, once
     jobs = sum(n for path, n in paths.items() if path.startswith("/v3/job/show/"))
     logs = sum(n for path, n in paths.items() if path.startswith(f"/api/logs/{attempt_id}/files/"))
-    assert jobs == len({f.job_id for f in diagnosis.failures if f.job_id})
+    # At most one request per job; none for a job whose end its task's log reports.
+    assert jobs <= len({f.job_id for f in diagnosis.failures if f.job_id})
     assert failing <= logs <= 4 * failing
     workflows = sum(n for path, n in paths.items() if path.startswith("/api/workflows/"))
     assert 1 <= workflows <= 2
