@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot.actions import ActionService, RateLimiter
 from bot.alerts.on_it import OnItService
@@ -24,6 +25,18 @@ from bot.slack.dedupe import EventLog, RecentKeys
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.tasks import BackgroundTasks
 from bot.store import PendingCommands
+
+
+class _TokenFromEnvironment(logging.Filter):
+    """Bolt reads ``SLACK_BOT_TOKEN`` itself and warns, at every start, that the client we
+    give it (built from that same token) wins; nothing is wrong, so the warning is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_LOG = logging.getLogger("bot.slack.bolt")
+_BOLT_LOG.addFilter(_TokenFromEnvironment())
 
 
 def create_app(
@@ -53,7 +66,7 @@ def create_app(
         # Listeners only ack and hand work to BackgroundTasks, so running them
         # inline is as quick as Bolt's default, without its 10 ms ack polling.
         process_before_response=True,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=_BOLT_LOG,
     )
     deps = SlackDeps(
         answerer=answerer,
