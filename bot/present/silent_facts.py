@@ -72,10 +72,11 @@ def facts_lines(finding: Finding, secrets: tuple[str, ...], *, live: bool = True
             started = fmt.slack_time(attempt.created_at) if attempt is not None else "-"
             lines = [
                 f"{md.bold('Session')} {session}{label} · started {started}",
-                f"{md.bold('Running for')} {span(facts.running_for)} · "
+                f"{md.bold('Running for' if live else 'Had run for')} {span(facts.running_for)}"
+                f"{'' if live else ' when alerted'} · "
                 f"{md.bold('limit')} {span(facts.limit)}: {_source(facts)}",
             ]
-            lines += _task_lines(facts, secrets)
+            lines += _task_lines(facts, secrets, live=live)
             if live:
                 lines += _kill_hint(facts, attempt.id if attempt is not None else None)
             return lines
@@ -137,16 +138,18 @@ def _baseline_text(b: Baseline) -> str:
     )
 
 
-def _task_lines(facts: RunningLong, secrets: tuple[str, ...]) -> list[str]:
+def _task_lines(facts: RunningLong, secrets: tuple[str, ...], *, live: bool) -> list[str]:
+    """The tasks running when the limit was passed: "now" only while the alert is open."""
     if not facts.tasks:
-        return ["_TD lists no running task (it may be queued or between tasks)._"]
+        return ["_TD listed no running task (it may be queued or between tasks)._"]
+    label = "Running now:" if live else "Was running:"
     lines: list[str] = []
     for task in facts.tasks[:_MAX_TASKS]:
         name = md.code(task.full_name, _TASK_CHARS, secrets=secrets)
         op = f" {md.code(task.operator, 40)}" if task.operator else ""
         since = f" since {fmt.slack_time(task.started_at)}" if task.started_at else ""
         job = f" · TD job {md.code(task.job_id, 40)}" if task.job_id else ""
-        lines.append(f":gear: {md.bold('Running now:')} {name}{op}{since}{job}")
+        lines.append(f":gear: {md.bold(label)} {name}{op}{since}{job}")
     if len(facts.tasks) > _MAX_TASKS:
         lines.append(f"… and {fmt.plural(len(facts.tasks) - _MAX_TASKS, 'more running task')}.")
     return lines

@@ -196,4 +196,8 @@ def test_the_tour_shows_a_run_running_long_and_its_end(tour: str) -> None:
     assert "⏳ Running long: cdp_audiences/build_segments" in shown
     assert "Running now: +build_segments+" in shown and "Admins can stop it: /td kill" in shown
     assert "✅ Running long (ended): cdp_audiences/build_segments" in shown
+    ended = shown.split("✅ Running long (ended)", 1)[1].split("↳", 1)[0]
+    # The edited parent no longer says what runs now, nor how to stop it.
+    assert "Was running: +build_segments+" in ended and "Had run for 5m 00s when alerted" in ended
+    assert "Running now" not in ended and "Admins can stop it" not in ended
     assert "runtime 1m 00s (sla cdp_audiences/build_segments)" in shown
