@@ -9,6 +9,7 @@ façade over one repository per aggregate (``Scopes``, ``Deliveries``, ``Audit``
 """
 
 from bot.store.audit import Audit
+from bot.store.baselines import Baselines, GoodRun
 from bot.store.commands import PendingCommand, PendingCommands
 from bot.store.database import Clock, Database, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
@@ -19,10 +20,13 @@ from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
+from bot.store.slas import ScopeSla, SlaLimits, Slas
 from bot.store.store import Store
 from bot.store.upkeep import Pruned, Upkeep
 from bot.store.values import (
     ALL_PROJECTS,
+    FAILURE_KINDS,
+    SILENT_KINDS,
     ActionKind,
     ActionRecord,
     ActionState,
@@ -40,12 +44,15 @@ from bot.store.watches import OutcomeWatches
 __all__ = [
     "ALL_PROJECTS",
     "DEFAULT_LEASE",
+    "FAILURE_KINDS",
     "PAGERDUTY",
+    "SILENT_KINDS",
     "ActionKind",
     "ActionRecord",
     "ActionState",
     "AlertKind",
     "Audit",
+    "Baselines",
     "Claim",
     "Clock",
     "Database",
@@ -55,6 +62,7 @@ __all__ = [
     "EscalationClaim",
     "EscalationRule",
     "Escalations",
+    "GoodRun",
     "Mute",
     "OnItHolder",
     "OutcomeWatch",
@@ -66,8 +74,11 @@ __all__ = [
     "Pruned",
     "RateLimits",
     "ScopeOwners",
+    "ScopeSla",
     "Scopes",
     "SeenEvents",
+    "SlaLimits",
+    "Slas",
     "Store",
     "Subscription",
     "ThreadRef",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import Row, and_, or_, select, update
 
 from bot.store import tables
 from bot.store.database import ERROR_CHARS, Database, Repository, aware
-from bot.store.values import AlertKind, Claim, DeliveryState, ThreadRef
+from bot.store.values import FAILURE_KINDS, AlertKind, Claim, DeliveryState, ThreadRef
 
 DEFAULT_LEASE = timedelta(minutes=2)
 """How long a claimed, unconfirmed delivery belongs to its claimer."""
@@ -36,6 +37,7 @@ class Deliveries(Repository):
         kind: AlertKind,
         *,
         now: datetime | None = None,
+        payload: str | None = None,
     ) -> Claim | None:
         """Take the one right to post this attempt's alert to this channel.
 
@@ -55,6 +57,7 @@ class Deliveries(Repository):
                 state=DeliveryState.CLAIMED.value,
                 tries=1,
                 claimed_at=self._db.at(now),
+                payload=payload,
             )
             .on_conflict_do_nothing(index_elements=[t.c.channel_id, t.c.attempt_id])
             .returning(*t.c)
@@ -98,14 +101,19 @@ class Deliveries(Repository):
         await self._db.execute(statement)
 
     async def pending_deliveries(
-        self, now: datetime | None = None, *, limit: int = 100
+        self,
+        now: datetime | None = None,
+        *,
+        limit: int = 100,
+        kinds: Sequence[AlertKind] = FAILURE_KINDS,
     ) -> list[Claim]:
         """Lease and return the deliveries due for another try.
 
         Due: failed with ``next_try_at`` reached, or claimed longer than the
         lease ago without a result (the claimer died). Each returned claim is
         leased to the caller (``claimed_at = now``, ``tries + 1``), so a
-        concurrent caller does not get it too; post, then mark it.
+        concurrent caller does not get it too; post, then mark it. Only
+        claims of ``kinds``: failure alerts and silent ones have their own deliverers.
         """
         at = self._db.at(now)
         t = tables.alert_deliveries
@@ -115,7 +123,7 @@ class Deliveries(Repository):
                 t.c.claimed_at <= at - self._lease,
             ),
             and_(t.c.state == DeliveryState.FAILED.value, t.c.next_try_at <= at),
-        )
+        ) & t.c.kind.in_([AlertKind(k).value for k in kinds])
         # The condition is repeated outside the subquery: on PostgreSQL a row
         # leased by a concurrent caller is re-checked after its lock is released.
         batch = select(t.c.id).where(due).order_by(t.c.id).limit(limit).scalar_subquery()
@@ -203,6 +211,7 @@ def _claim(r: Row[Any]) -> Claim:
         last_error=r.last_error,
         next_try_at=r.next_try_at,
         delivered_at=r.delivered_at,
+        payload=r.payload,
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.store import tables
-from bot.store.database import Repository
+from bot.store.database import Repository, aware
 from bot.store.engine import advisory_key
 from bot.store.values import WatchedAttempt
 
@@ -44,8 +44,12 @@ class PollState(Repository):
         project: str,
         workflow: str,
         now: datetime | None = None,
+        created_at: datetime | None = None,
     ) -> None:
-        """Remember a running attempt (again: no change, ``since`` stays)."""
+        """Remember a running attempt (again: no change, ``since`` stays).
+
+        ``created_at``: the attempt's own start, what running long is measured from.
+        """
         t = tables.watched_attempts
         statement = (
             self._db.insert(t)
@@ -55,6 +59,7 @@ class PollState(Repository):
                 project=project,
                 workflow=workflow,
                 since=self._db.at(now),
+                created_at=None if created_at is None else aware(created_at),
             )
             .on_conflict_do_nothing(index_elements=[t.c.attempt_id])
         )
@@ -68,7 +73,8 @@ class PollState(Repository):
         t = tables.watched_attempts
         rows = await self._db.rows(select(t).order_by(t.c.since, t.c.attempt_id))
         return [
-            WatchedAttempt(r.attempt_id, r.session_id, r.project, r.workflow, r.since) for r in rows
+            WatchedAttempt(r.attempt_id, r.session_id, r.project, r.workflow, r.since, r.created_at)
+            for r in rows
         ]
 
     def leader_lock(self, name: str = "poller") -> AbstractAsyncContextManager[bool]:

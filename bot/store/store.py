@@ -15,6 +15,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.audit import Audit
+from bot.store.baselines import Baselines
 from bot.store.commands import PendingCommands
 from bot.store.database import Clock, Database, open_engine, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
@@ -24,6 +25,7 @@ from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
+from bot.store.slas import Slas
 from bot.store.upkeep import Upkeep
 from bot.store.watches import OutcomeWatches
 
@@ -51,6 +53,8 @@ class Store:
         self.ownership = Ownership(self.database)
         self.escalations = Escalations(self.database, lease=lease)
         self.watches = OutcomeWatches(self.database)
+        self.slas = Slas(self.database)
+        self.baselines = Baselines(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
@@ -101,6 +105,13 @@ class Store:
         self.open_watches = self.watches.open
         self.claim_watch = self.watches.claim
         self.watch_posted = self.watches.posted
+
+        self.set_sla = self.slas.set_sla
+        self.clear_sla = self.slas.clear_sla
+        self.sla_for = self.slas.sla_for
+        self.all_slas = self.slas.all_slas
+        self.record_good_runs = self.baselines.record_good_runs
+        self.good_runs_of = self.baselines.runs_of
 
     @classmethod
     async def open(

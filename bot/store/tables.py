@@ -121,6 +121,8 @@ alert_deliveries = Table(
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime, nullable=True),
     Column("next_try_at", UTCDateTime, nullable=True),
+    # Silent kinds: the finding or resolution as JSON, so a takeover words it the same.
+    Column("payload", Text, nullable=True),
     UniqueConstraint("channel_id", "attempt_id"),
     CheckConstraint(_one_of("kind", AlertKind), name="kind"),
     CheckConstraint(_one_of("state", DeliveryState), name="state"),
@@ -160,6 +162,7 @@ watched_attempts = Table(
     Column("project", String(_NAME), nullable=False),
     Column("workflow", String(_NAME), nullable=False),
     Column("since", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=True),  # the attempt's createdAt
 )
 
 actions = Table(

@@ -14,6 +14,15 @@ class AlertKind(StrEnum):
     FAILURE = "failure"
     RECOVERY = "recovery"
     DIGEST = "digest"
+    # Silent failures (bot.silent): the alert, a digest line, its resolution. Which
+    # kind of silent failure it is travels in the claim's payload.
+    SILENT = "silent"
+    SILENT_DIGEST = "silent_digest"
+    SILENT_RESOLVED = "silent_resolved"
+
+
+FAILURE_KINDS = (AlertKind.FAILURE, AlertKind.RECOVERY, AlertKind.DIGEST)
+SILENT_KINDS = (AlertKind.SILENT, AlertKind.SILENT_DIGEST, AlertKind.SILENT_RESOLVED)
 
 
 class DeliveryState(StrEnum):
@@ -79,6 +88,7 @@ class Claim:
     last_error: str | None
     next_try_at: datetime | None
     delivered_at: datetime | None
+    payload: str | None = None  # silent kinds: the finding or resolution, as JSON
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class WatchedAttempt:
     project: str
     workflow: str
     since: datetime
+    created_at: datetime | None = None  # the attempt's createdAt (None: not known)
 
 
 @dataclass(frozen=True)
