@@ -18,6 +18,7 @@ from bot.store.escalations import PAGERDUTY, Due, EscalationClaim, EscalationRul
 from bot.store.ownership import OnItHolder, Ownership, ScopeOwners
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
+from bot.store.schedule_states import ScheduleState, ScheduleStates, Slot
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
 from bot.store.slas import ScopeSla, SlaLimits, Slas
@@ -73,12 +74,15 @@ __all__ = [
     "PollState",
     "Pruned",
     "RateLimits",
+    "ScheduleState",
+    "ScheduleStates",
     "ScopeOwners",
     "ScopeSla",
     "Scopes",
     "SeenEvents",
     "SlaLimits",
     "Slas",
+    "Slot",
     "Store",
     "Subscription",
     "ThreadRef",

@@ -23,6 +23,7 @@ from bot.store.escalations import Escalations
 from bot.store.ownership import Ownership
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
+from bot.store.schedule_states import ScheduleStates
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
 from bot.store.slas import Slas
@@ -55,6 +56,7 @@ class Store:
         self.watches = OutcomeWatches(self.database)
         self.slas = Slas(self.database)
         self.baselines = Baselines(self.database)
+        self.schedule_states = ScheduleStates(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.
