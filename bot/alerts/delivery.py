@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.aio import bounded_map
@@ -25,6 +26,7 @@ from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.plan import ThreadStatus
 from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
+from bot.alerts.silent_steps import thread_is_silent
 from bot.diagnosis import Diagnosis
 from bot.notify import Notifier, NotifyError
 from bot.ops.metrics import Metrics
@@ -196,6 +198,18 @@ class Deliverer:
                 return False
             message = recovery_reply(item.attempt, console=self._console)
             kind = "recovery"
+        elif thread is not None and thread_is_silent(thread):
+            # The run the thread says runs long (or is late) failed: the alert in full,
+            # shown in the channel too.
+            owners = await self._store.owners_for(item.claim.project, item.claim.workflow)
+            parent = failure_parent(
+                item.attempt,
+                item.diagnosis,
+                console=self._console,
+                ownership=AlertOwnership(owners),
+            )
+            message = replace(parent, header=False, broadcast=True)
+            kind = "failure"
         elif thread is not None:
             message = retry_failure_reply(item.attempt, item.diagnosis, console=self._console)
             kind = "reply"
@@ -287,8 +301,7 @@ class Deliverer:
             )
 
     async def _thread(self, item: Outgoing) -> ThreadRef | None:
-        if item.attempt.index == 1 and not item.maybe_posted:
-            return None  # a session's first attempt: nothing of the session was posted
+        # Even a session's first attempt may have a thread: it ran long, or it is late.
         return await self._store.get_thread(item.claim.channel_id, item.claim.session_id)
 
     async def _set_thread(

@@ -42,6 +42,14 @@ class DeliveryReport:
     escalated: int = 0  # alerts escalated (bot.alerts.escalation)
     delivered: list[Claim] = field(default_factory=list)
 
+    def add(self, other: DeliveryReport) -> None:
+        """Count ``other``'s round in this one."""
+        self.posted += other.posted
+        self.found += other.found
+        self.deferred += other.deferred
+        self.escalated += other.escalated
+        self.delivered.extend(other.delivered)
+
 
 class Postponer:
     def __init__(self, store: Store, config: DeliveryConfig, clock: Callable[[], datetime]) -> None:
@@ -51,17 +59,21 @@ class Postponer:
 
     async def defer(self, item: Outgoing, reason: str, *, permanent: bool = False) -> None:
         """Leave the claim for a later poll, with backoff; give up after too many tries."""
+        await self.defer_claim(item.claim, reason, permanent=permanent)
+
+    async def defer_claim(self, claim: Claim, reason: str, *, permanent: bool = False) -> None:
         limit = self._config.max_tries_permanent if permanent else self._config.max_tries
-        delay = None if item.claim.tries >= limit else self.retry_seconds(item.claim.tries)
+        delay = None if claim.tries >= limit else self.retry_seconds(claim.tries)
         if delay is None:
+            # A failure alert's claim is keyed by its attempt; a silent one by its key.
             log.error(
-                "giving up the alert of attempt %s to %s after %d tries: %s",
-                item.attempt.id,
-                item.claim.channel_id,
-                item.claim.tries,
+                "giving up the alert of %s to %s after %d tries: %s",
+                claim.attempt_id,
+                claim.channel_id,
+                claim.tries,
                 reason,
             )
-        await self._store.mark_failed(item.claim, reason, self.at(delay))
+        await self._store.mark_failed(claim, reason, self.at(delay))
 
     async def give_up_or_retry(self, item: Outgoing, exc: NotifyError) -> None:
         await self.defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)

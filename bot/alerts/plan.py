@@ -69,7 +69,10 @@ class Subscribers:
         self._cache: dict[tuple[str, str], list[Subscription]] = {}
 
     async def of(self, attempt: Attempt) -> list[Subscription]:
-        key = (attempt.project.name, attempt.workflow.name)
+        return await self.of_workflow(attempt.project.name, attempt.workflow.name)
+
+    async def of_workflow(self, project: str, workflow: str) -> list[Subscription]:
+        key = (project, workflow)
         if key not in self._cache:
             self._cache[key] = await self._store.channels_for(*key)
         return self._cache[key]
@@ -111,10 +114,8 @@ async def plan_alerts(
                 mutes[channel] = await store.mutes(channel, now)
             if any(_covers(m, project, workflow) for m in mutes[channel]):
                 continue
-            # A session's first attempt has no thread yet (nothing of it was posted).
-            thread = (
-                await store.get_thread(channel, attempt.session_id) if attempt.index > 1 else None
-            )
+            # Even a first attempt may have a thread: it ran long, or its session is late.
+            thread = await store.get_thread(channel, attempt.session_id)
             candidates.append(_Candidate(attempt, sub, thread))
 
     need_streak = [

@@ -23,7 +23,10 @@ from bot.alerts.ops import AlertPathWatch
 from bot.alerts.outgoing import DeliveryReport, Outgoing
 from bot.alerts.pacing import ChannelPacer, backoff_seconds
 from bot.alerts.plan import Subscribers, plan_alerts
+from bot.alerts.running_long import RunningLongWatch
 from bot.alerts.sender import DeliveryConfig
+from bot.alerts.silent import SilentAlerts
+from bot.alerts.silent_steps import SilentItem
 from bot.notify import Notifier
 from bot.ops.metrics import Metrics
 from bot.store import Store, wall_clock
@@ -76,6 +79,7 @@ class Poller:
         pacer: ChannelPacer | None = None,
         ops_channel: str | None = None,
         escalator: Escalator | None = None,
+        silent: SilentAlerts | None = None,
     ) -> None:
         self.config = config or PollerConfig()
         self._td = td
@@ -98,6 +102,8 @@ class Poller:
             on_recovered=escalator.recovered if escalator is not None else None,
         )
         self._escalator = escalator
+        self._silent = silent
+        self._running_long = RunningLongWatch(td, store)
         self._failures = 0
         self._resume_at = 0.0  # time.monotonic() before which ticks are skipped
         self._watch = (
@@ -171,10 +177,11 @@ class Poller:
         now = self._clock()
         store = self._store
         raw_cursor = await store.get_cursor(CURSOR_KEY)
+        watched = await store.watched_attempts()
         feed = await read_feed(
             self._td,
             int(raw_cursor) if raw_cursor else None,
-            await store.watched_attempts(),
+            watched,
             page_size=self.config.page_size,
             concurrency=self.config.watch_concurrency,
         )
@@ -210,7 +217,13 @@ class Poller:
                     project=a.project.name,
                     workflow=a.workflow.name,
                     now=now,
+                    created_at=a.created_at,
                 )
+        silent: list[SilentItem] = []
+        if self._silent is not None:
+            # Claimed before the watches and the cursor move on, like the failures.
+            found, ended = await self._running_long.check(feed, watched, subscribers, now)
+            silent = await self._silent.claim(found, ended)
         for attempt_id in feed.done_watched:
             await store.unwatch_attempt(attempt_id)
         if feed.cursor is not None:
@@ -219,10 +232,9 @@ class Poller:
         delivery = await self._deliverer.deliver(fresh)
         # Claims of earlier polls (and of replicas that died) whose time has come.
         retried = await self._deliverer.deliver(await self._deliverer.taken_over(self._clock()))
-        delivery.posted += retried.posted
-        delivery.found += retried.found
-        delivery.deferred += retried.deferred
-        delivery.delivered.extend(retried.delivered)
+        delivery.add(retried)
+        if self._silent is not None:
+            delivery.add(await self._silent.deliver(silent))
 
         if self._escalator is not None:
             delivery.escalated = await self._escalator.run(self._deliverer.sender)

@@ -148,7 +148,7 @@ class Finding:
     @property
     def key(self) -> str:
         """What one alert is about (claimed once per channel): see ``alert_key``."""
-        return alert_key(self.kind, self.subject, self.attempt)
+        return alert_key(self.kind, self.subject, self.attempt.id if self.attempt else None)
 
 
 class ResolvedHow(StrEnum):
@@ -173,14 +173,14 @@ class Resolved:
     @property
     def key(self) -> str:
         """The key of the finding it resolves: see ``alert_key``."""
-        return alert_key(self.kind, self.subject, self.attempt)
+        return alert_key(self.kind, self.subject, self.attempt.id if self.attempt else None)
 
 
-def alert_key(kind: SilentKind, subject: str, attempt: Attempt | None) -> str:
+def alert_key(kind: SilentKind, subject: str, attempt_id: str | None) -> str:
     """One alert's key: running long is per attempt (a retry that runs long too is a
     new alert in the session's thread); the other kinds are per subject."""
     if kind is SilentKind.RUNNING_LONG:
-        if attempt is None:
+        if attempt_id is None:
             raise ValueError("a running-long finding needs its attempt")
-        return f"{kind.value}:{attempt.id}"
+        return f"{kind.value}:{attempt_id}"
     return f"{kind.value}:{subject}"

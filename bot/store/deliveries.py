@@ -141,6 +141,14 @@ class Deliveries(Repository):
         rows = await self._db.rows(statement)
         return sorted(map(_claim, rows), key=lambda claim: claim.id)
 
+    async def claim_of(self, channel_id: str, attempt_id: str) -> Claim | None:
+        """The claim of this alert in this channel, whatever became of it."""
+        t = tables.alert_deliveries
+        rows = await self._db.rows(
+            select(t).where(t.c.channel_id == channel_id, t.c.attempt_id == attempt_id)
+        )
+        return _claim(rows[0]) if rows else None
+
     # ------------------------------------------------------------------ threads
 
     async def get_thread(self, channel_id: str, session_id: str) -> ThreadRef | None:

@@ -34,6 +34,10 @@ from bot.store.ownership import on_it, set_scoped
 from bot.store.tables import ANY_WORKFLOW, UTCDateTime, metadata
 from bot.store.values import AlertKind, ThreadRef
 
+# A failing thread, and the threads.status of each silent kind while open
+# (bot.silent.findings.SilentKind: the store cannot import it, so it is spelled here).
+_OPEN_STATUSES = ("failing", "running_long", "late", "not_started", "schedule_disabled")
+
 _ID = 64
 _NAME = 255
 PAGERDUTY = "pagerduty"
@@ -120,7 +124,9 @@ class Escalations(Repository):
         return [_rule(row) for row in rows]
 
     async def due(self, now: datetime | None = None) -> list[Due]:
-        """Failing alert threads nobody is on, past their scope's delay, not escalated yet.
+        """Open alert threads nobody is on, past their scope's delay, not escalated yet.
+
+        Open: failing, or a silent failure (running long, late, ...) still unresolved.
 
         A workflow's rule wins over its project's. The delay runs from the
         parent's post (its delivery).
@@ -134,14 +140,14 @@ class Escalations(Repository):
                 and_(
                     d.c.channel_id == th.c.channel_id,
                     d.c.message_ts == th.c.parent_ts,
-                    d.c.kind == AlertKind.FAILURE.value,
+                    d.c.kind.in_((AlertKind.FAILURE.value, AlertKind.SILENT.value)),
                     d.c.delivered_at.is_not(None),
                 ),
             )
             .outerjoin(e, _same_thread(e, th))
             .outerjoin(o, _same_thread(o, th))
             # Outer-joined: no escalation row and nobody on it read as NULL too.
-            .where(th.c.status == "failing", o.c.user_id.is_(None), e.c.sent_at.is_(None))
+            .where(th.c.status.in_(_OPEN_STATUSES), o.c.user_id.is_(None), e.c.sent_at.is_(None))
         )
         rows = await self._db.rows(statement)
         if not rows:

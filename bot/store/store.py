@@ -73,6 +73,7 @@ class Store:
         self.mark_delivered = self.deliveries.mark_delivered
         self.mark_failed = self.deliveries.mark_failed
         self.pending_deliveries = self.deliveries.pending_deliveries
+        self.claim_of = self.deliveries.claim_of
         self.get_thread = self.deliveries.get_thread
         self.thread_by_ts = self.deliveries.thread_by_ts
         self.set_thread = self.deliveries.set_thread

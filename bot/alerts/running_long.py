@@ -1,0 +1,187 @@
+"""Running long: found in the alert poll from what it already knows.
+
+The poll keeps the running attempts of subscribed workflows in the store
+(``watched_attempts``, with each attempt's own ``createdAt``), so comparing
+them with their limits costs no TD request: a quiet poll stays at its one
+listing page. The limit is the scope's ``sla runtime``, or without one the
+workflow's learned baseline (``bot.silent.baseline``: from at least 5 good runs,
+recorded here from the successes the poll sees finish). Only when an attempt
+first crosses its limit, for a channel that has no alert of it yet and is not
+muted, is TD asked: the attempt (unless it is in the pages just read) and its
+tasks, once, to name the running task and the TD job it polls. A watched
+attempt that finishes yields a ``Resolved`` (``SilentAlerts`` posts it only
+where its alert went out).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.alerts.feed import Feed
+from bot.alerts.plan import Subscribers
+from bot.alerts.silent import claim_key
+from bot.silent.baseline import learned, limit_of
+from bot.silent.findings import (
+    Finding,
+    LimitSource,
+    Resolved,
+    ResolvedHow,
+    RunningLong,
+    RunningTask,
+    SilentKind,
+    alert_key,
+)
+from bot.store import GoodRun, Store, WatchedAttempt
+from bot.td import TDClient
+from bot.td.errors import NotFound, TDError
+from bot.td.models import Attempt, AttemptStatus, Task, TaskState
+
+log = logging.getLogger(__name__)
+
+
+class RunningLongWatch:
+    def __init__(self, td: TDClient, store: Store) -> None:
+        self._td = td
+        self._store = store
+
+    async def check(
+        self,
+        feed: Feed,
+        watched: Sequence[WatchedAttempt],
+        subscribers: Subscribers,
+        now: datetime,
+    ) -> tuple[list[Finding], list[Resolved]]:
+        """This poll's running-long findings and the ends of watched attempts."""
+        await self._learn(feed.finished, subscribers)
+        ended = set(feed.done_watched)
+        known = {a.id: a for a in feed.started}
+        running: list[tuple[str, str, str, datetime | None]] = [
+            (w.attempt_id, w.project, w.workflow, w.created_at or w.since)
+            for w in watched
+            if w.attempt_id not in ended and w.attempt_id not in known
+        ]
+        running += [(a.id, a.project.name, a.workflow.name, a.created_at) for a in feed.started]
+        findings: list[Finding] = []
+        for attempt_id, project, workflow, started in running:
+            if started is None:
+                continue
+            found = await self._crossed(
+                attempt_id, project, workflow, now - started, known, subscribers, now
+            )
+            if found is not None:
+                findings.append(found)
+        watched_ids = {w.attempt_id for w in watched}
+        resolved = [
+            Resolved(
+                kind=SilentKind.RUNNING_LONG,
+                subject=a.session_id,
+                project=a.project.name,
+                workflow=a.workflow.name,
+                how=_how(a),
+                at=a.finished_at or now,
+                attempt=a,
+            )
+            for a in feed.finished
+            if a.id in watched_ids
+        ]
+        return findings, resolved
+
+    async def _learn(self, finished: Sequence[Attempt], subscribers: Subscribers) -> None:
+        """Remember the good runs of subscribed workflows (a first attempt, start to end:
+        a retry resumes where its session failed, so its time says nothing)."""
+        runs = [
+            GoodRun(
+                a.id, a.project.name, a.workflow.name, a.finished_at - a.created_at, a.finished_at
+            )
+            for a in finished
+            if a.status is AttemptStatus.SUCCESS
+            and a.index == 1
+            and a.created_at is not None
+            and a.finished_at is not None
+            and await subscribers.of(a)
+        ]
+        await self._store.record_good_runs(runs)
+
+    async def _crossed(
+        self,
+        attempt_id: str,
+        project: str,
+        workflow: str,
+        running_for: timedelta,
+        known: dict[str, Attempt],
+        subscribers: Subscribers,
+        now: datetime,
+    ) -> Finding | None:
+        limits = await self._store.sla_for(project, workflow)
+        runs = (await self._store.good_runs_of([(project, workflow)])).get((project, workflow), [])
+        baseline = learned(runs)
+        if limits.runtime is not None:
+            limit, source = limits.runtime, LimitSource.SLA
+        elif baseline is not None:
+            limit, source = limit_of(baseline), LimitSource.BASELINE
+        else:
+            return None  # nothing to compare with yet
+        if running_for <= limit:
+            return None
+        if not await self._needs_alert(attempt_id, project, workflow, subscribers, now):
+            return None
+        try:
+            attempt = known.get(attempt_id) or await self._td.attempt(attempt_id)
+            if attempt.status.done:
+                return None  # ended since the listing: the next poll sees it finish
+            tasks = await self._td.tasks(attempt.id)
+        except NotFound:
+            return None
+        except TDError as exc:  # tried again on the next poll
+            log.warning("running-long check of attempt %s: TD failed: %s", attempt_id, exc)
+            return None
+        return Finding(
+            project=project,
+            workflow=workflow,
+            subject=attempt.session_id,
+            session_time=attempt.session_time,
+            attempt=attempt,
+            facts=RunningLong(
+                running_for=running_for,
+                limit=limit,
+                source=source,
+                sla_scope=limits.runtime_scope if source is LimitSource.SLA else None,
+                baseline=baseline,
+                tasks=running_tasks(tasks),
+            ),
+        )
+
+    async def _needs_alert(
+        self, attempt_id: str, project: str, workflow: str, subscribers: Subscribers, now: datetime
+    ) -> bool:
+        """Some subscribed channel, not muted, has no alert of it yet (else TD is not asked)."""
+        key = claim_key(alert_key(SilentKind.RUNNING_LONG, "", attempt_id))
+        for sub in await subscribers.of_workflow(project, workflow):
+            channel = sub.channel_id
+            if await self._store.is_muted(channel, project, workflow, now):
+                continue
+            if await self._store.claim_of(channel, key) is None:
+                return True
+        return False
+
+
+def running_tasks(tasks: Sequence[Task]) -> tuple[RunningTask, ...]:
+    """The tasks running now (not groups), each with the TD job it polls, if any."""
+    return tuple(
+        RunningTask(t.full_name, t.operator, t.started_at, _job_id(t))
+        for t in tasks
+        if t.state is TaskState.RUNNING and not t.is_group
+    )
+
+
+def _job_id(task: Task) -> str | None:
+    # A td>-style task keeps the job it polls in stateParams.job.jobId (td-api.md 3.9).
+    job = task.state_params.get("job")
+    value = job.get("jobId") if isinstance(job, dict) else None
+    return str(value) if isinstance(value, str | int) and str(value) else None
+
+
+def _how(attempt: Attempt) -> ResolvedHow:
+    return ResolvedHow.SUCCEEDED if attempt.status is AttemptStatus.SUCCESS else ResolvedHow.FAILED

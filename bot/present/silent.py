@@ -1,0 +1,209 @@
+"""Silent-failure alerts as Message values: the short parent of each kind, its
+resolved form, the thread reply saying how it ended, and digest lines.
+
+A parent names the kind in its first words, then the project/workflow, the
+session (or slot) time and the facts that make it an alert, the owners (never
+once resolved), and buttons: I'm on it (where the thread belongs to a session),
+Mute 4h, the console link; a run that runs long also carries Kill (and Kill job
+for the TD job its running task polls), which TD acts on for admins only. Every
+TD text goes through ``bot.message.mrkdwn``; parents stay within ``PARENT_VISIBLE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.actions import Target
+from bot.buttons import action_button, mute_button, on_it_button
+from bot.message import Button, Link, Message
+from bot.message import mrkdwn as md
+from bot.present import format as fmt
+from bot.present.alerts import AlertOwnership
+from bot.present.silent_facts import facts_lines, headline, resolved_line
+from bot.silent.findings import Finding, Resolved, ResolvedHow, RunningLong, SilentKind
+from bot.store import ActionKind
+from bot.td import urls
+from bot.text import secret_param_values
+
+TITLES = {
+    SilentKind.RUNNING_LONG: "Running long",
+    SilentKind.LATE: "Late",
+    SilentKind.NOT_STARTED: "Not started",
+    SilentKind.SCHEDULE_DISABLED: "Schedule disabled",
+}
+EMOJI = {
+    SilentKind.RUNNING_LONG: ":hourglass_flowing_sand:",
+    SilentKind.LATE: ":alarm_clock:",
+    SilentKind.NOT_STARTED: ":double_vertical_bar:",
+    SilentKind.SCHEDULE_DISABLED: ":no_entry:",
+}
+_ENDED = {
+    ResolvedHow.SUCCEEDED: ":white_check_mark:",
+    ResolvedHow.STARTED: ":arrow_forward:",
+    ResolvedHow.ENABLED: ":white_check_mark:",
+    ResolvedHow.FAILED: ":x:",
+}
+_WHERE_CHARS = 120
+_MAX_OWNERS = 10
+_DIGEST_ITEMS = 40
+_DIGEST_VISIBLE = 1200
+_NOBODY = AlertOwnership()  # no owners, nobody on it
+
+
+@dataclass(frozen=True)
+class SilentDigest:
+    findings: tuple[Finding, ...]
+    message: Message
+
+
+def silent_parent(
+    finding: Finding,
+    *,
+    console: str | None,
+    ownership: AlertOwnership = _NOBODY,
+    resolved: Resolved | None = None,
+) -> Message:
+    """The short parent of a silent-failure thread (``resolved``: its edited form)."""
+    secrets = _secrets(finding)
+    sections = list(facts_lines(finding, secrets))
+    if resolved is not None:
+        sections.insert(0, resolved_line(resolved, finding))
+        title = f"{TITLES[finding.kind]} (ended): {_where(finding)}"
+        emoji = _ENDED[resolved.how]
+    else:
+        sections += _ownership_lines(ownership)
+        title = f"{TITLES[finding.kind]}: {_where(finding)}"
+        emoji = EMOJI[finding.kind]
+    return Message(
+        title=title,
+        text=headline(finding) if resolved is None else f"{headline(finding)}; {resolved.how}",
+        emoji=emoji,
+        sections=tuple(sections),
+        context=_context(finding, console),
+        links=_console_link(finding, console),
+        buttons=() if resolved is not None else _buttons(finding, ownership),
+        secrets=secrets,
+    )
+
+
+def silent_reply(finding: Finding, *, console: str | None) -> Message:
+    """The alert as a reply, when its thread already exists (a retry that runs long too,
+    a session late after it ran long): shown in the channel as well."""
+    parent = silent_parent(finding, console=console)
+    return replace(parent, header=False, broadcast=True, buttons=_buttons(finding, _NOBODY))
+
+
+def resolved_reply(resolved: Resolved, finding: Finding) -> Message:
+    """The thread reply that says how a silent failure ended."""
+    return Message(
+        title=f"{TITLES[resolved.kind]}: ended",
+        text=f"{resolved.project}/{resolved.workflow}: {headline(finding)}; {resolved.how}",
+        emoji=_ENDED[resolved.how],
+        header=False,
+        sections=(resolved_line(resolved, finding),),
+        secrets=_secrets(finding),
+    )
+
+
+def silent_digests(
+    findings: Sequence[Finding], *, console: str | None, owners: Sequence[str] = ()
+) -> list[SilentDigest]:
+    """Many silent failures for one channel in one round: a line each, few messages."""
+    digests: list[SilentDigest] = []
+    batch: list[Finding] = []
+    size = 0
+    for finding in findings:
+        seen = md.visible(_digest_line(finding, console))
+        if batch and (len(batch) >= _DIGEST_ITEMS or size + seen > _DIGEST_VISIBLE):
+            digests.append(_digest(batch, console, owners))
+            batch, size = [], 0
+        batch.append(finding)
+        size += seen + 1
+    if batch:
+        digests.append(_digest(batch, console, owners))
+    return digests
+
+
+# ------------------------------------------------------------------ pieces
+
+
+def _digest(batch: Sequence[Finding], console: str | None, owners: Sequence[str]) -> SilentDigest:
+    title = f"{fmt.plural(len(batch), 'silent failure')} in workflow runs"
+    names = ", ".join(sorted({_where(f) for f in batch}))
+    message = Message(
+        title=title,
+        text=f"{title}: {names}",
+        emoji=":warning:",
+        sections=(
+            *md.pack(_digest_line(f, console) for f in batch),
+            *_ownership_lines(AlertOwnership(tuple(owners))),
+        ),
+        context=("How each ends is posted in this thread.",),
+        secrets=tuple(s for f in batch for s in _secrets(f)),
+    )
+    return SilentDigest(tuple(batch), message)
+
+
+def _digest_line(finding: Finding, console: str | None) -> str:
+    name = md.text(_where(finding), _WHERE_CHARS, secrets=_secrets(finding))
+    a = finding.attempt
+    if console and a is not None and a.workflow.id:
+        name = md.link(
+            urls.attempt_url(console, a.workflow.id, a.session_id, a.id), _where(finding)
+        )
+    when = finding.session_time.strftime("%m-%d %H:%M") if finding.session_time else "-"
+    return f"{EMOJI[finding.kind]} {TITLES[finding.kind]} · {name} · {md.text(when, 20)}"
+
+
+def _where(finding: Finding) -> str:
+    return f"{finding.project}/{finding.workflow}"
+
+
+def _secrets(finding: Finding) -> tuple[str, ...]:
+    return tuple(secret_param_values(finding.attempt.params)) if finding.attempt else ()
+
+
+def _ownership_lines(ownership: AlertOwnership) -> list[str]:
+    lines: list[str] = []
+    if ownership.owners:
+        shown = " ".join(md.mention(o) for o in ownership.owners[:_MAX_OWNERS])
+        lines.append(f"{md.bold('Owners:')} {shown}")
+    if ownership.on_it is not None:
+        who = md.mention(ownership.on_it.user_id)
+        lines.append(f":eyes: {who} is on it since {fmt.slack_time(ownership.on_it.since)}")
+    return lines
+
+
+def _context(finding: Finding, console: str | None) -> tuple[str, ...]:
+    a = finding.attempt
+    if not console or a is None:
+        return ()
+    return (md.link(urls.session_url(console, a.session_id), f"Session {a.session_id}"),)
+
+
+def _console_link(finding: Finding, console: str | None) -> tuple[Link, ...]:
+    a = finding.attempt
+    if not console:
+        return ()
+    if a is not None and a.workflow.id:
+        return (
+            Link(
+                "Open in TD console", urls.attempt_url(console, a.workflow.id, a.session_id, a.id)
+            ),
+        )
+    return (Link("Open TD console", console),)
+
+
+def _buttons(finding: Finding, ownership: AlertOwnership) -> tuple[Button, ...]:
+    a = finding.attempt
+    buttons: list[Button] = []
+    # I'm on it finds its thread by the attempt's session: only where that is the subject.
+    if a is not None and a.session_id == finding.subject:
+        buttons.append(on_it_button(a.id, taken=ownership.on_it is not None))
+    buttons.append(mute_button(finding.project, finding.workflow))
+    if isinstance(finding.facts, RunningLong) and a is not None:
+        buttons.append(action_button(ActionKind.KILL, Target.from_attempt(a)))
+        for job in [t.job_id for t in finding.facts.tasks if t.job_id][:1]:
+            buttons.append(action_button(ActionKind.KILL_JOB, Target(id=job)))
+    return tuple(buttons)
