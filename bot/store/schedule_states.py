@@ -73,7 +73,15 @@ schedule_slots = Table(
     Index(None, "project", "workflow", "session_time"),
 )
 
-_RUN_STATES = ("queued", "blocked")  # a session that exists but has not started to run
+_RUN_STATES = ("queued", "blocked")
+SESSION_COLUMNS = ("session_id", "attempt_id", "status")  # written from the attempt feed
+ALERT_COLUMNS = (  # written by the schedule round
+    "run_time",
+    "predicted",
+    "not_started_subject",
+    "not_started_open",
+    "late_subject",
+)  # a session that exists but has not started to run
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,8 @@ class ScheduleStates(Repository):
         return [ScheduleState(**row._mapping) for row in await self._db.rows(statement)]
 
     async def put_schedules(self, states: Sequence[ScheduleState]) -> None:
-        await self._upsert(schedule_states, ["schedule_id"], [_values(s) for s in states])
+        columns = [c.name for c in schedule_states.c if c.name != "schedule_id"]
+        await self._upsert(schedule_states, ["schedule_id"], [_values(s) for s in states], columns)
 
     async def forget_schedules(self, schedule_ids: Sequence[str]) -> None:
         """Schedules TD no longer lists (their project was deleted or re-pushed without)."""
@@ -168,31 +177,38 @@ class ScheduleStates(Repository):
         rows = await self._db.rows(select(t).where(t.c.schedule_id.in_(ids)))
         return [_slot(row) for row in rows]
 
-    async def put_slots(self, slots: Sequence[Slot]) -> None:
+    async def put_slots(self, slots: Sequence[Slot], *, update: Sequence[str]) -> None:
+        """Insert the slots; where one exists already, set only the ``update`` columns
+        (the attempt feed and the schedule round each own theirs: SESSION_COLUMNS,
+        ALERT_COLUMNS)."""
         await self._upsert(
-            schedule_slots, ["schedule_id", "session_time"], [_values(s) for s in slots]
+            schedule_slots, ["schedule_id", "session_time"], [_values(s) for s in slots], update
         )
 
-    async def drop_slots(self, slots: Sequence[Slot]) -> None:
-        """Slots with nothing left to watch."""
-        if slots:
-            t = schedule_slots
-            keys = [(s.schedule_id, s.session_time) for s in slots]
+    async def drop_slots(self, keys: Sequence[tuple[str, datetime]]) -> None:
+        """Slots (schedule id, session time) with nothing left to watch."""
+        t = schedule_slots
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
             await self._db.execute(
-                delete(t).where(tuple_(t.c.schedule_id, t.c.session_time).in_(keys))
+                delete(t).where(tuple_(t.c.schedule_id, t.c.session_time).in_(chunk))
             )
 
-    async def _upsert(self, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    async def _upsert(
+        self, table: Table, keys: list[str], rows: list[dict[str, Any]], update: Sequence[str]
+    ) -> None:
         if not rows:
             return
         async with self._db.transaction() as conn:
             for start in range(0, len(rows), 500):
-                chunk = rows[start : start + 500]
-                statement = self._db.insert(table).values(chunk)
-                update = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
-                await conn.execute(
-                    statement.on_conflict_do_update(index_elements=keys, set_=update)
-                )
+                statement = self._db.insert(table).values(rows[start : start + 500])
+                if update:
+                    statement = statement.on_conflict_do_update(
+                        index_elements=keys, set_={c: statement.excluded[c] for c in update}
+                    )
+                else:
+                    statement = statement.on_conflict_do_nothing(index_elements=keys)
+                await conn.execute(statement)
 
 
 def _values(record: ScheduleState | Slot) -> dict[str, Any]:
