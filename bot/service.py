@@ -34,6 +34,8 @@ from bot.alerts import AlertScheduler, Poller, PollerConfig, SubscriptionService
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.escalation import Escalator
 from bot.alerts.on_it import OnItService
+from bot.alerts.pacing import ChannelPacer
+from bot.alerts.silent import SilentAlerts, SilentConfig
 from bot.notify import PagerDutyNotifier, SlackNotifier, slack_client
 from bot.ops.gc import PauseWatch, settle_after_start
 from bot.ops.logs import configure_logging
@@ -108,6 +110,7 @@ class Service:
     resources: AsyncExitStack
     bot: Bot = field(init=False)
     watcher: Watcher = field(init=False)
+    silent: SilentAlerts = field(init=False)  # silent-failure alerts (bot.alerts.findings)
     _closing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -177,20 +180,35 @@ async def _assemble(
         pagerduty = PagerDutyNotifier(settings.pagerduty_routing_key, settings.pagerduty_url)
         resources.push_async_callback(pagerduty.aclose)
     escalator = Escalator(store, console=settings.td.console, clock=wall_clock, pagerduty=pagerduty)
+    # Without slack_sdk's rate-limit retries: a 429 must reach delivery at
+    # once, so it pauses only that channel rather than sleeping through it.
+    notifier = SlackNotifier(
+        slack_client(settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=False),
+        metrics=metrics,
+    )
+    config = poller_config or PollerConfig(poll_seconds=settings.poll_seconds)
+    pacer = ChannelPacer()  # one pace per channel for failure and silent alerts alike
+    silent = SilentAlerts(
+        store=store,
+        notifier=notifier,
+        pacer=pacer,
+        console=settings.td.console,
+        clock=wall_clock,
+        config=SilentConfig(digest_over=config.digest_over, delivery=config.delivery),
+        metrics=metrics,
+        on_resolved=escalator.recovered,
+    )
     poller = Poller(
         td,
         store,
-        # Without slack_sdk's rate-limit retries: a 429 must reach delivery at
-        # once, so it pauses only that channel rather than sleeping through it.
-        SlackNotifier(
-            slack_client(settings.slack_bot_token, settings.slack_api_url, retry_rate_limits=False),
-            metrics=metrics,
-        ),
+        notifier,
         console=settings.td.console,
-        config=poller_config or PollerConfig(poll_seconds=settings.poll_seconds),
+        config=config,
         metrics=metrics,
+        pacer=pacer,
         ops_channel=settings.ops_channel,
         escalator=escalator,
+        silent=silent,
     )
     scheduler = AlertScheduler(poller, interval=settings.poll_seconds)
     on_it = OnItService(
@@ -204,6 +222,7 @@ async def _assemble(
     service = Service(
         settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources
     )
+    service.silent = silent
     service.scheduler.every(
         PRUNE_EVERY, Retention(store, settings.retention_days), job_id="tdbot-retention"
     )
