@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from bot.alerts import Poller
@@ -86,6 +87,14 @@ class Rig:
         return [m for m in self.notifier.messages if m.thread_ts == parent.ts]
 
 
+async def switch(rig: Rig, path: str) -> None:
+    """What ``td wf schedule disable|enable`` sends (the client has no such call)."""
+    headers = {"Authorization": f"TD1 {rig.sandbox.api_key}"}
+    async with httpx.AsyncClient(base_url=rig.sandbox.url, headers=headers) as http:
+        response = await http.post(path, json={} if path.endswith("enable") else None)
+    response.raise_for_status()
+
+
 @pytest.fixture
 async def rig(sandbox: Sandbox, td: TDClient, store: Store) -> Rig:
     made = Rig(sandbox, td, store)
@@ -162,17 +171,13 @@ async def test_no_late_alert_for_a_backfill_or_a_manual_run_of_a_past_time(rig: 
 
 async def test_schedule_disabled_alerted_then_resolved_when_enabled(rig: Rig) -> None:
     schedule_id = rig.sandbox.schedule_id(HOURLY)
-    await rig.td._http.send(  # noqa: SLF001 - what `td wf disable` sends
-        "POST", rig.td._workflow, f"/api/schedules/{schedule_id}/disable"
-    )
+    await switch(rig, f"/api/schedules/{schedule_id}/disable")
     await rig.run(5)
     [parent] = rig.parents()
     assert "disabled" in parent.text.lower()
     await rig.run(15)
     assert len(rig.parents()) == 1
-    await rig.td._http.send(  # noqa: SLF001
-        "POST", rig.td._workflow, f"/api/schedules/{schedule_id}/enable", json={}
-    )
+    await switch(rig, f"/api/schedules/{schedule_id}/enable")
     await rig.run(5)
     assert parent.edits and rig.replies(parent)
     assert len(rig.parents()) == 1
@@ -193,9 +198,7 @@ async def test_disabled_while_the_bot_was_down_is_alerted_after_the_restart(rig:
 
 async def test_a_schedule_disabled_before_the_subscription_stays_silent(rig: Rig) -> None:
     schedule_id = rig.sandbox.schedule_id("finance_reports/daily_revenue")
-    await rig.td._http.send(  # noqa: SLF001
-        "POST", rig.td._workflow, f"/api/schedules/{schedule_id}/disable"
-    )
+    await switch(rig, f"/api/schedules/{schedule_id}/disable")
     rig.sandbox.advance(60)
     await rig.store.add_subscription(OTHER_CHANNEL, "finance_reports", created_by="U0TEST")
     await rig.run(15)
