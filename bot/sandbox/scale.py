@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.sandbox.catalogue import td
+from bot.sandbox.catalogue import Flow, td
 from bot.sandbox.life import Script
 from bot.sandbox.model import WorkflowDef
-from bot.sandbox.seed import HISTORY, World, define, new_project
+from bot.sandbox.seed import HISTORY, World, add_schedule, define, new_project
 from bot.sandbox.texts import stable_rng
 
 PER_PROJECT = 20
@@ -22,6 +22,9 @@ class Scale:
     workflows: int = 2000
     attempts: int = 20000
     fail_rate: float = 0.03
+    # Each bulk workflow also gets an hourly schedule (at minute index % 60) from two
+    # hours before ``now``: the silent-failure benchmark's 2,000 scheduled workflows.
+    schedules: bool = False
 
     def __post_init__(self) -> None:
         if self.workflows < 1 or self.attempts < 0 or not 0 <= self.fail_rate <= 1:
@@ -46,6 +49,13 @@ def add_bulk(world: World, now: datetime, scale: Scale) -> None:
                 "+extract": td(f"bulk/{name}", "analytics"),
                 "+publish": {"echo>": f"{name} done for ${{session_date}}"},
             }
+            if scale.schedules:
+                at = f"{index % 60:02d}:00"
+                dig["schedule"] = {"hourly>": at}
+                flow = Flow(name, {}, schedule=("hourly", at))
+                world.engine.at(
+                    now - timedelta(hours=2), partial(add_schedule, world, project, flow)
+                )
             workflows.append(define(world, project, name, dig))
             world.life.scripts[(project.id, name)] = Script(
                 fail_rate=scale.fail_rate, incidents=("cluster_out_of_memory", "node_memory_limit")

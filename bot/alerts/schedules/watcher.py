@@ -131,7 +131,6 @@ class ScheduleWatcher:
         now = self._clock()
         repo = self._store.schedule_states
         book = Book.of(await repo.schedules(), await repo.slots())
-        pages = await self._read(book, now)
         slas = await self._store.all_slas()
 
         def within(project: str, workflow: str) -> tuple[timedelta, str] | None:
@@ -140,7 +139,13 @@ class ScheduleWatcher:
                 return None
             return limits.within, limits.within_scope
 
+        pages = await self._read_due(book, now)
         attempts = await self._confirm_attempts(book, now, within)
+        # What is left of the round's budget goes to the rolling sweep.
+        budget = self.config.pages_per_round - (self._td.request_count - before)
+        if pages == 0 or budget > 0:
+            raw = await self._store.get_cursor(SWEEP_CURSOR)
+            pages += await self._sweep(book, now, int(raw) if raw else None, pages=max(budget, 1))
 
         decisions: Decisions = decide(
             book, now, grace=self.config.start_grace, within=within, attempts=attempts
@@ -165,8 +170,9 @@ class ScheduleWatcher:
 
     # ------------------------------------------------------------- reading
 
-    async def _read(self, book: Book, now: datetime) -> int:
-        """Read the pages this round needs; returns how many were read."""
+    async def _read_due(self, book: Book, now: datetime) -> int:
+        """Everything on the first round; later, the page of each schedule whose slot is
+        past its run time plus the grace with no session seen. Returns the pages read."""
         if not book.states:
             return await self._sweep(book, now, None, pages=None)
         grace = self.config.start_grace
@@ -191,10 +197,6 @@ class ScheduleWatcher:
             end = await self._page(book, now, int(schedule_id) - 1 or None)
             pages += 1
             covered_to = end if end is not None else 2**63
-        budget = self.config.pages_per_round - pages
-        if budget > 0:
-            raw = await self._store.get_cursor(SWEEP_CURSOR)
-            pages += await self._sweep(book, now, int(raw) if raw else None, pages=budget)
         return pages
 
     async def _sweep(
