@@ -46,9 +46,25 @@ from bot.present.alerts import (
 )
 from bot.present.diagnosis import diagnosis_message
 from bot.present.escalation import escalated_to, escalated_to_pagerduty
+from bot.present.silent import resolved_reply, silent_digests, silent_parent, silent_reply
 from bot.render import TerminalStyle, render_console, render_slack
 from bot.sandbox import Sandbox
 from bot.sandbox.cases import FailureCase, JobSpec
+from bot.silent.codec import dump_finding, load_finding
+from bot.silent.findings import (
+    Baseline,
+    Facts,
+    Finding,
+    Late,
+    LateState,
+    LimitSource,
+    NotStarted,
+    Resolved,
+    ResolvedHow,
+    RunningLong,
+    RunningTask,
+    ScheduleDisabled,
+)
 from bot.store import ActionKind
 from bot.td import TDClient
 from bot.td.models import Attempt
@@ -92,6 +108,7 @@ LEAKY = FailureCase(
     state_params={"job": {"jobId": "{job_id}", "pollIteration": 2, "errorPollIteration": 0}},
 )
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
 PARAMS = {"target_date": "2026-12-01", "partner_sftp_password": PARAM_SECRET}
 
 
@@ -131,6 +148,35 @@ def test_the_scenario_really_echoes_every_secret(failed: tuple[Attempt, Diagnosi
         assert secret in raw
 
 
+def silent_findings(a: Attempt) -> list[Finding]:
+    """Each silent kind about the leaky run; its running task's name (for_each>-style)
+    and the stored form (what a claim taken over is worded from) echo a secret too."""
+    task = RunningTask(f"+export+for-0=key={PARAM_SECRET}", "td>", NOW, "123")
+    facts: list[Facts] = [
+        RunningLong(
+            timedelta(hours=3),
+            timedelta(hours=1),
+            LimitSource.BASELINE,
+            None,
+            Baseline(20, timedelta(minutes=9), timedelta(minutes=31), timedelta(minutes=31)),
+            (task,),
+        ),
+        Late(LateState.FAILED, timedelta(hours=3), "*", NOW),
+        NotStarted("77", NOW, timedelta(minutes=30)),
+        ScheduleDisabled("77", NOW),
+    ]
+    found = [Finding(a.project.name, a.workflow.name, a.session_id, NOW, a, f) for f in facts]
+    return found + [load_finding(dump_finding(f)) for f in found]
+
+
+def silent_ends(a: Attempt) -> list[Message]:
+    messages: list[Message] = []
+    for f in silent_findings(a):
+        end = Resolved(f.kind, f.subject, f.project, f.workflow, ResolvedHow.FAILED, NOW, a)
+        messages += [silent_parent(f, console=None, resolved=end), resolved_reply(end, f)]
+    return messages
+
+
 Kind = Callable[[Attempt, Diagnosis, str], list[Message]]
 KINDS: dict[str, Kind] = {
     "diagnosis": lambda a, d, c: [diagnosis_message(d)],
@@ -149,6 +195,15 @@ KINDS: dict[str, Kind] = {
     "recovery": lambda a, d, c: [recovery_reply(a, console=c)],
     "digest": lambda a, d, c: [x.message for x in digest_messages([a, a], console=c)],
     "confirmation": lambda a, d, c: [confirmation(ActionKind.RETRY, Target.from_attempt(a))],
+    "silent parent": lambda a, d, c: [
+        silent_parent(f, console=c, ownership=AlertOwnership(("U0OWNER01",)))
+        for f in silent_findings(a)
+    ],
+    "silent reply": lambda a, d, c: [silent_reply(f, console=c) for f in silent_findings(a)],
+    "silent end": lambda a, d, c: silent_ends(a),
+    "silent digest": lambda a, d, c: [
+        x.message for x in silent_digests(silent_findings(a), console=c)
+    ],
 }
 SURFACES: dict[str, Callable[[Message], str]] = {
     "slack": lambda m: json.dumps(render_slack(m).__dict__, ensure_ascii=False),

@@ -17,9 +17,14 @@ from enum import StrEnum
 
 from bot.alerts.diagnoser import Diagnoser
 from bot.alerts.plan import ThreadStatus
+from bot.alerts.silent import claim_key
+from bot.alerts.silent_steps import thread_is_silent
 from bot.message import Message
 from bot.present.alerts import AlertOwnership, OnIt, failure_parent
 from bot.present.on_it import nothing_to_take, released, someone_is_on_it, taken_over
+from bot.present.silent import silent_parent
+from bot.silent.codec import load_finding
+from bot.silent.findings import SilentKind, alert_key
 from bot.store import Store, ThreadRef
 from bot.td import TDClient
 from bot.td.errors import TDError
@@ -97,10 +102,23 @@ class OnItService:
             reply = taken_over(user, previous) if previous is not None else None
             if self._on_taken is not None:
                 await self._on_taken(thread, user)
-        diagnosis = await self._diagnoser.one(attempt.id)
         owners = await self._store.owners_for(thread.project, thread.workflow)
         on_it = OnIt(holder.user_id, holder.since) if holder is not None else None
-        parent = failure_parent(
-            attempt, diagnosis, console=self._console, ownership=AlertOwnership(owners, on_it)
-        )
+        ownership = AlertOwnership(owners, on_it)
+        parent = await self._silent_parent(thread, ownership)
+        if parent is None:
+            diagnosis = await self._diagnoser.one(attempt.id)
+            parent = failure_parent(attempt, diagnosis, console=self._console, ownership=ownership)
         return OnItOutcome(thread.parent_ts, parent, reply)
+
+    async def _silent_parent(self, thread: ThreadRef, ownership: AlertOwnership) -> Message | None:
+        """The parent of a running-long or late thread, as its alert's claim words it."""
+        if not thread_is_silent(thread):
+            return None
+        kind = SilentKind(thread.status)
+        key = claim_key(alert_key(kind, thread.session_id, thread.attempt_id or None))
+        claim = await self._store.claim_of(thread.channel_id, key)
+        if claim is None or claim.payload is None:
+            return None
+        finding = load_finding(claim.payload)
+        return silent_parent(finding, console=self._console, ownership=ownership)

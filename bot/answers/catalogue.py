@@ -13,6 +13,7 @@ from bot.answers import (
     help,
     jobs,
     ownership,
+    slas,
     subscriptions,
     timeline,
     workflows,
@@ -27,6 +28,7 @@ SUBCOMMANDS: tuple[Declared, ...] = (
     *timeline.SUBCOMMANDS,
     *subscriptions.SUBCOMMANDS,
     *ownership.SUBCOMMANDS,
+    *slas.SUBCOMMANDS,
     *admin.SUBCOMMANDS,
     *backfill.SUBCOMMANDS,
 )

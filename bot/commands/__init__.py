@@ -61,6 +61,7 @@ from bot.commands.ownership import (
     read_owners,
 )
 from bot.commands.parser import Grammar
+from bot.commands.slas import ListSlas, SetSla, SlaField, read_sla, read_slas
 from bot.commands.spec import Subcommand
 from bot.commands.urls import ConsoleLink, find_console_urls, parse_console_url
 
@@ -85,6 +86,7 @@ __all__ = [
     "ListJobs",
     "ListOwners",
     "ListSessions",
+    "ListSlas",
     "ListSubscriptions",
     "Mute",
     "Retry",
@@ -92,9 +94,11 @@ __all__ = [
     "Scope",
     "SessionTarget",
     "SetOwners",
+    "SetSla",
     "ShowAttempt",
     "ShowJob",
     "ShowSession",
+    "SlaField",
     "Subcommand",
     "Subscribe",
     "Timeline",
@@ -119,6 +123,8 @@ __all__ = [
     "read_retry",
     "read_session",
     "read_sessions",
+    "read_sla",
+    "read_slas",
     "read_subscribe",
     "read_subscriptions",
     "read_timeline",

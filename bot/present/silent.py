@@ -4,8 +4,8 @@ resolved form, the thread reply saying how it ended, and digest lines.
 A parent names the kind in its first words, then the project/workflow, the
 session (or slot) time and the facts that make it an alert, the owners (never
 once resolved), and buttons: I'm on it (where the thread belongs to a session),
-Mute 4h, the console link; a run that runs long also carries Kill (and Kill job
-for the TD job its running task polls), which TD acts on for admins only. Every
+Mute 4h, the console link; a run that runs long also carries a kill button (the
+TD job its running task polls, else the attempt; admins only) and both commands. Every
 TD text goes through ``bot.message.mrkdwn``; parents stay within ``PARENT_VISIBLE``.
 """
 
@@ -203,7 +203,9 @@ def _buttons(finding: Finding, ownership: AlertOwnership) -> tuple[Button, ...]:
         buttons.append(on_it_button(a.id, taken=ownership.on_it is not None))
     buttons.append(mute_button(finding.project, finding.workflow))
     if isinstance(finding.facts, RunningLong) and a is not None:
-        buttons.append(action_button(ActionKind.KILL, Target.from_attempt(a)))
-        for job in [t.job_id for t in finding.facts.tasks if t.job_id][:1]:
-            buttons.append(action_button(ActionKind.KILL_JOB, Target(id=job)))
+        # One kill button per message (one action id): the runaway query when there is
+        # one, else the attempt; the parent's text gives the command for the other.
+        jobs = [t.job_id for t in finding.facts.tasks if t.job_id]
+        target = Target(id=jobs[0]) if jobs else Target.from_attempt(a)
+        buttons.append(action_button(ActionKind.KILL_JOB if jobs else ActionKind.KILL, target))
     return tuple(buttons)

@@ -2,7 +2,9 @@
 that takes the claim over (after a crash, on another replica) words it the same
 without asking TD again.
 
-An attempt is kept without its params: the store holds no secret values.
+An attempt is kept without its params, and the TD texts of the facts (task
+names) masked with them first: the store holds no secret values, and a message
+worded from a loaded finding has nothing left to hide that its params would name.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.silent.findings import (
     SilentKind,
 )
 from bot.td.models import Attempt
+from bot.text import mask_secrets, secret_param_values
 
 
 def dump_finding(finding: Finding) -> str:
@@ -37,7 +40,7 @@ def dump_finding(finding: Finding) -> str:
             "subject": finding.subject,
             "session_time": _time(finding.session_time),
             "attempt": _attempt(finding.attempt),
-            "facts": {"kind": finding.kind.value, **_facts(finding.facts)},
+            "facts": {"kind": finding.kind.value, **_facts(finding.facts, _secrets(finding))},
         },
         sort_keys=True,
     )
@@ -126,7 +129,11 @@ def _to_baseline(raw: dict[str, Any] | None) -> Baseline | None:
     )
 
 
-def _facts(facts: Facts) -> dict[str, Any]:
+def _secrets(finding: Finding) -> list[str]:
+    return secret_param_values(finding.attempt.params) if finding.attempt else []
+
+
+def _facts(facts: Facts, secrets: list[str]) -> dict[str, Any]:
     match facts:
         case RunningLong():
             return {
@@ -137,7 +144,7 @@ def _facts(facts: Facts) -> dict[str, Any]:
                 "baseline": _baseline(facts.baseline),
                 "tasks": [
                     {
-                        "full_name": t.full_name,
+                        "full_name": mask_secrets(t.full_name, secrets),
                         "operator": t.operator,
                         "started_at": _time(t.started_at),
                         "job_id": t.job_id,

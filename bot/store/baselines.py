@@ -79,6 +79,15 @@ class Baselines(Repository):
                 )
                 await conn.execute(delete(t).where(scope, t.c.attempt_id.not_in(newest)))
 
+    async def learned_workflows(self, project: str | None = None) -> list[tuple[str, str]]:
+        """The (project, workflow) pairs with good runs kept (of ``project``; None: all)."""
+        t = good_runs_table
+        statement = select(t.c.project, t.c.workflow).distinct()
+        if project is not None:
+            statement = statement.where(t.c.project == project)
+        rows = await self._db.rows(statement.order_by(t.c.project, t.c.workflow))
+        return [(r.project, r.workflow) for r in rows]
+
     async def runs_of(
         self, workflows: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], list[timedelta]]:

@@ -109,8 +109,9 @@ class Slas(Repository):
         return limits_of([_sla(row) for row in await self._db.rows(statement)], project, workflow)
 
 
-def limits_of(slas: list[ScopeSla], project: str, workflow: str) -> SlaLimits:
-    """The limits in force for ``project/workflow`` among ``slas`` (any scopes)."""
+def limits_of(slas: list[ScopeSla], project: str, workflow: str | None) -> SlaLimits:
+    """The limits in force for ``project/workflow`` among ``slas`` (any scopes);
+    ``workflow`` None: for the project as a whole."""
     # Narrowest first: the workflow's, the project's, then `*`'s.
     ranked = sorted(
         (

@@ -115,6 +115,7 @@ class Store:
         self.all_slas = self.slas.all_slas
         self.record_good_runs = self.baselines.record_good_runs
         self.good_runs_of = self.baselines.runs_of
+        self.learned_workflows = self.baselines.learned_workflows
 
     @classmethod
     async def open(
