@@ -20,6 +20,8 @@ from pathlib import Path
 from bot.actions import ActionService, action_key_for_command
 from bot.alerts import Poller, PollerConfig, SubscriptionService
 from bot.alerts.pacing import ChannelPacer
+from bot.alerts.schedules import ScheduleWatcher, WatchConfig
+from bot.alerts.silent import SilentAlerts
 from bot.answers import SUBCOMMANDS, Answerer, RequestContext
 from bot.buttons import command_of
 from bot.commands import Backfill, ByName, Kill, KillJob, Retry, RunBackfill
@@ -56,6 +58,7 @@ class DemoRuntime:
     answerer: Answerer
     actions: ActionService
     poller: Poller
+    schedules: ScheduleWatcher  # late, not started, schedule disabled: a round per poll
     chat: ConsoleChat
     files: Path
     poll_seconds: float
@@ -139,8 +142,10 @@ class DemoRuntime:
     async def _poll(self) -> None:
         if self.strict:
             await self.poller.poll_once()
+            await self.schedules.round()
         else:
             await self.poller.tick()
+            await self.schedules()
         self._next_poll = self.now() + timedelta(seconds=self.poll_seconds)
 
 
@@ -169,16 +174,44 @@ async def open_demo(
         chat = ConsoleChat(
             screen, bot_name=BOT_NAME, channel_names={CHANNEL: CHANNEL_NAME}, files=files
         )
+        notifier = ConsoleNotifier(chat)
+        # A terminal has no rate limit; Slack's pacing would only slow the fast-forward.
+        pacer = ChannelPacer(rate=1000, burst=1000)
+        silent = SilentAlerts(
+            store=store,
+            notifier=notifier,
+            pacer=pacer,
+            console=sandbox.url,
+            clock=sandbox.clock.now,
+        )
+        schedules = ScheduleWatcher(
+            td,
+            store,
+            silent,
+            config=WatchConfig(schedule_seconds=poll_seconds, poll_seconds=poll_seconds),
+            clock=sandbox.clock.now,
+        )
         poller = Poller(
             td,
             store,
-            ConsoleNotifier(chat),
+            notifier,
             console=sandbox.url,
             config=PollerConfig(poll_seconds=poll_seconds),
             clock=sandbox.clock.now,
-            # A terminal has no rate limit; Slack's pacing would only slow the fast-forward.
-            pacer=ChannelPacer(rate=1000, burst=1000),
+            pacer=pacer,
+            silent=silent,
+            observe=schedules.observe,
         )
         yield DemoRuntime(
-            sandbox, td, store, answerer, actions, poller, chat, files, poll_seconds, strict=strict
+            sandbox,
+            td,
+            store,
+            answerer,
+            actions,
+            poller,
+            schedules,
+            chat,
+            files,
+            poll_seconds,
+            strict=strict,
         )
