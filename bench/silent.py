@@ -3,17 +3,19 @@ workflows (the silent-failure row of the alert benchmark).
 
     .venv/bin/python bench/silent.py [--minutes 40]
 
-The account (its own process, as TD would be) has 2,000 extra workflows on hourly
-schedules, each with a learned baseline (5 good runs of 4-5 minutes, so a run is
-running long after 10 minutes). At 09:30 sandbox time the bot starts on a fresh
-store (first poll, first schedule round: every page), then the account lives on
-a minute per poll for ``--minutes``, with a schedule round every five polls
+The account (its own process, as TD would be) has 2,000 extra workflows on daily
+schedules (one at each minute of the day, two where the 2,000 wrap), each with a
+learned baseline (5 good runs of 4-5 minutes, so a run is running long after 10
+minutes). At 09:30 sandbox time the bot starts on a fresh store (first poll,
+first schedule round: every page), then the account lives on a minute per poll
+for ``--minutes``, with a schedule round every five polls
 (``TDBOT_POLL_SECONDS=60``, ``TDBOT_SCHEDULE_SECONDS=300``):
 
-- 50 scheduled runs hang (from 09:32 to 09:36): **running long**;
-- 20 of them are also under ``sla within 40m`` (session 09:00): **late** at 09:40;
-- 5 schedules stall (due 09:37-09:39): **not started** once 30 minutes pass;
-- 5 schedules are disabled at 09:45: **schedule disabled**.
+- the 50 runs scheduled 09:31-10:20 hang: **running long** 10 minutes later;
+- the first 20 of them are also under ``sla within 10h`` (session 00:00): **late**
+  at 10:00;
+- the 5 schedules due 10:21-10:25 stall: **not started** 30 minutes later;
+- 5 schedules (due later in the day) are disabled at 09:45: **schedule disabled**.
 
 It prints TD requests per poll (poll + its share of the rounds) per 10 minutes of
 sandbox time, the first round's own cost, the delay from the moment each finding
@@ -131,12 +133,15 @@ class Steps:
     """TD requests of each poll (with the round it ran, if any) and each step's wall time."""
 
     requests: list[int] = field(default_factory=list)
+    poll_requests: list[int] = field(default_factory=list)
+    poll_pages: list[int] = field(default_factory=list)
+    round_requests: list[int] = field(default_factory=list)
     wall: dict[datetime, float] = field(default_factory=dict)  # sandbox time -> step wall s
 
 
-def _pick(bulk: list[tuple[str, str]], minutes: range, count: int) -> list[str]:
-    """``count`` workflows whose hourly schedule fires at one of ``minutes``."""
-    return [f"{p}/{w}" for p, w in bulk if int(w[4:]) % 60 in minutes][:count]
+def _pick(bulk: list[tuple[str, str]], minutes: range) -> list[str]:
+    """The workflows whose daily schedule fires at one of ``minutes`` (of the day)."""
+    return [f"{p}/{w}" for p, w in bulk if int(w[4:]) % 1440 in minutes]
 
 
 async def _run(
@@ -162,14 +167,14 @@ async def _run(
             for n in range(5)
         ]
         await store.record_good_runs(runs)
-        hanging = _pick(bulk, range(32, 37), 50)
+        hanging = _pick(bulk, range(571, 621))
         late = hanging[:20]
-        stalled = [r for r in _pick(bulk, range(37, 40), 60) if r not in hanging][:5]
-        disabled = [r for r in _pick(bulk, range(50, 60), 5)]
+        stalled = _pick(bulk, range(621, 626))
+        disabled = _pick(bulk, range(700, 705))
         for ref in late:
             project, workflow = ref.split("/")
             await store.set_sla(
-                project, workflow, within=timedelta(minutes=40), set_by="UBENCH", now=start
+                project, workflow, within=timedelta(hours=10), set_by="UBENCH", now=start
             )
         conn.send(("hang", hanging))
         conn.recv()
@@ -218,9 +223,11 @@ async def _run(
                 conn.send(("disable", disabled))
                 disabled_at = conn.recv()
             before, began = td.request_count, time.perf_counter()
-            await poller.poll_once()
+            report = await poller.poll_once()
+            steps.poll_requests.append(report.td_requests)
+            steps.poll_pages.append(report.pages)
             if minute % int(ROUND // POLL) == 0:
-                await watcher.round()
+                steps.round_requests.append((await watcher.round()).td_requests)
             steps.requests.append(td.request_count - before)
             steps.wall[clock.now] = time.perf_counter() - began
 
@@ -238,6 +245,9 @@ async def _run(
         "first_round": float(first_round),
         "requests_mean": statistics.mean(steps.requests),
         "requests_worst_10min": max(windows),
+        "poll_requests": statistics.mean(steps.poll_requests),
+        "poll_pages": statistics.mean(steps.poll_pages),
+        "round_requests": statistics.mean(steps.round_requests or [0]),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     for kind, values in sorted(delays.items()):
@@ -268,6 +278,10 @@ async def bench(args: argparse.Namespace) -> None:
         f"then requests/poll {r['requests_mean']:.2f} on average, "
         f"{r['requests_worst_10min']:.2f} in the worst 10 minutes"
     )
+    print(
+        f"  of which the poll {r['poll_requests']:.2f} ({r['poll_pages']:.2f} attempt pages), "
+        f"a schedule round {r['round_requests']:.1f} (every {ROUND / POLL:g} polls)"
+    )
     limits = {"running_long": POLL + 1, "late": ROUND + 1, "not_started": ROUND + 1}
     for kind in ("running_long", "late", "not_started", "schedule_disabled"):
         if f"{kind}_count" not in r:
@@ -287,7 +301,7 @@ async def bench(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=int, default=40, help="sandbox minutes after start")
+    parser.add_argument("--minutes", type=int, default=90, help="sandbox minutes after start")
     parser.add_argument("--workflows", type=int, default=2000)
     parser.add_argument("--attempts", type=int, default=20000)
     asyncio.run(bench(parser.parse_args()))

@@ -36,7 +36,7 @@ def test_two_thousand_workflows_twenty_thousand_attempts() -> None:
 
 
 def test_scheduled_bulk_workflows_are_listed_in_pages_of_a_hundred() -> None:
-    with Sandbox(scale=Scale(workflows=250, attempts=500, schedules=True)) as sandbox:
+    with Sandbox(scale=Scale(workflows=700, attempts=700, schedules=True)) as sandbox:
         headers = {"Authorization": f"TD1 {sandbox.api_key}"}
         with httpx.Client(base_url=sandbox.url, headers=headers) as api:
             listed: list[dict[str, object]] = []
@@ -47,8 +47,8 @@ def test_scheduled_bulk_workflows_are_listed_in_pages_of_a_hundred() -> None:
                 if len(page["schedules"]) < 100:
                     break
                 last_id = page["schedules"][-1]["id"]
-            sandbox.advance(3600)
-            fired = json_of(api.get("/api/attempts", params={"project": "bulk_000"}))["attempts"]
+            sandbox.advance(3600)  # 09:30 to 10:30: job_00571 (09:31) to job_00630 fire
+            fired = json_of(api.get("/api/attempts", params={"project": "bulk_028"}))["attempts"]
     bulk = [s for s in listed if str(s["workflow"]["name"]).startswith("job_")]  # type: ignore[index]
-    assert len(bulk) == 250
+    assert len(bulk) == 700
     assert any(a["params"].get("next_session_time") for a in fired)
