@@ -216,3 +216,14 @@ async def test_a_restart_mid_delivery_neither_loses_nor_repeats(rig: Rig) -> Non
     await rig.run(20, rig.start())
     [parent] = rig.parents()
     assert parent.message.title.startswith("Not started")
+
+
+async def test_a_session_queued_at_the_attempt_limit_has_not_started(rig: Rig) -> None:
+    rig.sandbox.set_attempt_limit(0)  # TD queues what its scheduler starts
+    await rig.run(75)  # 10:45: the 10:10 run waited in the queue past the grace
+    [parent] = rig.parents()
+    assert parent.message.title.startswith("Not started")
+    rig.sandbox.set_attempt_limit(None)
+    await rig.run(10)
+    assert parent.edits and rig.replies(parent)
+    assert len(rig.parents()) == 1
