@@ -60,6 +60,12 @@ class Scopes(Repository):
         )
         return [_subscription(row) for row in await self._db.rows(statement)]
 
+    async def all_subscriptions(self) -> list[Subscription]:
+        """Every channel's subscriptions (the schedule watcher's round reads them once)."""
+        t = tables.subscriptions
+        statement = select(t).order_by(t.c.channel_id, t.c.project, t.c.workflow)
+        return [_subscription(row) for row in await self._db.rows(statement)]
+
     async def channels_for(self, project: str, workflow: str) -> list[Subscription]:
         """The channels to alert for a run of ``project/workflow``.
 

@@ -43,6 +43,7 @@ from bot.td.models import Attempt
 KEEP_SLOTS = timedelta(days=7)  # a slot this old is forgotten, alerts resolved or not
 
 Within = Callable[[str, str], tuple[timedelta, str] | None]  # (project, workflow) -> limit
+Watched = Callable[[str, str], bool]  # (project, workflow) -> some channel subscribes to it
 
 
 @dataclass
@@ -57,17 +58,24 @@ def decide(
     *,
     grace: timedelta,
     within: Within,
+    watched: Watched,
     attempts: dict[str, Attempt],
 ) -> Decisions:
     """What to report this round; the book records which alerts are open.
 
     ``attempts``: the slots' attempts as read again this round (by id), for the
-    findings to carry (absent ones go without).
+    findings to carry (absent ones go without). Slots of workflows no channel
+    subscribes to are not judged, and are let go once their session exists (the
+    feed does not follow such sessions to their end).
     """
     out = Decisions()
     for state in list(book.states.values()):  # slots of forgotten schedules went with them
         _disabled(book, state, now, out)
         for slot in book.slots_of(state.schedule_id):
+            if not watched(slot.project, slot.workflow):
+                if slot.session_id is not None and not (slot.not_started_open or slot.late_subject):
+                    book.drop_slot(slot)
+                continue
             slot = _not_started(book, state, slot, now, grace, out)
             slot = _late(book, state, slot, now, within, attempts, out)
             settled = slot.succeeded and not slot.not_started_open and slot.late_subject is None

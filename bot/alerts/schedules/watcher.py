@@ -28,8 +28,8 @@ from bot.aio import bounded_map
 from bot.alerts.findings import Finding, Resolved
 from bot.alerts.outgoing import DeliveryReport
 from bot.alerts.schedules.book import Book, learn_attempt, learn_schedule
-from bot.alerts.schedules.detect import Decisions, Within, decide
-from bot.store import Slot, Store
+from bot.alerts.schedules.detect import Decisions, Watched, Within, decide
+from bot.store import ALL_PROJECTS, Slot, Store
 from bot.store.schedule_states import ALERT_COLUMNS, SESSION_COLUMNS
 from bot.store.slas import limits_of
 from bot.td import TDClient
@@ -139,8 +139,17 @@ class ScheduleWatcher:
                 return None
             return limits.within, limits.within_scope
 
-        pages = await self._read_due(book, now)
-        attempts = await self._confirm_attempts(book, now, within)
+        subscriptions = await self._store.scopes.all_subscriptions()
+
+        def watched(project: str, workflow: str) -> bool:
+            return any(
+                s.project == ALL_PROJECTS
+                or (s.project == project and s.workflow in (None, workflow))
+                for s in subscriptions
+            )
+
+        pages = await self._read_due(book, now, watched)
+        attempts = await self._confirm_attempts(book, now, within, watched)
         # What is left of the round's budget goes to the rolling sweep.
         budget = self.config.pages_per_round - (self._td.request_count - before)
         if pages == 0 or budget > 0:
@@ -148,7 +157,12 @@ class ScheduleWatcher:
             pages += await self._sweep(book, now, int(raw) if raw else None, pages=max(budget, 1))
 
         decisions: Decisions = decide(
-            book, now, grace=self.config.start_grace, within=within, attempts=attempts
+            book,
+            now,
+            grace=self.config.start_grace,
+            within=within,
+            watched=watched,
+            attempts=attempts,
         )
         delivery = await self._silent.report(decisions.findings, decisions.resolved)
         # Recorded after the report: a round that dies in between reports them again,
@@ -170,7 +184,7 @@ class ScheduleWatcher:
 
     # ------------------------------------------------------------- reading
 
-    async def _read_due(self, book: Book, now: datetime) -> int:
+    async def _read_due(self, book: Book, now: datetime, watched: Watched) -> int:
         """Everything on the first round; later, the page of each schedule whose slot is
         past its run time plus the grace with no session seen. Returns the pages read."""
         if not book.states:
@@ -181,6 +195,7 @@ class ScheduleWatcher:
                 slot.schedule_id
                 for slot in book.slots.values()
                 if slot.session_id is None
+                and watched(slot.project, slot.workflow)
                 and now > slot.run_time + grace
                 and not slot.not_started_subject
                 and (state := book.states.get(slot.schedule_id)) is not None
@@ -235,13 +250,17 @@ class ScheduleWatcher:
         return end
 
     async def _confirm_attempts(
-        self, book: Book, now: datetime, within: Within
+        self, book: Book, now: datetime, within: Within, watched: Watched
     ) -> dict[str, Attempt]:
         """The attempts of slots about to be called late, or started after waiting in
         TD's queue: read again, as the feed follows only some attempts to their end."""
 
         def due(slot: Slot) -> bool:
-            if slot.attempt_id is None or slot.succeeded:
+            if (
+                slot.attempt_id is None
+                or slot.succeeded
+                or not watched(slot.project, slot.workflow)
+            ):
                 return False
             if not slot.started:
                 return now > slot.run_time + self.config.start_grace
