@@ -19,9 +19,9 @@ for ``--minutes``, with a schedule round every five polls
 
 It prints TD requests per poll (poll + its share of the rounds) per 10 minutes of
 sandbox time, the first round's own cost, the delay from the moment each finding
-became true (its limit crossed, its grace over, its disabling) to the poll or
-round that claimed it (sandbox seconds, plus that step's wall time), and the bot
-process's peak RSS.
+became true (its limit crossed, its grace over, its disabling) to its post (sandbox
+seconds to the poll or round that claimed it, plus wall seconds from that step's
+start to the post), and the bot process's peak RSS.
 
 Targets: <= 3 requests per poll on average; running long within one poll interval
 + 1 s; late, not started, disabled within one schedule read (300 s) + 1 s; RSS <
@@ -49,7 +49,7 @@ from bot.alerts import Poller, PollerConfig
 from bot.alerts.findings import Finding, Late, NotStarted, Resolved, RunningLong, ScheduleDisabled
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.schedules import ScheduleWatcher, WatchConfig
-from bot.alerts.silent import SilentAlerts
+from bot.alerts.silent import SilentAlerts, claim_key
 from bot.alerts.silent_steps import SilentItem
 from bot.sandbox import Sandbox, Scale
 from bot.store import Store
@@ -136,7 +136,11 @@ class Steps:
     poll_requests: list[int] = field(default_factory=list)
     poll_pages: list[int] = field(default_factory=list)
     round_requests: list[int] = field(default_factory=list)
-    wall: dict[datetime, float] = field(default_factory=dict)  # sandbox time -> step wall s
+    began: dict[datetime, float] = field(default_factory=dict)  # sandbox time -> step start
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak so far, KiB
 
 
 def _pick(bulk: list[tuple[str, str]], minutes: range) -> list[str]:
@@ -167,6 +171,8 @@ async def _run(
             for n in range(5)
         ]
         await store.record_good_runs(runs)
+        del runs
+        rss_setup = _rss_mb()
         hanging = _pick(bulk, range(571, 621))
         late = hanging[:20]
         stalled = _pick(bulk, range(621, 626))
@@ -213,6 +219,7 @@ async def _run(
         before = td.request_count
         await watcher.round()
         first_round = td.request_count - before
+        rss_started = _rss_mb()
 
         steps = Steps()
         disabled_at = start
@@ -222,19 +229,21 @@ async def _run(
             if clock.now.hour == 9 and clock.now.minute == 45:
                 conn.send(("disable", disabled))
                 disabled_at = conn.recv()
-            before, began = td.request_count, time.perf_counter()
+            before = td.request_count
+            steps.began[clock.now] = time.time()
             report = await poller.poll_once()
             steps.poll_requests.append(report.td_requests)
             steps.poll_pages.append(report.pages)
             if minute % int(ROUND // POLL) == 0:
                 steps.round_requests.append((await watcher.round()).td_requests)
             steps.requests.append(td.request_count - before)
-            steps.wall[clock.now] = time.perf_counter() - began
 
     delays: dict[str, list[float]] = {}
     for claimed, finding in silent.claimed_at.values():
         since = _true_since(finding, claimed, disabled_at)
-        wall = steps.wall.get(claimed, 0.0)
+        posted = notifier.posted_at.get(claim_key(finding.key))
+        began = steps.began.get(claimed)
+        wall = posted - began if posted is not None and began is not None else 0.0
         kind = finding.kind.value
         delays.setdefault(kind, []).append((claimed - since).total_seconds() + wall)
     windows = [
@@ -248,7 +257,9 @@ async def _run(
         "poll_requests": statistics.mean(steps.poll_requests),
         "poll_pages": statistics.mean(steps.poll_pages),
         "round_requests": statistics.mean(steps.round_requests or [0]),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _rss_mb(),
+        "rss_setup_mb": rss_setup,
+        "rss_started_mb": rss_started,
     }
     for kind, values in sorted(delays.items()):
         result[f"{kind}_count"] = float(len(values))
@@ -295,7 +306,9 @@ async def bench(args: argparse.Namespace) -> None:
         )
     print(
         f"targets: requests/poll {r['requests_mean']:.2f} <= 3: {r['requests_mean'] <= 3}; "
-        f"RSS {r['peak_rss_mb']:.0f} MB < 150: {r['peak_rss_mb'] < 150}"
+        f"RSS {r['peak_rss_mb']:.0f} MB < 150: {r['peak_rss_mb'] < 150} (peak after the "
+        f"baselines were stored {r['rss_setup_mb']:.0f} MB, after the first poll and round "
+        f"{r['rss_started_mb']:.0f} MB)"
     )
 
 

@@ -9,11 +9,16 @@ instead: everything on its first run (to know each schedule's state and next
 slot); the page of each schedule whose slot is past its run time plus the grace
 with no session seen (to confirm it has not started, or find it disabled); and
 the rest of its request budget as a rolling sweep through the list, which is how
-a schedule disabled since the last sweep is found. The budget is ``budget_per_poll``
-TD requests (default 2) times the polls in a round. Slots and their sessions come
-from the attempt feed for free (``observe``, run by the poller on every poll).
-One ``GET /api/attempts/{id}`` confirms a slot's attempt before it is called late,
-or started after being queued.
+a schedule disabled since the last sweep is found. The budget keeps the whole
+TD client (polls, rounds, anything else on it) at ``requests_per_poll`` requests
+per poll on average (default 3): a round may spend that times the polls in a
+round, less what the client sent since the previous round ended (on the first
+round, one per poll is assumed), and always reads at least one page, so the sweep
+moves on however busy the poll is. Slots and their sessions come from the attempt
+feed for free (``observe``, run by the poller on every poll). One
+``GET /api/attempts/{id}`` confirms a slot's attempt before it is called late, or
+started after being queued. With several replicas a round sees only its own
+process's requests, so its budget is an upper bound there.
 """
 
 from __future__ import annotations
@@ -56,12 +61,12 @@ class WatchConfig:
     schedule_seconds: float = 300.0
     poll_seconds: float = 60.0
     start_grace: timedelta = timedelta(minutes=30)
-    budget_per_poll: float = 2.0  # TD requests per poll on average, beyond the poll's own
+    requests_per_poll: float = 3.0  # the TD client's average, rounds included
     concurrency: int = 8
 
     @property
-    def pages_per_round(self) -> int:
-        return max(1, int(self.budget_per_poll * self.schedule_seconds / self.poll_seconds))
+    def polls_per_round(self) -> float:
+        return max(1.0, self.schedule_seconds / self.poll_seconds)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class ScheduleWatcher:
         self._store = store
         self._silent = silent
         self._clock = clock
+        self._last_end: int | None = None  # the client's request count when a round ended
 
     # ------------------------------------------------------ the attempt feed
 
@@ -151,7 +157,10 @@ class ScheduleWatcher:
         pages = await self._read_due(book, now, watched)
         attempts = await self._confirm_attempts(book, now, within, watched)
         # What is left of the round's budget goes to the rolling sweep.
-        budget = self.config.pages_per_round - (self._td.request_count - before)
+        polls = self.config.polls_per_round
+        since = polls if self._last_end is None else before - self._last_end
+        allowance = int(self.config.requests_per_poll * polls - since)
+        budget = allowance - (self._td.request_count - before)
         if pages == 0 or budget > 0:
             raw = await self._store.get_cursor(SWEEP_CURSOR)
             pages += await self._sweep(book, now, int(raw) if raw else None, pages=max(budget, 1))
@@ -173,6 +182,7 @@ class ScheduleWatcher:
             [book.slots[k] for k in book.changed_slots - book.new_slots], update=ALERT_COLUMNS
         )
         await repo.drop_slots(list(book.dropped))
+        self._last_end = self._td.request_count
         return RoundReport(
             leader=True,
             td_requests=self._td.request_count - before,
