@@ -97,9 +97,9 @@ def test_the_tour_shows_an_alert_and_its_recovery_in_the_thread(tour: str) -> No
 def test_the_tour_shows_a_schedule_that_did_not_start_and_its_resolution(tour: str) -> None:
     silent = step(tour, 7)
     assert "TD's scheduler stops firing web_analytics/pageviews_hourly" in silent
-    assert re.search(
-        r"^  \S+ Not started: web_analytics/pageviews_hourly", silent, re.MULTILINE
-    ), silent
+    assert re.search(r"^  \S+ Not started: web_analytics/pageviews_hourly", silent, re.MULTILINE), (
+        silent
+    )
     assert "↳ tdbot in the thread of “" in silent
     edited = silent.split("edited in place: the message is now\n", 1)
     assert len(edited) == 2 and "Not started (ended)" in edited[1].split("\n", 1)[0], silent

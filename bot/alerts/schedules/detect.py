@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.alerts.findings import (
+    Facts,
     Finding,
     Late,
     LateState,
@@ -50,6 +51,31 @@ Watched = Callable[[str, str], bool]  # (project, workflow) -> some channel subs
 class Decisions:
     findings: list[Finding] = field(default_factory=list)
     resolved: list[Resolved] = field(default_factory=list)
+
+    def found(
+        self,
+        where: ScheduleState | Slot,
+        subject: str,
+        session_time: datetime | None,
+        facts: Facts,
+        attempt: Attempt | None = None,
+    ) -> None:
+        self.findings.append(
+            Finding(where.project, where.workflow, subject, session_time, attempt, facts)
+        )
+
+    def ended(
+        self,
+        where: ScheduleState | Slot,
+        kind: SilentKind,
+        subject: str,
+        how: ResolvedHow,
+        at: datetime,
+        attempt: Attempt | None = None,
+    ) -> None:
+        self.resolved.append(
+            Resolved(kind, subject, where.project, where.workflow, how, at, attempt)
+        )
 
 
 def decide(
@@ -88,27 +114,16 @@ def _disabled(book: Book, state: ScheduleState, now: datetime, out: Decisions) -
     if state.disabled_at is not None:
         subject = schedule_subject(state.schedule_id, state.disabled_at)
         if state.disabled_subject != subject:
-            out.findings.append(
-                Finding(
-                    project=state.project,
-                    workflow=state.workflow,
-                    subject=subject,
-                    session_time=state.next_schedule_time,
-                    attempt=None,
-                    facts=ScheduleDisabled(state.schedule_id, state.disabled_at),
-                )
-            )
+            facts = ScheduleDisabled(state.schedule_id, state.disabled_at)
+            out.found(state, subject, state.next_schedule_time, facts)
             book.put_state(replace(state, disabled_subject=subject))
     elif state.disabled_subject is not None:
-        out.resolved.append(
-            Resolved(
-                kind=SilentKind.SCHEDULE_DISABLED,
-                subject=state.disabled_subject,
-                project=state.project,
-                workflow=state.workflow,
-                how=ResolvedHow.ENABLED,
-                at=state.enabled_since or now,
-            )
+        out.ended(
+            state,
+            SilentKind.SCHEDULE_DISABLED,
+            state.disabled_subject,
+            ResolvedHow.ENABLED,
+            state.enabled_since or now,
         )
         book.put_state(replace(state, disabled_subject=None))
 
@@ -123,16 +138,8 @@ def _not_started(
 ) -> Slot:
     if slot.not_started_open:
         if slot.started:
-            out.resolved.append(
-                Resolved(
-                    kind=SilentKind.NOT_STARTED,
-                    subject=slot.not_started_subject or "",
-                    project=slot.project,
-                    workflow=slot.workflow,
-                    how=ResolvedHow.STARTED,
-                    at=now,
-                )
-            )
+            subject = slot.not_started_subject or ""
+            out.ended(slot, SilentKind.NOT_STARTED, subject, ResolvedHow.STARTED, now)
             slot = replace(slot, not_started_open=False)
             book.put_slot(slot)
         return slot
@@ -150,16 +157,7 @@ def _not_started(
     ):
         return slot  # only a read after the grace says TD has not moved past it
     subject = slot_subject(slot.schedule_id, slot.session_time)
-    out.findings.append(
-        Finding(
-            project=slot.project,
-            workflow=slot.workflow,
-            subject=subject,
-            session_time=slot.session_time,
-            attempt=None,
-            facts=NotStarted(slot.schedule_id, slot.run_time, grace),
-        )
-    )
+    out.found(slot, subject, slot.session_time, NotStarted(slot.schedule_id, slot.run_time, grace))
     slot = replace(slot, not_started_subject=subject, not_started_open=True)
     book.put_slot(slot)
     return slot
@@ -176,17 +174,8 @@ def _late(
 ) -> Slot:
     if slot.late_subject is not None:
         if slot.succeeded:
-            out.resolved.append(
-                Resolved(
-                    kind=SilentKind.LATE,
-                    subject=slot.late_subject,
-                    project=slot.project,
-                    workflow=slot.workflow,
-                    how=ResolvedHow.SUCCEEDED,
-                    at=now,
-                    attempt=attempts.get(slot.attempt_id or ""),
-                )
-            )
+            attempt = attempts.get(slot.attempt_id or "")
+            out.ended(slot, SilentKind.LATE, slot.late_subject, ResolvedHow.SUCCEEDED, now, attempt)
             slot = replace(slot, late_subject=None)
             book.put_slot(slot)
         return slot
@@ -205,16 +194,8 @@ def _late(
     else:
         late_state = LateState.FAILED if slot.status in ("error", "killed") else LateState.RUNNING
         subject = slot.session_id
-    out.findings.append(
-        Finding(
-            project=slot.project,
-            workflow=slot.workflow,
-            subject=subject,
-            session_time=slot.session_time,
-            attempt=attempts.get(slot.attempt_id or ""),
-            facts=Late(late_state, limit[0], limit[1], slot.session_time + limit[0]),
-        )
-    )
+    facts = Late(late_state, limit[0], limit[1], slot.session_time + limit[0])
+    out.found(slot, subject, slot.session_time, facts, attempts.get(slot.attempt_id or ""))
     slot = replace(slot, late_subject=subject)
     book.put_slot(slot)
     return slot
