@@ -5,13 +5,14 @@ recording notifier."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
 import pytest
 
-from bot.alerts import Poller
+from bot.alerts import AlertScheduler, Poller
 from bot.alerts.schedules import ScheduleWatcher, WatchConfig
 from bot.alerts.silent import SilentAlerts
 from bot.notify import NotifyError
@@ -227,3 +228,24 @@ async def test_a_session_queued_at_the_attempt_limit_has_not_started(rig: Rig) -
     await rig.run(10)
     assert parent.edits and rig.replies(parent)
     assert len(rig.parents()) == 1
+
+
+class NoPoll:
+    async def tick(self) -> None:
+        return None
+
+
+async def test_the_scheduled_job_runs_the_rounds(rig: Rig) -> None:
+    rig.sandbox.faults.stall_schedules(HOURLY)
+    rig.sandbox.advance(75 * 60)  # 10:45: the 10:10 run is past its grace
+    scheduler = AlertScheduler(NoPoll(), interval=3600)
+    scheduler.every(0.05, rig.bot.watcher, job_id="tdbot-schedules")
+    scheduler.start()
+    try:
+        async with asyncio.timeout(20):
+            while not rig.parents():
+                await asyncio.sleep(0.05)
+    finally:
+        await scheduler.stop()
+    [parent] = rig.parents()
+    assert parent.message.title.startswith("Not started")
