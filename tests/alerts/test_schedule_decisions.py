@@ -10,6 +10,7 @@ from typing import Any
 from bot.alerts.findings import Late, LateState, NotStarted, ResolvedHow, ScheduleDisabled
 from bot.alerts.schedules.book import Book, learn_attempt, learn_schedule
 from bot.alerts.schedules.detect import Decisions, decide
+from bot.alerts.schedules.watcher import sweep_start
 from bot.td.models import Attempt, Schedule
 
 T0 = datetime(2024, 6, 3, 10, 0, tzinfo=UTC)  # the slot's session time; it runs at 10:10
@@ -150,3 +151,27 @@ def test_disabled_then_enabled() -> None:
     learn_schedule(book, schedule(), T0 + timedelta(minutes=10))
     [end] = run(book, T0 + timedelta(minutes=10)).resolved
     assert end.how is ResolvedHow.ENABLED and end.subject == finding.subject
+
+
+def test_the_sweep_reads_only_pages_with_subscribed_schedules_and_the_tail() -> None:
+    book = Book()
+    for schedule_id, project in (("100", "a"), ("250", "b"), ("400", "a"), ("900", "b")):
+        state = schedule()
+        learn_schedule(
+            book,
+            state.model_copy(
+                update={
+                    "id": schedule_id,
+                    "project": state.project.model_copy(update={"name": project}),
+                }
+            ),
+            T0,
+        )
+
+    def only_b(project: str, workflow: str) -> bool:
+        return project == "b"
+
+    assert sweep_start(book, None, only_b) == 249
+    assert sweep_start(book, 300, only_b) == 899
+    assert sweep_start(book, 950, only_b) == 950  # the tail: new schedules only
+    assert sweep_start(book, None, lambda p, w: True) == 99

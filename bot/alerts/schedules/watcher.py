@@ -163,7 +163,9 @@ class ScheduleWatcher:
         budget = allowance - (self._td.request_count - before)
         if pages == 0 or budget > 0:
             raw = await self._store.get_cursor(SWEEP_CURSOR)
-            pages += await self._sweep(book, now, int(raw) if raw else None, pages=max(budget, 1))
+            pages += await self._sweep(
+                book, now, int(raw) if raw else None, pages=max(budget, 1), watched=watched
+            )
 
         decisions: Decisions = decide(
             book,
@@ -225,13 +227,22 @@ class ScheduleWatcher:
         return pages
 
     async def _sweep(
-        self, book: Book, now: datetime, after: int | None, *, pages: int | None
+        self,
+        book: Book,
+        now: datetime,
+        after: int | None,
+        *,
+        pages: int | None,
+        watched: Watched | None = None,
     ) -> int:
         """Read pages from ``after`` on (``pages`` of them, or to the end); the cursor
-        wraps to the start after the last page."""
+        wraps to the start after the last page. With ``watched``, pages holding no
+        schedule of a subscribed workflow are skipped, but never the tail, where new
+        schedules appear (ids only grow)."""
         read = 0
         while pages is None or read < pages:
-            end = await self._page(book, now, after)
+            start = after if watched is None else sweep_start(book, after, watched)
+            end = await self._page(book, now, start)
             read += 1
             after = end
             if end is None:
@@ -299,3 +310,16 @@ class ScheduleWatcher:
             return await self._td.attempt(attempt_id)
         except NotFound:
             return None
+
+
+def sweep_start(book: Book, after: int | None, watched: Watched) -> int | None:
+    """Where the sweep's next page starts: just before the next schedule of a subscribed
+    workflow after ``after``, or after the last known schedule (the tail) when none is."""
+    floor = after or 0
+    ahead = [
+        int(i) for i, s in book.states.items() if int(i) > floor and watched(s.project, s.workflow)
+    ]
+    if ahead:
+        return (min(ahead) - 1) or None
+    last = max((int(i) for i in book.states), default=0)
+    return max(floor, last) or None
