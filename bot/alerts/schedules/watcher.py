@@ -8,8 +8,9 @@ Cost. ``GET /api/schedules`` pages are 100 schedules each (fixed), so reading al
 instead: everything on its first run (to know each schedule's state and next
 slot); the page of each schedule whose slot is past its run time plus the grace
 with no session seen (to confirm it has not started, or find it disabled); and
-the rest of its request budget as a rolling sweep through the list, which is how
-a schedule disabled since the last sweep is found. The budget keeps the whole
+the rest of its request budget as a rolling sweep through the list (skipping pages
+with no schedule of a subscribed workflow), which is how a schedule disabled since
+the last sweep is found. The budget keeps the whole
 TD client (polls, rounds, anything else on it) at ``requests_per_poll`` requests
 per poll on average (default 3): a round may spend that times the polls in a
 round, less what the client sent since the previous round ended (on the first
