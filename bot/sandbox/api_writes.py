@@ -14,7 +14,6 @@ from bot.sandbox import kills, wire
 from bot.sandbox.api_common import ApiError, attempt_of, json_object, missing
 from bot.sandbox.engine import AttemptExists, Outcome
 from bot.sandbox.model import Attempt, Store, WorkflowDef
-from bot.sandbox.scheduling import schedule_of, schedule_params
 from bot.sandbox.timefmt import parse_instant
 
 if TYPE_CHECKING:
@@ -49,9 +48,6 @@ class AttemptWrites:
         name = data.get("retryAttemptName")
         if name is not None and not isinstance(name, str):
             raise ApiError(400, "retryAttemptName must be a string")
-        schedule = schedule_of(self.store, workflow)
-        if schedule is not None:  # AttemptBuilder: the neighbouring times win over params sent
-            params = {**params, **schedule_params(schedule, session_time)}
         resume, done_before_id = self._resume(data)
         engine = self.sb.world.engine
         # Digdag checks the account's limit before the (session, name) conflict.

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.sandbox.model import Attempt, Schedule, Store, WorkflowDef
+from bot.sandbox.model import Attempt, Schedule, WorkflowDef
 from bot.sandbox.timefmt import zone, zoned
 
 if TYPE_CHECKING:
@@ -148,30 +148,14 @@ class ScheduleRunner:
 
 
 def schedule_params(schedule: Schedule, session_time: datetime | None = None) -> dict[str, str]:
-    """What Digdag's AttemptBuilder adds to every attempt of a scheduled workflow (the
-    schedule's own, backfills and manual runs alike): the schedule's times just before
-    and just after ``session_time`` (default: the schedule's next), in the workflow's
-    zone (Scheduler.lastScheduleTime / nextScheduleTime: wall-clock steps)."""
+    """What Digdag's AttemptBuilder adds to an attempt of a scheduled workflow (the
+    schedule's own and backfills): the neighbouring session times of ``session_time``
+    (default: the schedule's next), in the workflow's zone (wall-clock steps)."""
     tz = zone(schedule.timezone)
     at = schedule.next_schedule_time if session_time is None else session_time
-    local = at.astimezone(tz).replace(tzinfo=None, microsecond=0)
+    local = at.astimezone(tz).replace(tzinfo=None)
     step = timedelta(seconds=schedule.step_seconds)
-    aligned = local.replace(minute=0, second=0)
-    if schedule.kind == "daily":
-        aligned = aligned.replace(hour=0)
-    last = aligned - step if aligned == local else aligned
     return {
-        "last_session_time": zoned(last.replace(tzinfo=tz), schedule.timezone),
-        "next_session_time": zoned((aligned + step).replace(tzinfo=tz), schedule.timezone),
+        "last_session_time": zoned((local - step).replace(tzinfo=tz), schedule.timezone),
+        "next_session_time": zoned((local + step).replace(tzinfo=tz), schedule.timezone),
     }
-
-
-def schedule_of(store: Store, workflow: WorkflowDef) -> Schedule | None:
-    return next(
-        (
-            s
-            for s in store.schedules.values()
-            if s.project is workflow.project and s.workflow_name == workflow.name
-        ),
-        None,
-    )

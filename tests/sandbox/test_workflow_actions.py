@@ -228,12 +228,7 @@ def test_new_session_time_starts_a_new_session_by_names(
     )
     assert started["index"] == 1 and started["retryAttemptName"] is None
     assert started["sessionTime"] == "2024-06-03T18:00:00+09:00"
-    # The params sent, plus what Digdag's AttemptBuilder adds for a scheduled workflow.
-    assert started["params"] == {
-        "manual": True,
-        "last_session_time": "2024-06-03T00:00:00+09:00",
-        "next_session_time": "2024-06-04T00:00:00+09:00",
-    }
+    assert started["params"] == {"manual": True}
     assert started["status"] == "running"
     session = json_of(api.get(f"/api/sessions/{started['sessionId']}"))
     assert session["lastAttempt"]["id"] == started["id"]
