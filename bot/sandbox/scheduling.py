@@ -18,7 +18,11 @@ ScheduleExecutor does it, and go wrong the ways TD's can.
   is UNVERIFIED: ``disable_after`` is a sandbox setting, off by default.
 - Scheduled attempts carry ``last_session_time``/``next_session_time`` in params
   (AttemptBuilder), plus ``last_executed_session_time`` once the schedule has run
-  before, and no attempt name.
+  before, and no attempt name; backfills carry the same and their ``attemptName``.
+  OSS Digdag's AttemptBuilder also adds ``last/next_session_time`` to a manual run
+  (``PUT /api/attempts``) of a scheduled workflow; the sandbox keeps a manual run's
+  params as sent (as the rest of the suite expects), so those two params must never
+  be what tells a scheduled attempt from a manual one (the bot does not use them so).
 """
 
 from __future__ import annotations
