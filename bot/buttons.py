@@ -14,8 +14,9 @@ one value format with ``command_of``. A button's ``value`` is compact JSON:
 - ``tdbot.kill``: ``{"attempt_id": "123"}`` or ``{"job_id": "456"}``
 - ``tdbot.mute``: ``{"project": "p", "workflow": "w" | null, "duration": "4h"}``
 - ``tdbot.on_it`` (I'm on it), ``tdbot.release``, ``tdbot.take_over``:
-  ``{"attempt_id": "123"}``, the attempt the alert describes (read by ``alert_of``;
-  they act on the alert's thread, not through a command)
+  ``{"attempt_id": "123"}``, the attempt the alert describes, or for a silent alert
+  with no attempt ``{"subject": "slot:7:2026-12-06T07:00:00Z"}`` (its thread's key);
+  read by ``alert_of``; they act on the alert's thread, not through a command
 
 Buttons are ``bot.message.Button`` values: labels and dialogs are raw text,
 which the renderers make safe.
@@ -27,6 +28,7 @@ per button) by ``bot.actions.ActionService`` whatever the button showed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
@@ -50,6 +52,10 @@ from bot.store import ActionKind
 from bot.td.models import Attempt, AttemptStatus, Job, JobStatus
 
 MUTE_DURATION = "4h"
+
+# A silent alert's thread key without a session: bot.silent.findings.slot_subject /
+# schedule_subject (this module sits beside them, so it spells their shape).
+_SUBJECT = re.compile(r"(slot|schedule):[0-9]{1,19}:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z")
 
 
 class ActionId(StrEnum):
@@ -172,15 +178,22 @@ def mute_button(project: str, workflow: str) -> Button:
     )
 
 
-def on_it_button(attempt_id: str, *, taken: bool) -> Button:
-    """I'm on it while nobody is; Release once someone is (anyone may press either)."""
+def on_it_button(alert: str, *, taken: bool) -> Button:
+    """I'm on it while nobody is; Release once someone is (anyone may press either).
+
+    ``alert``: the attempt id, or the thread subject of a silent alert with no attempt.
+    """
     if taken:
-        return _button(ActionId.RELEASE, "Release", {"attempt_id": attempt_id})
-    return _button(ActionId.ON_IT, "I'm on it", {"attempt_id": attempt_id}, style="primary")
+        return _button(ActionId.RELEASE, "Release", _alert_payload(alert))
+    return _button(ActionId.ON_IT, "I'm on it", _alert_payload(alert), style="primary")
 
 
-def take_over_button(attempt_id: str) -> Button:
-    return _button(ActionId.TAKE_OVER, "Take it over", {"attempt_id": attempt_id})
+def take_over_button(alert: str) -> Button:
+    return _button(ActionId.TAKE_OVER, "Take it over", _alert_payload(alert))
+
+
+def _alert_payload(alert: str) -> dict[str, Any]:
+    return {"attempt_id": alert} if alert.isdigit() else {"subject": alert}
 
 
 def attempt_buttons(attempt: Attempt) -> tuple[Button, ...]:
@@ -208,12 +221,18 @@ def job_buttons(job: Job) -> tuple[Button, ...]:
 
 
 def alert_of(value: str) -> str | None:
-    """The attempt id an I'm on it / Release / Take it over button carries, if readable."""
+    """The attempt id (or silent subject) an I'm on it / Release / Take it over button
+    carries, if readable."""
     try:
         payload = json.loads(value)
-        attempt_id = str(payload["attempt_id"]) if isinstance(payload, dict) else ""
-    except (ValueError, TypeError, KeyError):
+    except ValueError:
         return None
+    if not isinstance(payload, dict):
+        return None
+    if "subject" in payload:
+        subject = str(payload["subject"])
+        return subject if _SUBJECT.fullmatch(subject) else None
+    attempt_id = str(payload.get("attempt_id", ""))
     return attempt_id if attempt_id.isdigit() and len(attempt_id) <= 19 else None
 
 

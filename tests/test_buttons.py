@@ -11,11 +11,14 @@ import pytest
 
 from bot.buttons import (
     ActionId,
+    alert_of,
     attempt_buttons,
     command_of,
     diagnose_button,
     diagnose_job_button,
     job_buttons,
+    on_it_button,
+    take_over_button,
 )
 from bot.commands import (
     AttemptTarget,
@@ -161,3 +164,12 @@ def test_a_value_that_cannot_be_read_is_no_command(action_id: str, value: str) -
 def test_a_mute_of_a_whole_project_reads_back() -> None:
     value = json.dumps({"project": "sales", "workflow": None, "duration": "30m"})
     assert command_of("tdbot.mute", value) == Mute(Scope("sales", None), timedelta(minutes=30))
+
+
+def test_i_am_on_it_carries_an_attempt_or_a_silent_subject() -> None:
+    subject = "slot:71015:2024-06-04T06:00:00Z"
+    for alert in ("412400909", subject, "schedule:7:2024-06-01T00:00:00Z"):
+        assert alert_of(on_it_button(alert, taken=False).value) == alert
+        assert alert_of(take_over_button(alert).value) == alert
+    for value in ('{"subject": "slot:7:<!channel>"}', '{"attempt_id": "12a"}', "[1]", "{"):
+        assert alert_of(value) is None

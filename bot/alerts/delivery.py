@@ -15,14 +15,13 @@ claim is posted again, and the log says it may be a repeat. The follow-up writes
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.aio import bounded_map
 from bot.alerts.diagnoser import Diagnoser
-from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer
+from bot.alerts.outgoing import DeliveryReport, Outgoing, Postponer, per_channel
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.plan import ThreadStatus
 from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
@@ -91,15 +90,7 @@ class Deliverer:
 
     async def deliver(self, items: Sequence[Outgoing]) -> DeliveryReport:
         report = DeliveryReport()
-        by_channel: dict[str, list[Outgoing]] = defaultdict(list)
-        for item in items:
-            by_channel[item.claim.channel_id].append(item)
-        # Channels are independent: one slow or rate-limited channel holds up no other.
-        await bounded_map(
-            lambda ch: self._channel(ch, by_channel[ch], report),
-            list(by_channel),
-            len(by_channel) or 1,
-        )
+        await per_channel(items, lambda ch, group: self._channel(ch, group, report))
         return report
 
     # ------------------------------------------------------------ per channel
@@ -129,16 +120,8 @@ class Deliverer:
                 done.add(item.claim.id)
         except ChannelStop as stop:
             log.warning("alerts to %s paused: %s", channel, stop.reason)
-            for item in items:
-                if item.claim.id in done:
-                    continue
-                if stop.error is not None:
-                    await self._later.give_up_or_retry(item, stop.error)
-                else:
-                    await self._store.mark_failed(
-                        item.claim, stop.reason, self._later.at(stop.delay)
-                    )
-                report.deferred += 1
+            left = (item.claim for item in items if item.claim.id not in done)
+            report.deferred += await self._later.stopped(left, stop)
 
     async def _digests(
         self, channel: str, items: list[Outgoing], report: DeliveryReport, done: set[int]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.alerts.sender import ChannelStop, Sender
+from bot.alerts.silent_steps import thread_is_silent
 from bot.message import Link, Message
 from bot.notify import NotifyError, PagerDutyNotifier
 from bot.present.escalation import escalated_to, escalated_to_pagerduty, pagerduty_refused
@@ -100,9 +101,11 @@ class Escalator:
             url = urls.session_url(self._console, thread.session_id)
             links = (Link("Session in TD console", url),)
         what = f"session {thread.session_id}, attempt {thread.attempt_id}"
+        # A silent thread's status names its kind (running_long, late, ...).
+        happened = thread.status.replace("_", " ") if thread_is_silent(thread) else "failed"
         return Message(
-            title=f"tdbot: {where} failed",
-            text=f"{where} failed ({what}) and nobody is on it",
+            title=f"tdbot: {where} {happened}",
+            text=f"{where} {happened} ({what}) and nobody is on it",
             links=links,
         )
 

@@ -36,6 +36,7 @@ class Feed:
     finished: list[Attempt]  # newly finished (new or watched), ascending id
     started: list[Attempt]  # new attempts still running
     done_watched: list[str]  # watched attempt ids that finished or vanished
+    still_running: list[Attempt]  # watched attempts read this poll that still run
     cursor: int | None  # the highest attempt id seen so far
     pages: int
 
@@ -91,6 +92,7 @@ async def read_feed(
         finished=[finished[i] for i in sorted(finished)],
         started=sorted(started, key=lambda a: int(a.id)),
         done_watched=done_watched,
+        still_running=[a for a in current.values() if a is not None and not a.status.done],
         cursor=new_cursor,
         pages=listing.pages,
     )

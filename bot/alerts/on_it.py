@@ -28,6 +28,7 @@ from bot.silent.findings import SilentKind, alert_key
 from bot.store import Store, ThreadRef
 from bot.td import TDClient
 from bot.td.errors import TDError
+from bot.td.models import Attempt
 
 
 class Press(StrEnum):
@@ -69,16 +70,21 @@ class OnItService:
         self._on_taken = on_taken
 
     async def press(self, press: Press, *, channel: str, user: str, attempt_id: str) -> OnItOutcome:
-        """Act on the alert thread of ``attempt_id``'s session in ``channel``.
+        """Act on the alert thread of ``attempt_id``'s session in ``channel`` (or, for a
+        silent alert with no attempt, on the thread whose subject it is).
 
         Found by the attempt, not by the clicked message: Take it over is pressed
         in a private note, outside the thread.
         """
-        try:
-            attempt = await self._td.attempt(attempt_id)
-        except TDError as exc:
-            return OnItOutcome(private=nothing_to_take(f"TD did not answer: {exc}"))
-        thread = await self._store.get_thread(channel, attempt.session_id)
+        attempt: Attempt | None = None
+        session = attempt_id  # a silent alert with no attempt: its thread's subject
+        if attempt_id.isdigit():
+            try:
+                attempt = await self._td.attempt(attempt_id)
+            except TDError as exc:
+                return OnItOutcome(private=nothing_to_take(f"TD did not answer: {exc}"))
+            session = attempt.session_id
+        thread = await self._store.get_thread(channel, session)
         if thread is None or ThreadStatus.of(thread) is not ThreadStatus.FAILING:
             reason = (
                 "This alert has recovered: nobody needs to be on it."
@@ -106,7 +112,7 @@ class OnItService:
         on_it = OnIt(holder.user_id, holder.since) if holder is not None else None
         ownership = AlertOwnership(owners, on_it)
         parent = await self._silent_parent(thread, ownership)
-        if parent is None:
+        if parent is None and attempt is not None:
             diagnosis = await self._diagnoser.one(attempt.id)
             parent = failure_parent(attempt, diagnosis, console=self._console, ownership=ownership)
         return OnItOutcome(thread.parent_ts, parent, reply)

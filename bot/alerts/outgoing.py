@@ -7,12 +7,15 @@ given up (logged as an error) after too many tries; ``Postponer`` decides which.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
+from bot.aio import bounded_map
 from bot.alerts.pacing import backoff_seconds
-from bot.alerts.sender import DeliveryConfig
+from bot.alerts.sender import ChannelStop, DeliveryConfig
 from bot.diagnosis import Diagnosis
 from bot.notify import NotifyError
 from bot.store import Claim, Store
@@ -51,6 +54,23 @@ class DeliveryReport:
         self.delivered.extend(other.delivered)
 
 
+class Claimed(Protocol):
+    @property
+    def claim(self) -> Claim: ...
+
+
+C = TypeVar("C", bound=Claimed)
+
+
+async def per_channel(items: Sequence[C], each: Callable[[str, list[C]], Awaitable[None]]) -> None:
+    """Run ``each`` on every channel's items at once: channels are independent, so one
+    slow or rate-limited channel holds up no other."""
+    by_channel: dict[str, list[C]] = defaultdict(list)
+    for item in items:
+        by_channel[item.claim.channel_id].append(item)
+    await bounded_map(lambda ch: each(ch, by_channel[ch]), list(by_channel), len(by_channel) or 1)
+
+
 class Postponer:
     def __init__(self, store: Store, config: DeliveryConfig, clock: Callable[[], datetime]) -> None:
         self._store = store
@@ -76,7 +96,22 @@ class Postponer:
         await self._store.mark_failed(claim, reason, self.at(delay))
 
     async def give_up_or_retry(self, item: Outgoing, exc: NotifyError) -> None:
-        await self.defer(item, f"{exc.error}: {exc}", permanent=exc.permanent)
+        await self.refused(item.claim, exc)
+
+    async def refused(self, claim: Claim, exc: NotifyError) -> None:
+        """The surface refused the claim's message: retried with backoff, or given up."""
+        await self.defer_claim(claim, f"{exc.error}: {exc}", permanent=exc.permanent)
+
+    async def stopped(self, claims: Iterable[Claim], stop: ChannelStop) -> int:
+        """The claims left when their channel stopped for this poll; how many."""
+        count = 0
+        for claim in claims:
+            if stop.error is not None:
+                await self.refused(claim, stop.error)
+            else:
+                await self._store.mark_failed(claim, stop.reason, self.at(stop.delay))
+            count += 1
+        return count
 
     def retry_seconds(self, tries: int) -> float:
         return backoff_seconds(tries, base=self._config.retry_base, cap=self._config.retry_cap)

@@ -7,16 +7,21 @@ listing page. The limit is the scope's ``sla runtime``, or without one the
 workflow's learned baseline (``bot.silent.baseline``: from at least 5 good runs,
 recorded here from the successes the poll sees finish). Only when an attempt
 first crosses its limit, for a channel that has no alert of it yet and is not
-muted, is TD asked: the attempt (unless it is in the pages just read) and its
-tasks, once, to name the running task and the TD job it polls. A watched
-attempt that finishes yields a ``Resolved`` (``SilentAlerts`` posts it only
-where its alert went out).
+muted, is TD asked: its tasks (and the attempt, unless the poll read it),
+once, to name the running task and the TD job it polls. A watched attempt that
+finishes yields a ``Resolved`` (``SilentAlerts`` posts it only where its alert
+went out).
+
+What the poll itself pays for its watched attempts is the feed's (``feed.py``):
+one listing page while they are among the newest 100 attempts, then more pages
+or one GET each, whichever is fewer, for those below it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.alerts.feed import Feed
@@ -24,6 +29,7 @@ from bot.alerts.plan import Subscribers
 from bot.alerts.silent import claim_key
 from bot.silent.baseline import learned, limit_of
 from bot.silent.findings import (
+    Baseline,
     Finding,
     LimitSource,
     Resolved,
@@ -33,7 +39,8 @@ from bot.silent.findings import (
     SilentKind,
     alert_key,
 )
-from bot.store import GoodRun, Store, WatchedAttempt
+from bot.store import GoodRun, SlaLimits, Store, WatchedAttempt
+from bot.store.slas import limits_of
 from bot.td import TDClient
 from bot.td.errors import NotFound, TDError
 from bot.td.models import Attempt, AttemptStatus, Task, TaskState
@@ -41,10 +48,19 @@ from bot.td.models import Attempt, AttemptStatus, Task, TaskState
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Running:
+    attempt_id: str
+    project: str
+    workflow: str
+    started: datetime | None  # the attempt's createdAt (or when the poll first saw it)
+
+
 class RunningLongWatch:
     def __init__(self, td: TDClient, store: Store) -> None:
         self._td = td
         self._store = store
+        self._claimed: set[tuple[str, str]] = set()  # (channel, attempt id) alerted, running
 
     async def check(
         self,
@@ -56,22 +72,35 @@ class RunningLongWatch:
         """This poll's running-long findings and the ends of watched attempts."""
         await self._learn(feed.finished, subscribers)
         ended = set(feed.done_watched)
-        known = {a.id: a for a in feed.started}
-        running: list[tuple[str, str, str, datetime | None]] = [
-            (w.attempt_id, w.project, w.workflow, w.created_at or w.since)
+        # As TD listed them this poll: only a run read neither way costs a GET at its crossing.
+        known = {a.id: a for a in (*feed.still_running, *feed.started)}
+        new = {a.id for a in feed.started}
+        running = [
+            _Running(w.attempt_id, w.project, w.workflow, w.created_at or w.since)
             for w in watched
-            if w.attempt_id not in ended and w.attempt_id not in known
+            if w.attempt_id not in ended and w.attempt_id not in new
         ]
-        running += [(a.id, a.project.name, a.workflow.name, a.created_at) for a in feed.started]
+        running += [
+            _Running(a.id, a.project.name, a.workflow.name, a.created_at) for a in feed.started
+        ]
+        still = {r.attempt_id for r in running}
+        self._claimed = {(c, a) for c, a in self._claimed if a in still}
         findings: list[Finding] = []
-        for attempt_id, project, workflow, started in running:
-            if started is None:
-                continue
-            found = await self._crossed(
-                attempt_id, project, workflow, now - started, known, subscribers, now
-            )
-            if found is not None:
-                findings.append(found)
+        if running:
+            # Two store reads per poll, however many runs: every limit, and the good runs
+            # of the workflows running now.
+            slas = await self._store.all_slas()
+            runs = await self._store.good_runs_of({(r.project, r.workflow) for r in running})
+            for run in running:
+                if run.started is None:
+                    continue
+                limits = limits_of(slas, run.project, run.workflow)
+                baseline = learned(runs.get((run.project, run.workflow), []))
+                found = await self._crossed(
+                    run, now - run.started, limits, baseline, known, subscribers, now
+                )
+                if found is not None:
+                    findings.append(found)
         watched_ids = {w.attempt_id for w in watched}
         resolved = [
             Resolved(
@@ -106,17 +135,15 @@ class RunningLongWatch:
 
     async def _crossed(
         self,
-        attempt_id: str,
-        project: str,
-        workflow: str,
+        run: _Running,
         running_for: timedelta,
+        limits: SlaLimits,
+        baseline: Baseline | None,
         known: dict[str, Attempt],
         subscribers: Subscribers,
         now: datetime,
     ) -> Finding | None:
-        limits = await self._store.sla_for(project, workflow)
-        runs = (await self._store.good_runs_of([(project, workflow)])).get((project, workflow), [])
-        baseline = learned(runs)
+        attempt_id, project, workflow = run.attempt_id, run.project, run.workflow
         if limits.runtime is not None:
             limit, source = limits.runtime, LimitSource.SLA
         elif baseline is not None:
@@ -156,13 +183,20 @@ class RunningLongWatch:
     async def _needs_alert(
         self, attempt_id: str, project: str, workflow: str, subscribers: Subscribers, now: datetime
     ) -> bool:
-        """Some subscribed channel, not muted, has no alert of it yet (else TD is not asked)."""
+        """Some subscribed channel, not muted, has no alert of it yet (else TD is not asked).
+
+        A claim, once taken, stays: it is remembered while its run runs, so a run
+        alerted long ago costs no store read on later polls.
+        """
         key = claim_key(alert_key(SilentKind.RUNNING_LONG, "", attempt_id))
         for sub in await subscribers.of_workflow(project, workflow):
             channel = sub.channel_id
-            if await self._store.is_muted(channel, project, workflow, now):
+            if (channel, attempt_id) in self._claimed:
                 continue
-            if await self._store.claim_of(channel, key) is None:
+            if await self._store.claim_of(channel, key) is not None:
+                self._claimed.add((channel, attempt_id))
+                continue
+            if not await self._store.is_muted(channel, project, workflow, now):
                 return True
         return False
 

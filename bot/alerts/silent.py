@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.aio import bounded_map
-from bot.alerts.outgoing import DeliveryReport, Postponer
+from bot.alerts.outgoing import DeliveryReport, Postponer, per_channel
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.sender import ChannelStop, DeliveryConfig, Sender
 from bot.alerts.silent_steps import SilentItem, Steps
@@ -173,14 +172,7 @@ class SilentAlerts:
 
     async def _deliver(self, items: Sequence[SilentItem]) -> DeliveryReport:
         report = DeliveryReport()
-        by_channel: dict[str, list[SilentItem]] = defaultdict(list)
-        for item in items:
-            by_channel[item.claim.channel_id].append(item)
-        await bounded_map(
-            lambda ch: self._channel(by_channel[ch], report),
-            list(by_channel),
-            len(by_channel) or 1,
-        )
+        await per_channel(items, lambda _, group: self._channel(group, report))
         return report
 
     async def _channel(self, items: list[SilentItem], report: DeliveryReport) -> None:
@@ -202,20 +194,8 @@ class SilentAlerts:
                 done.add(item.claim.id)
         except ChannelStop as stop:
             log.warning("silent alerts to %s paused: %s", items[0].claim.channel_id, stop.reason)
-            for item in items:
-                if item.claim.id in done:
-                    continue
-                if stop.error is not None:
-                    await self._later.defer_claim(
-                        item.claim,
-                        f"{stop.error.error}: {stop.error}",
-                        permanent=stop.error.permanent,
-                    )
-                else:
-                    await self._store.mark_failed(
-                        item.claim, stop.reason, self._later.at(stop.delay)
-                    )
-                report.deferred += 1
+            left = (item.claim for item in items if item.claim.id not in done)
+            report.deferred += await self._later.stopped(left, stop)
 
     async def _with_alert(self, item: SilentItem) -> SilentItem:
         """A resolution with its alert's claim and finding (read again: it may be out now)."""

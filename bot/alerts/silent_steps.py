@@ -95,7 +95,7 @@ class Steps:
         try:
             ts = await self._sender.post(channel, message, reply_to, [claim.attempt_id])
         except NotifyError as exc:  # only this message was refused
-            await self._later.defer_claim(claim, f"{exc.error}: {exc}", permanent=exc.permanent)
+            await self._later.refused(claim, exc)
             report.deferred += 1
             return
         report.posted += 1
@@ -132,9 +132,7 @@ class Steps:
                 )
             except NotifyError as exc:
                 for item in group:
-                    await self._later.defer_claim(
-                        item.claim, f"{exc.error}: {exc}", permanent=exc.permanent
-                    )
+                    await self._later.refused(item.claim, exc)
                     report.deferred += 1
                     done.add(item.claim.id)
                 continue
@@ -193,7 +191,7 @@ class Steps:
                     channel, resolved_reply(end, finding), thread.parent_ts, [mark]
                 )
             except NotifyError as exc:
-                await self._later.defer_claim(claim, f"{exc.error}: {exc}", permanent=exc.permanent)
+                await self._later.refused(claim, exc)
                 report.deferred += 1
                 return
             report.posted += 1

@@ -150,16 +150,19 @@ def _limits(limits: SlaLimits) -> str:
 
 
 def _baseline(runs: list[timedelta], limits: SlaLimits) -> str:
+    """The workflow's runtime limit in force, and what it learned meanwhile."""
     baseline = learned(runs)
     if baseline is None:
-        return f"learning: {len(runs)} of {MIN_RUNS} good runs seen"
-    text = (
-        f"p95 of its last {baseline.runs} good runs: {_span(baseline.p95)} "
-        f"→ alerts after {_span(limit_of(baseline))}"
-    )
-    if limits.runtime is not None:
-        text += f" (not used: `sla {limits.runtime_scope} runtime` {_span(limits.runtime)})"
-    return text
+        learning = f"learning: {len(runs)} of {MIN_RUNS} good runs seen"
+    else:
+        learning = (
+            f"p95 of its last {baseline.runs} good runs: {_span(baseline.p95)} "
+            f"→ alerts after {_span(limit_of(baseline))}"
+        )
+    if limits.runtime is None:
+        return learning
+    explicit = f"runtime {_span(limits.runtime)} (`sla {limits.runtime_scope}`)"
+    return f"{explicit} · not used: {learning}" if baseline else f"{explicit} · {learning}"
 
 
 SUBCOMMANDS: tuple[Declared, ...] = (

@@ -25,6 +25,10 @@ from bot.store import ThreadRef
 POLL_SECONDS = 300.0  # sandbox seconds between the tour's alert polls
 FAILURE_WAIT = timedelta(days=3)  # of sandbox time, before the tour gives up
 RECOVERY_WAIT = timedelta(hours=3)
+RUNS_LONG = ("cdp_audiences", "build_segments")  # a plain workflow of several steps
+RUN_LIMIT = "1m"  # the tour's `sla runtime`: a run of it passes that before the next poll
+RUN_TRIES = 5  # runs started before the tour gives up on one outliving a poll
+RUN_WAIT = timedelta(hours=2)
 SELF_RETRY_GRACE = timedelta(minutes=30)  # then the tour retries the failed run itself
 NOT_STARTED_WAIT = timedelta(hours=4)
 STALLED = "web_analytics/pageviews_hourly"  # hourly: its next run is never far
@@ -44,8 +48,9 @@ async def play_tour(demo: DemoRuntime) -> int:
     await tour.lookups(examples)
     thread = await tour.alert()
     await tour.recovery(thread)
-    await tour.not_started()
     await tour.history(examples, thread)
+    await tour.running_long()
+    await tour.not_started()
     demo.screen.print(["", tour.heading("that was the tour")])
     demo.screen.note(f"Run tdbot demo in a terminal to type commands yourself. Files: {demo.files}")
     return 0
@@ -182,3 +187,44 @@ class _Tour:
         self.begin("the history of the workflow that failed and recovered")
         sessions = ListSessions(thread.project, thread.workflow, limit=SESSIONS_SHOWN)
         await self.type(f"/td {command_text(sessions)}")
+
+    async def running_long(self) -> None:
+        """Self-contained: a limit on one workflow, a run of it started by hand, its
+        running-long alert (the running task, the kill hint), and its end."""
+        demo = self.demo
+        project, workflow = RUNS_LONG
+        scope = f"{project}/{workflow}"
+        self.begin("a run that runs long: a limit, the alert, and its end")
+        await self.type(f"/td sla {scope} runtime {RUN_LIMIT}")
+        for _ in range(RUN_TRIES):
+            session = await self._start_run(project, workflow)
+            self.screen.note(
+                f"started a run of {scope} by hand (PUT /api/attempts); "
+                "⏩ fast-forward until it passes the limit"
+            )
+            start = demo.now()
+            alerted = False
+            while demo.now() - start < RUN_WAIT:
+                await demo.advance(POLL_SECONDS)
+                thread = await demo.store.get_thread(CHANNEL, session)
+                if thread is None:
+                    continue
+                if thread.status == "running_long":
+                    if not alerted:
+                        self.screen.note("⏩ fast-forward until the run ends: the alert is edited")
+                    alerted = True
+                    continue
+                self.screen.note(f"sandbox time {_when(demo.now())}: the run ended")
+                await self.type("/td slas")
+                return
+            # It ended between two polls, under the limit: nothing to say; try again.
+        raise TourError(f"no run of {scope} ran long in {RUN_TRIES} tries")
+
+    async def _start_run(self, project: str, workflow: str) -> str:
+        td = self.demo.td
+        found = await td.project_by_name(project)
+        flow = await td.workflow_by_name(found.id, workflow) if found else None
+        if flow is None:
+            raise TourError(f"the sandbox has no workflow {project}/{workflow}")
+        when = self.demo.now().replace(microsecond=0).isoformat()
+        return (await td.start_attempt(flow.id, when, {})).session_id

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from bot.actions import Target
 from bot.buttons import (
@@ -28,13 +27,14 @@ from bot.message import Button, Link, Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
 from bot.present.diagnosis import RETRY_EMOJI, diagnosis_message
+from bot.present.digest import NOBODY, batches, digest_message, ownership_lines
+from bot.present.digest import AlertOwnership as AlertOwnership  # where alerts import it from
+from bot.present.digest import OnIt as OnIt
 from bot.store import ActionKind
 from bot.td import urls
 from bot.td.models import Attempt, AttemptStatus
 from bot.text import secret_param_values
 
-DIGEST_ITEMS = 40
-"""Failures per digest message at most (the visible size bounds it too)."""
 PARENT_VISIBLE = 1500
 """What a reader sees of a parent at most: blocks' text, link and button labels."""
 
@@ -42,10 +42,7 @@ _ROOT_CHARS = 160  # the root error, one line
 _TASK_CHARS = 120
 _NOTE_CHARS = 200
 _WHERE_CHARS = 120
-_MAX_OWNERS = 10
 _RECOVERED = ":white_check_mark:"
-# Digest lines per message are bounded by what a reader sees (and by count).
-_DIGEST_VISIBLE = 1200
 
 
 @dataclass(frozen=True)
@@ -53,22 +50,6 @@ class Recovery:
     """The attempt that succeeded after the failure a parent message describes."""
 
     attempt: Attempt
-
-
-@dataclass(frozen=True)
-class OnIt:
-    """Who pressed I'm on it, and when."""
-
-    user_id: str
-    since: datetime
-
-
-@dataclass(frozen=True)
-class AlertOwnership:
-    """Who an alert concerns: the scope's owners (mention ids) and who is on it."""
-
-    owners: tuple[str, ...] = ()
-    on_it: OnIt | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +64,7 @@ def failure_parent(
     *,
     console: str | None,
     recovered: Recovery | None = None,
-    ownership: AlertOwnership = AlertOwnership(),
+    ownership: AlertOwnership = NOBODY,
 ) -> Message:
     """The short parent of a session's alert thread (``recovered``: its edited form).
 
@@ -96,7 +77,7 @@ def failure_parent(
     if recovered is not None:
         sections.insert(0, view.recovered_line(recovered))
     else:
-        sections.extend(view.ownership_lines(ownership))
+        sections.extend(ownership_lines(ownership))
     return Message(
         title=f"{word}: {view.text(view.where, _WHERE_CHARS)}",
         text=text,
@@ -155,36 +136,23 @@ def digest_messages(
 
     ``owners``: of the scopes listed, mentioned once in each message.
     """
+    views = [_View(a, None, console) for a in attempts]
+    lines = [v.digest_line() for v in views]
     digests: list[Digest] = []
-    batch: list[_View] = []
-    size = 0
-    for view in (_View(a, None, console) for a in attempts):
-        seen = md.visible(view.digest_line())
-        if batch and (len(batch) >= DIGEST_ITEMS or size + seen > _DIGEST_VISIBLE):
-            digests.append(_digest(batch, owners))
-            batch, size = [], 0
-        batch.append(view)
-        size += seen + 1
-    if batch:
-        digests.append(_digest(batch, owners))
+    for span in batches(lines):
+        batch = [views[i] for i in span]
+        title = f"{len(batch)} workflow runs failed"
+        message = digest_message(
+            title=title,
+            names=[v.where for v in batch],
+            emoji=":x:",
+            lines=[lines[i] for i in span],
+            owners=owners,
+            context="Later attempts of these sessions are posted in this thread.",
+            secrets=tuple(s for v in batch for s in v.secrets),
+        )
+        digests.append(Digest(tuple(v.attempt for v in batch), message))
     return digests
-
-
-def _digest(views: Sequence[_View], owners: Sequence[str]) -> Digest:
-    title = f"{len(views)} workflow runs failed"
-    names = ", ".join(sorted({v.where for v in views}))
-    message = Message(
-        title=title,
-        text=f"{title}: {names}",
-        emoji=":x:",
-        sections=(
-            *md.pack(v.digest_line() for v in views),
-            *views[0].ownership_lines(AlertOwnership(tuple(owners))),
-        ),
-        context=("Later attempts of these sessions are posted in this thread.",),
-        secrets=tuple(s for v in views for s in v.secrets),
-    )
-    return Digest(tuple(v.attempt for v in views), message)
 
 
 class _View:
@@ -283,16 +251,6 @@ class _View:
         if lines:
             lines.append("_The full diagnosis is in the thread._")
         return ["\n".join(lines)] if lines else []
-
-    def ownership_lines(self, ownership: AlertOwnership) -> list[str]:
-        lines: list[str] = []
-        if ownership.owners:
-            shown = " ".join(md.mention(o) for o in ownership.owners[:_MAX_OWNERS])
-            lines.append(f"{md.bold('Owners:')} {shown}")
-        if ownership.on_it is not None:
-            who = md.mention(ownership.on_it.user_id)
-            lines.append(f":eyes: {who} is on it since {fmt.slack_time(ownership.on_it.since)}")
-        return lines
 
     def context(self) -> tuple[str, ...]:
         lines: list[str] = []

@@ -19,7 +19,7 @@ from bot.buttons import action_button, mute_button, on_it_button
 from bot.message import Button, Link, Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
-from bot.present.alerts import AlertOwnership
+from bot.present.digest import NOBODY, AlertOwnership, batches, digest_message, ownership_lines
 from bot.present.silent_facts import facts_lines, headline, resolved_line
 from bot.silent.findings import Finding, Resolved, ResolvedHow, RunningLong, SilentKind
 from bot.store import ActionKind
@@ -45,10 +45,6 @@ _ENDED = {
     ResolvedHow.FAILED: ":x:",
 }
 _WHERE_CHARS = 120
-_MAX_OWNERS = 10
-_DIGEST_ITEMS = 40
-_DIGEST_VISIBLE = 1200
-_NOBODY = AlertOwnership()  # no owners, nobody on it
 
 
 @dataclass(frozen=True)
@@ -61,18 +57,18 @@ def silent_parent(
     finding: Finding,
     *,
     console: str | None,
-    ownership: AlertOwnership = _NOBODY,
+    ownership: AlertOwnership = NOBODY,
     resolved: Resolved | None = None,
 ) -> Message:
     """The short parent of a silent-failure thread (``resolved``: its edited form)."""
     secrets = _secrets(finding)
-    sections = list(facts_lines(finding, secrets))
+    sections = list(facts_lines(finding, secrets, live=resolved is None))
     if resolved is not None:
         sections.insert(0, resolved_line(resolved, finding))
         title = f"{TITLES[finding.kind]} (ended): {_where(finding)}"
         emoji = _ENDED[resolved.how]
     else:
-        sections += _ownership_lines(ownership)
+        sections += ownership_lines(ownership)
         title = f"{TITLES[finding.kind]}: {_where(finding)}"
         emoji = EMOJI[finding.kind]
     return Message(
@@ -91,7 +87,7 @@ def silent_reply(finding: Finding, *, console: str | None) -> Message:
     """The alert as a reply, when its thread already exists (a retry that runs long too,
     a session late after it ran long): shown in the channel as well."""
     parent = silent_parent(finding, console=console)
-    return replace(parent, header=False, broadcast=True, buttons=_buttons(finding, _NOBODY))
+    return replace(parent, header=False, broadcast=True, buttons=_buttons(finding, NOBODY))
 
 
 def resolved_reply(resolved: Resolved, finding: Finding) -> Message:
@@ -110,48 +106,33 @@ def silent_digests(
     findings: Sequence[Finding], *, console: str | None, owners: Sequence[str] = ()
 ) -> list[SilentDigest]:
     """Many silent failures for one channel in one round: a line each, few messages."""
+    lines = [_digest_line(f, console) for f in findings]
     digests: list[SilentDigest] = []
-    batch: list[Finding] = []
-    size = 0
-    for finding in findings:
-        seen = md.visible(_digest_line(finding, console))
-        if batch and (len(batch) >= _DIGEST_ITEMS or size + seen > _DIGEST_VISIBLE):
-            digests.append(_digest(batch, console, owners))
-            batch, size = [], 0
-        batch.append(finding)
-        size += seen + 1
-    if batch:
-        digests.append(_digest(batch, console, owners))
+    for span in batches(lines):
+        batch = [findings[i] for i in span]
+        title = f"{fmt.plural(len(batch), 'silent failure')} in workflow runs"
+        message = digest_message(
+            title=title,
+            names=[_where(f) for f in batch],
+            emoji=":warning:",
+            lines=[lines[i] for i in span],
+            owners=owners,
+            context="How each ends is posted in this thread.",
+            secrets=tuple(s for f in batch for s in _secrets(f)),
+        )
+        digests.append(SilentDigest(tuple(batch), message))
     return digests
 
 
 # ------------------------------------------------------------------ pieces
 
 
-def _digest(batch: Sequence[Finding], console: str | None, owners: Sequence[str]) -> SilentDigest:
-    title = f"{fmt.plural(len(batch), 'silent failure')} in workflow runs"
-    names = ", ".join(sorted({_where(f) for f in batch}))
-    message = Message(
-        title=title,
-        text=f"{title}: {names}",
-        emoji=":warning:",
-        sections=(
-            *md.pack(_digest_line(f, console) for f in batch),
-            *_ownership_lines(AlertOwnership(tuple(owners))),
-        ),
-        context=("How each ends is posted in this thread.",),
-        secrets=tuple(s for f in batch for s in _secrets(f)),
-    )
-    return SilentDigest(tuple(batch), message)
-
-
 def _digest_line(finding: Finding, console: str | None) -> str:
     name = md.text(_where(finding), _WHERE_CHARS, secrets=_secrets(finding))
     a = finding.attempt
     if console and a is not None and a.workflow.id:
-        name = md.link(
-            urls.attempt_url(console, a.workflow.id, a.session_id, a.id), _where(finding)
-        )
+        url = urls.attempt_url(console, a.workflow.id, a.session_id, a.id)
+        name = md.link(url, _where(finding))
     when = finding.session_time.strftime("%m-%d %H:%M") if finding.session_time else "-"
     return f"{EMOJI[finding.kind]} {TITLES[finding.kind]} · {name} · {md.text(when, 20)}"
 
@@ -162,17 +143,6 @@ def _where(finding: Finding) -> str:
 
 def _secrets(finding: Finding) -> tuple[str, ...]:
     return tuple(secret_param_values(finding.attempt.params)) if finding.attempt else ()
-
-
-def _ownership_lines(ownership: AlertOwnership) -> list[str]:
-    lines: list[str] = []
-    if ownership.owners:
-        shown = " ".join(md.mention(o) for o in ownership.owners[:_MAX_OWNERS])
-        lines.append(f"{md.bold('Owners:')} {shown}")
-    if ownership.on_it is not None:
-        who = md.mention(ownership.on_it.user_id)
-        lines.append(f":eyes: {who} is on it since {fmt.slack_time(ownership.on_it.since)}")
-    return lines
 
 
 def _context(finding: Finding, console: str | None) -> tuple[str, ...]:
@@ -198,9 +168,11 @@ def _console_link(finding: Finding, console: str | None) -> tuple[Link, ...]:
 def _buttons(finding: Finding, ownership: AlertOwnership) -> tuple[Button, ...]:
     a = finding.attempt
     buttons: list[Button] = []
-    # I'm on it finds its thread by the attempt's session: only where that is the subject.
+    # I'm on it finds its thread by the attempt's session, or else by the subject.
     if a is not None and a.session_id == finding.subject:
         buttons.append(on_it_button(a.id, taken=ownership.on_it is not None))
+    elif a is None:
+        buttons.append(on_it_button(finding.subject, taken=ownership.on_it is not None))
     buttons.append(mute_button(finding.project, finding.workflow))
     if isinstance(finding.facts, RunningLong) and a is not None:
         # One kill button per message (one action id): the runaway query when there is

@@ -61,8 +61,8 @@ def headline(finding: Finding) -> str:
             return f"{where} schedule disabled at {_when(facts.disabled_at)}"
 
 
-def facts_lines(finding: Finding, secrets: tuple[str, ...]) -> list[str]:
-    """The mrkdwn lines that make the parent's case."""
+def facts_lines(finding: Finding, secrets: tuple[str, ...], *, live: bool = True) -> list[str]:
+    """The mrkdwn lines that make the parent's case (``live``: with what to do about it)."""
     facts = finding.facts
     session = md.text(_when(finding.session_time), 40)
     attempt = finding.attempt
@@ -76,7 +76,8 @@ def facts_lines(finding: Finding, secrets: tuple[str, ...]) -> list[str]:
                 f"{md.bold('limit')} {span(facts.limit)}: {_source(facts)}",
             ]
             lines += _task_lines(facts, secrets)
-            lines += _kill_hint(facts, attempt.id if attempt is not None else None)
+            if live:
+                lines += _kill_hint(facts, attempt.id if attempt is not None else None)
             return lines
         case Late():
             return [

@@ -91,23 +91,12 @@ def test_the_tour_shows_an_alert_and_its_recovery_in_the_thread(tour: str) -> No
     assert re.search(r"^  │ .*[Rr]ecovered", recovery, re.MULTILINE)
     edited = recovery.split("edited in place: the message is now\n", 1)
     assert len(edited) == 2 and edited[1].startswith(f"  ✅ Recovered: {thread[2]}\n")
-    assert f"› /td sessions {thread[2]} " in step(tour, 9)
-
-
-def test_the_tour_shows_a_schedule_that_did_not_start_and_its_resolution(tour: str) -> None:
-    silent = step(tour, 7)
-    assert "TD's scheduler stops firing web_analytics/pageviews_hourly" in silent
-    assert re.search(r"^  \S+ Not started: web_analytics/pageviews_hourly", silent, re.MULTILINE), (
-        silent
-    )
-    assert "↳ tdbot in the thread of “" in silent
-    edited = silent.split("edited in place: the message is now\n", 1)
-    assert len(edited) == 2 and "Not started (ended)" in edited[1].split("\n", 1)[0], silent
+    assert f"› /td sessions {thread[2]} " in step(tour, 8)
 
 
 def test_the_tour_saves_a_timeline_png_that_decodes(tour: str) -> None:
-    paths = re.findall(r"^\s+(/\S+\.png)$", step(tour, 8), re.MULTILINE)
-    assert len(paths) == 1, step(tour, 8)
+    paths = re.findall(r"^\s+(/\S+\.png)$", step(tour, 7), re.MULTILINE)
+    assert len(paths) == 1, step(tour, 7)
     data = Path(paths[0]).read_bytes()
     assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR"
     width, height = struct.unpack(">II", data[16:24])
@@ -174,3 +163,25 @@ def test_the_console_answers_typed_commands_and_quits(terminal: Terminal) -> Non
     terminal.read_until(r"unknown subcommand")
     terminal.type("quit")
     assert terminal.process.wait(timeout=15) == 0
+
+
+def test_the_tour_shows_a_run_running_long_and_its_end(tour: str) -> None:
+    match = re.search(r"^── \d+\. a run that runs long.*?(?=^── )", tour, re.MULTILINE | re.DOTALL)
+    assert match, tour[-2000:]
+    shown = match[0]
+    assert "› /td sla cdp_audiences/build_segments runtime 1m" in shown
+    assert "⏳ Running long: cdp_audiences/build_segments" in shown
+    assert "Running now: +build_segments+" in shown and "Admins can stop it: /td kill" in shown
+    assert "✅ Running long (ended): cdp_audiences/build_segments" in shown
+    assert "runtime 1m 00s (sla cdp_audiences/build_segments)" in shown
+
+
+def test_the_tour_shows_a_schedule_that_did_not_start_and_its_resolution(tour: str) -> None:
+    match = re.search(r"^── \d+\. a schedule that does not start.*?(?=^── )", tour, re.M | re.S)
+    assert match, tour[-2000:]
+    silent = match[0]
+    assert "TD's scheduler stops firing web_analytics/pageviews_hourly" in silent
+    assert re.search(r"^  \S+ Not started: web_analytics/pageviews_hourly", silent, re.M), silent
+    assert "↳ tdbot in the thread of “" in silent
+    edited = silent.split("edited in place: the message is now\n", 1)
+    assert len(edited) == 2 and "Not started (ended)" in edited[1].split("\n", 1)[0], silent

@@ -13,7 +13,6 @@ from bot.buttons import ActionId
 from bot.diagnosis import Category, Diagnosis, Evidence, RetryAdvice, TaskFailure
 from bot.message import Message
 from bot.present.alerts import (
-    DIGEST_ITEMS,
     PARENT_VISIBLE,
     AlertOwnership,
     OnIt,
@@ -24,6 +23,7 @@ from bot.present.alerts import (
     recovery_reply,
     retry_failure_reply,
 )
+from bot.present.digest import DIGEST_ITEMS
 from bot.render import SlackMessage, limits, render_slack, visible_chars
 from bot.td.models import Attempt, AttemptStatus
 
