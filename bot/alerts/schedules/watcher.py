@@ -12,10 +12,11 @@ the rest of its request budget as a rolling sweep through the list (skipping pag
 with no schedule of a subscribed workflow), which is how a schedule disabled since
 the last sweep is found. The budget keeps the whole
 TD client (polls, rounds, anything else on it) at ``requests_per_poll`` requests
-per poll on average (default 3): a round may spend that times the polls in a
-round, less what the client sent since the previous round ended (on the first
-round, one per poll is assumed), and always reads at least one page, so the sweep
-moves on however busy the poll is. Slots and their sessions come from the attempt
+per poll on average (default 3) since the first round ended: a round may spend
+what that average allows for the polls gone by, less everything the client sent
+meanwhile (so a round that overspent, confirming many late attempts, leaves less
+to the next), and always reads at least one page, so the sweep moves on however
+busy the poll is. Slots and their sessions come from the attempt
 feed for free (``observe``, run by the poller on every poll). One
 ``GET /api/attempts/{id}`` confirms a slot's attempt before it is called late, or
 started after being queued. With several replicas a round sees only its own
@@ -66,7 +67,7 @@ class WatchConfig:
     concurrency: int = 8
 
     @property
-    def polls_per_round(self) -> float:
+    def polls_per_round(self) -> float:  # the first round's budget: one round's share
         return max(1.0, self.schedule_seconds / self.poll_seconds)
 
 
@@ -95,7 +96,8 @@ class ScheduleWatcher:
         self._store = store
         self._silent = silent
         self._clock = clock
-        self._last_end: int | None = None  # the client's request count when a round ended
+        # After the first round: when it ended, and the client's request count then.
+        self._since: tuple[datetime, int] | None = None
 
     # ------------------------------------------------------ the attempt feed
 
@@ -158,10 +160,7 @@ class ScheduleWatcher:
         pages = await self._read_due(book, now, watched)
         attempts = await self._confirm_attempts(book, now, within, watched)
         # What is left of the round's budget goes to the rolling sweep.
-        polls = self.config.polls_per_round
-        since = polls if self._last_end is None else before - self._last_end
-        allowance = int(self.config.requests_per_poll * polls - since)
-        budget = allowance - (self._td.request_count - before)
+        budget = self._allowance(now, before) - (self._td.request_count - before)
         if pages == 0 or budget > 0:
             raw = await self._store.get_cursor(SWEEP_CURSOR)
             pages += await self._sweep(
@@ -185,7 +184,8 @@ class ScheduleWatcher:
             [book.slots[k] for k in book.changed_slots - book.new_slots], update=ALERT_COLUMNS
         )
         await repo.drop_slots(list(book.dropped))
-        self._last_end = self._td.request_count
+        if self._since is None:
+            self._since = (self._clock(), self._td.request_count)
         return RoundReport(
             leader=True,
             td_requests=self._td.request_count - before,
@@ -194,6 +194,16 @@ class ScheduleWatcher:
             resolved=len(decisions.resolved),
             delivery=delivery,
         )
+
+    def _allowance(self, now: datetime, sent: int) -> int:
+        """TD requests this round may send: the average's share of the polls since the
+        first round ended, less all the client sent since (one round's share at first)."""
+        config = self.config
+        if self._since is None:
+            return int(config.requests_per_poll * config.polls_per_round)
+        started, count = self._since
+        polls = (now - started).total_seconds() / config.poll_seconds
+        return int(config.requests_per_poll * polls - (sent - count))
 
     # ------------------------------------------------------------- reading
 
