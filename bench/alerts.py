@@ -18,6 +18,9 @@ team channels are each subscribed to their share of the projects. Each run:
 
 Targets: <= 3 TD requests per steady-state poll, p99 latency < interval + 1 s,
 peak RSS < 100 MB (< 130 MB at 50,000 workflows).
+
+The silent-failure row (running long, late, not started, schedule disabled on
+2,000 scheduled workflows) is ``bench/silent.py``, built on this module's notifier.
 """
 
 from __future__ import annotations

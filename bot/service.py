@@ -37,6 +37,7 @@ from bot.alerts.escalation import Escalator
 from bot.alerts.on_it import OnItService
 from bot.alerts.pacing import ChannelPacer
 from bot.alerts.scheduled_reports import CRON, SWEEP_EVERY, ScheduledReports
+from bot.alerts.schedules import ScheduleWatcher, WatchConfig
 from bot.alerts.silent import SilentAlerts, SilentConfig
 from bot.notify import PagerDutyNotifier, SlackNotifier, slack_client
 from bot.ops.gc import PauseWatch, settle_after_start
@@ -116,6 +117,7 @@ class Service:
     watcher: Watcher = field(init=False)
     reports: ScheduledReports = field(init=False)
     silent: SilentAlerts = field(init=False)  # silent-failure alerts (bot.alerts.findings)
+    schedules: ScheduleWatcher = field(init=False)  # late, not started, schedule disabled
     _closing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -207,6 +209,17 @@ async def _assemble(
         metrics=metrics,
         on_resolved=escalator.recovered,
     )
+    schedules = ScheduleWatcher(
+        td,
+        store,
+        silent,
+        config=WatchConfig(
+            schedule_seconds=settings.schedule_seconds,
+            poll_seconds=settings.poll_seconds,
+            start_grace=settings.start_grace,
+        ),
+        clock=wall_clock,
+    )
     poller = Poller(
         td,
         store,
@@ -218,6 +231,7 @@ async def _assemble(
         ops_channel=settings.ops_channel,
         escalator=escalator,
         silent=silent,
+        observe=schedules.observe,
     )
     scheduler = AlertScheduler(poller, interval=settings.poll_seconds)
     on_it = OnItService(
@@ -233,6 +247,9 @@ async def _assemble(
         settings, metrics, td, store, subscriptions, actions, poller, scheduler, resources
     )
     service.silent = silent
+    service.schedules = schedules
+    # Late, not started, schedule disabled: one replica at a time (its own leader lock).
+    service.scheduler.every(settings.schedule_seconds, schedules, job_id="tdbot-schedules")
     service.scheduler.every(
         PRUNE_EVERY, Retention(store, settings.retention_days), job_id="tdbot-retention"
     )

@@ -10,10 +10,12 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.commands.durations import parse_duration
 from bot.td.regions import Endpoints, derive_endpoints, normalize_base_url
 
 _N = TypeVar("_N", int, float)
@@ -26,6 +28,8 @@ DEFAULT_RATE_PER_MINUTE = 10.0
 DEFAULT_RATE_BURST = 5
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
+DEFAULT_SCHEDULE_SECONDS = 300.0
+DEFAULT_START_GRACE = timedelta(minutes=30)
 _ROUTING_KEY = re.compile(r"[A-Za-z0-9]{32}")
 
 
@@ -56,6 +60,10 @@ class Settings:
     pagerduty_routing_key: str | None = field(default=None, repr=False)
     pagerduty_url: str = DEFAULT_PAGERDUTY_URL
     timezone: str = "UTC"  # IANA zone of report schedules and of the days in reports
+    # Silent failures: how often schedules are read, and how long past its run time an
+    # enabled schedule may go without starting before a `not started` alert.
+    schedule_seconds: float = DEFAULT_SCHEDULE_SECONDS
+    start_grace: timedelta = DEFAULT_START_GRACE
 
     @property
     def socket_mode(self) -> bool:
@@ -136,6 +144,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
     rate_per_minute = number("TDBOT_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE, float, 0, 60_000)
     rate_burst = number("TDBOT_RATE_BURST", DEFAULT_RATE_BURST, int, 0, 10_000)
     retention_days = number("TDBOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, int, 0, 36_500)
+    schedule_seconds = number("TDBOT_SCHEDULE_SECONDS", DEFAULT_SCHEDULE_SECONDS, float, 0, 86400)
+    start_grace = DEFAULT_START_GRACE
+    raw_grace = get("TDBOT_START_GRACE")
+    if raw_grace is not None:
+        parsed = parse_duration(raw_grace)
+        if parsed is None or not timedelta(0) < parsed <= timedelta(days=7):
+            problems.append(
+                f"TDBOT_START_GRACE must be a duration like 30m or 1h (up to 7d), got {raw_grace!r}"
+            )
+        else:
+            start_grace = parsed
 
     admins: set[str] = set()
     for raw in (get("TDBOT_ADMINS") or "").split(","):
@@ -189,4 +208,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, http_mode: bool = Fal
         pagerduty_routing_key=routing_key,
         pagerduty_url=pagerduty_url,
         timezone=timezone,
+        schedule_seconds=schedule_seconds,
+        start_grace=start_grace,
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.settings import SettingsError, load_settings
@@ -138,3 +140,17 @@ def test_pagerduty_settings() -> None:
         load_settings({**GOOD, "TDBOT_PAGERDUTY_ROUTING_KEY": "short", "TDBOT_PAGERDUTY_URL": "x"})
     assert "TDBOT_PAGERDUTY_ROUTING_KEY" in str(caught.value)
     assert "TDBOT_PAGERDUTY_URL" in str(caught.value)
+
+
+def test_schedule_reads_and_start_grace() -> None:
+    defaults = load_settings(GOOD)
+    assert defaults.schedule_seconds == 300.0
+    assert defaults.start_grace == timedelta(minutes=30)
+    tuned = load_settings({**GOOD, "TDBOT_SCHEDULE_SECONDS": "120", "TDBOT_START_GRACE": "1h30m"})
+    assert tuned.schedule_seconds == 120.0
+    assert tuned.start_grace == timedelta(minutes=90)
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**GOOD, "TDBOT_SCHEDULE_SECONDS": "0", "TDBOT_START_GRACE": "soon"})
+    problems = "\n".join(caught.value.problems)
+    assert "TDBOT_SCHEDULE_SECONDS must be a number" in problems
+    assert "TDBOT_START_GRACE must be a duration" in problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +32,7 @@ from bot.ops.metrics import Metrics
 from bot.store import Store, wall_clock
 from bot.td import TDClient
 from bot.td.errors import RateLimited, TDError
+from bot.td.models import Attempt
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,10 @@ class Poller:
         ops_channel: str | None = None,
         escalator: Escalator | None = None,
         silent: SilentAlerts | None = None,
+        observe: Callable[[Sequence[Attempt]], Awaitable[None]] | None = None,
     ) -> None:
+        """``observe``: told every attempt the poll saw start or end (the schedule
+        watcher learns slots from them), before the cursor moves on."""
         self.config = config or PollerConfig()
         self._td = td
         self._store = store
@@ -103,6 +107,7 @@ class Poller:
         )
         self._escalator = escalator
         self._silent = silent
+        self._observe = observe
         self._running_long = RunningLongWatch(td, store)
         self._failures = 0
         self._resume_at = 0.0  # time.monotonic() before which ticks are skipped
@@ -224,6 +229,8 @@ class Poller:
             # Claimed before the watches and the cursor move on, like the failures.
             found, ended = await self._running_long.check(feed, watched, subscribers, now)
             silent = await self._silent.claim(found, ended)
+        if self._observe is not None:
+            await self._observe([*feed.started, *feed.finished])
         for attempt_id in feed.done_watched:
             await store.unwatch_attempt(attempt_id)
         if feed.cursor is not None:

@@ -4,6 +4,10 @@ The memory job store is the right one (slack-and-friends.md 5): every replica
 schedules its own poll and the store's leader lock picks who polls. A poll
 that overruns makes the next tick a misfire, which ``coalesce`` folds into one
 run and ``max_instances=1`` keeps from overlapping.
+
+Every job (the poll, housekeeping, cron) runs as a task of its own that ``stop``
+lets finish within its grace: APScheduler's own shutdown would cancel a job
+mid-transaction, leaving its store connection to the loop's teardown.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ class AlertScheduler:
         self._poller = poller
         self._interval = interval
         self._scheduler = AsyncIOScheduler(timezone=UTC)
-        self._current: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[object]] = set()
         self._stopping = False
 
     @property
@@ -64,18 +68,12 @@ class AlertScheduler:
 
         The first run comes a minute after the job is added (sooner for a shorter
         interval), so replicas that restart more often than the interval still
-        run it; ``stop`` cancels a run in progress.
+        run it; ``stop`` lets a run in progress finish within its grace.
         """
         if seconds <= 0:
             raise ValueError("the interval must be positive")
-
-        # APScheduler sends only what it sees to be a coroutine function to the
-        # loop; an object with an async __call__ would go to a thread, unawaited.
-        async def run() -> None:
-            await job()
-
         self._scheduler.add_job(
-            run,
+            self._runner(job),
             "interval",
             seconds=seconds,
             id=job_id,
@@ -100,11 +98,8 @@ class AlertScheduler:
         A replica busy at that moment still runs it within ``misfire_grace`` seconds.
         """
 
-        async def run() -> None:  # a coroutine function, as in ``every``
-            await job()
-
         self._scheduler.add_job(
-            run,
+            self._runner(job),
             "cron",
             id=job_id,
             replace_existing=True,
@@ -116,29 +111,46 @@ class AlertScheduler:
         )
 
     async def stop(self, grace: float = 10.0) -> None:
-        """No new polls; give the one in progress ``grace`` seconds, then cancel it."""
+        """No new runs; give the ones in progress ``grace`` seconds, then cancel them."""
         if not self._scheduler.running:
             return
         self._stopping = True
         self._scheduler.pause()
-        current = self._current
-        if current is not None and not current.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(current), grace)
-            except TimeoutError:
-                log.warning("the alert poll did not finish in %.0fs; cancelling it", grace)
-                current.cancel()
-                await asyncio.gather(current, return_exceptions=True)
+        running = [task for task in self._running if not task.done()]
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
+            if late:
+                log.warning("%d scheduled job(s) outlasted %.0fs; cancelling", len(late), grace)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
         # APScheduler's asyncio executor cancels the jobs still running when it
-        # shuts down: let the job around the finished poll return first.
+        # shuts down: let the wrappers around the finished runs return first.
         await asyncio.sleep(0)
         self._scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # shutdown itself runs on the loop
 
     async def _run(self) -> None:
-        if self._stopping:
-            return  # started just before stop(): no new poll
-        task = asyncio.ensure_future(self._poller.tick())
-        self._current = task
-        # Waited for, not awaited: a poll cancelled by stop() ends this job quietly.
-        await asyncio.wait([task])
+        await self._runner(self._poller.tick)()
+
+    def _runner(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        """The coroutine function APScheduler runs for ``job``.
+
+        APScheduler sends only what it sees to be a coroutine function to the loop
+        (an object with an async ``__call__`` would go to a thread, unawaited).
+        """
+
+        async def run() -> None:
+            if self._stopping:
+                return  # started just before stop(): no new run
+            task: asyncio.Task[object] = asyncio.ensure_future(job())
+            self._running.add(task)
+            try:
+                # Waited for, not awaited: a run cancelled by stop() ends this quietly.
+                await asyncio.wait([task])
+            finally:
+                self._running.discard(task)
+            if not task.cancelled():
+                task.result()  # a job's error goes to APScheduler, which logs it
+
+        return run

@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.actions import ActionService, action_key_for_command
 from bot.alerts import Poller, PollerConfig, SubscriptionService
 from bot.alerts.pacing import ChannelPacer
+from bot.alerts.schedules import ScheduleWatcher, WatchConfig
 from bot.alerts.silent import SilentAlerts
 from bot.answers import SUBCOMMANDS, Answerer, RequestContext
 from bot.board import BoardReader
@@ -68,6 +69,7 @@ class DemoRuntime:
     answerer: Answerer
     actions: ActionService
     poller: Poller
+    schedules: ScheduleWatcher  # late, not started, schedule disabled: a round per poll
     chat: ConsoleChat
     files: Path
     poll_seconds: float
@@ -160,8 +162,10 @@ class DemoRuntime:
     async def _poll(self) -> None:
         if self.strict:
             await self.poller.poll_once()
+            await self.schedules.round()
         else:
             await self.poller.tick()
+            await self.schedules()
         self._next_poll = self.now() + timedelta(seconds=self.poll_seconds)
 
 
@@ -201,6 +205,13 @@ async def open_demo(
             console=sandbox.url,
             clock=sandbox.clock.now,
         )
+        schedules = ScheduleWatcher(
+            td,
+            store,
+            silent,
+            config=WatchConfig(schedule_seconds=poll_seconds, poll_seconds=poll_seconds),
+            clock=sandbox.clock.now,
+        )
         poller = Poller(
             td,
             store,
@@ -210,6 +221,7 @@ async def open_demo(
             clock=sandbox.clock.now,
             pacer=pacer,
             silent=silent,
+            observe=schedules.observe,
         )
 
         async def td_reachable() -> bool:
@@ -229,6 +241,7 @@ async def open_demo(
             answerer,
             actions,
             poller,
+            schedules,
             chat,
             files,
             poll_seconds,

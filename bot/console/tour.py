@@ -4,13 +4,18 @@ Every answer is computed live by the bot's own code against the sandbox; the
 script only chooses what to type and how far to move the sandbox's clock. The
 alert and its recovery are whatever the sandbox's life brings first: the tour
 fast-forwards until a run fails, then until its session succeeds (retrying it
-as the Retry button would if nothing retries it by itself).
+as the Retry button would if nothing retries it by itself). Then a silent
+failure: the sandbox's scheduler stops firing one hourly workflow, and the tour
+fast-forwards until the `not started` alert, then lets TD fire again until the
+alert is resolved in its thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.alerts.findings import SilentKind
 from bot.alerts.plan import ThreadStatus
 from bot.commands import ListSessions, command_text
 from bot.console.examples import Examples, find_examples
@@ -25,6 +30,8 @@ RUN_LIMIT = "1m"  # the tour's `sla runtime`: a run of it passes that before the
 RUN_TRIES = 5  # runs started before the tour gives up on one outliving a poll
 RUN_WAIT = timedelta(hours=2)
 SELF_RETRY_GRACE = timedelta(minutes=30)  # then the tour retries the failed run itself
+NOT_STARTED_WAIT = timedelta(hours=4)
+STALLED = "web_analytics/pageviews_hourly"  # hourly: its next run is never far
 SESSIONS_SHOWN = 8
 REPORT_DAYS = 3  # the sandbox keeps 4 days of history
 # Answers are cut to this many lines in the tour (the console shows them whole).
@@ -46,9 +53,19 @@ async def play_tour(demo: DemoRuntime) -> int:
     await tour.history(examples, thread)
     await tour.report()
     await tour.running_long()
+    await tour.not_started()
     demo.screen.print(["", tour.heading("that was the tour")])
     demo.screen.note(f"Run tdbot demo in a terminal to type commands yourself. Files: {demo.files}")
     return 0
+
+
+def _silent(marks: Sequence[str]) -> bool:
+    """Marks of a silent-failure alert (``<kind>:<subject>``), not of a failure."""
+    return any(m.startswith(f"{kind.value}:") for kind in SilentKind for m in marks)
+
+
+def _not_started(marks: Sequence[str]) -> bool:
+    return any(m.startswith(f"{SilentKind.NOT_STARTED.value}:") for m in marks)
 
 
 def _when(moment: datetime) -> str:
@@ -91,7 +108,7 @@ class _Tour:
             f"⏩ fast-forward from {_when(start)}: the sandbox clock moves "
             f"{POLL_SECONDS / 60:g} minutes at a time and the alert poller runs after each step"
         )
-        while (alert := demo.chat.latest_parent(CHANNEL)) is None:
+        while (alert := demo.chat.latest_parent(CHANNEL)) is None or _silent(alert.marks):
             if demo.now() - start > FAILURE_WAIT:
                 raise TourError(f"no run failed in {FAILURE_WAIT} of sandbox time")
             await demo.advance(POLL_SECONDS)
@@ -149,6 +166,28 @@ class _Tour:
             resume_failed_attempt_id=latest.id,
         )
         return True
+
+    async def not_started(self) -> None:
+        """A silent failure: TD's scheduler stops firing one workflow (a sandbox fault)."""
+        demo = self.demo
+        self.begin("a schedule that does not start: alerted, then resolved when it runs")
+        demo.sandbox.faults.stall_schedules(STALLED)
+        start = demo.now()
+        self.screen.note(
+            f"⏩ TD's scheduler stops firing {STALLED} at {_when(start)} (a sandbox fault); "
+            "the schedule watcher reads the schedules every round"
+        )
+        while (alert := demo.chat.latest_parent(CHANNEL)) is None or not _not_started(alert.marks):
+            if demo.now() - start > NOT_STARTED_WAIT:
+                raise TourError(f"no not-started alert in {NOT_STARTED_WAIT} of sandbox time")
+            await demo.advance(POLL_SECONDS)
+        self.screen.note(f"sandbox time {_when(demo.now())}: TD's scheduler fires again")
+        demo.sandbox.faults.clear()
+        thread = alert.ts
+        while not any(m.thread_ts == thread for m in demo.chat.messages.values()):
+            if demo.now() - start > NOT_STARTED_WAIT:
+                raise TourError(f"the not-started alert did not resolve in {NOT_STARTED_WAIT}")
+            await demo.advance(POLL_SECONDS)
 
     async def history(self, examples: Examples, thread: ThreadRef) -> None:
         self.begin("when did each task of the failed attempt run")

@@ -62,7 +62,12 @@ class AdminApi:
                     float(rule.get("retry_after", 1.0)),
                     rule.get("path_prefix"),
                 )
-        except (TypeError, ValueError) as error:
+            if isinstance(data.get("lag_schedules"), dict):
+                rule = data["lag_schedules"]
+                faults.lag_schedules(float(rule.get("seconds", 0)), rule.get("workflow"))
+            if isinstance(data.get("stall_schedules"), dict):
+                faults.stall_schedules(data["stall_schedules"].get("workflow"))
+        except (TypeError, ValueError, LookupError) as error:
             return JSONResponse({"message": str(error), "status": 400}, 400)
         return JSONResponse({"latency": faults.latency})
 

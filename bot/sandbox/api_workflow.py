@@ -19,12 +19,14 @@ from bot.sandbox.api_common import (
     ApiError,
     attempt_of,
     is_json,
+    json_object,
     missing,
     path_id,
 )
 from bot.sandbox.api_writes import AttemptWrites
 from bot.sandbox.backfills import Backfills
 from bot.sandbox.model import Attempt, IdIndex, Project, Session, Store
+from bot.sandbox.timefmt import parse_instant
 
 if TYPE_CHECKING:
     from bot.sandbox.sandbox import Sandbox
@@ -344,12 +346,22 @@ class WorkflowApi:
 
     def disable(self, request: Request, body: bytes) -> Any:
         found = self._schedule(request)
-        found.disabled_at = found.disabled_at or self.sb.clock.now()
+        self.sb.world.life.schedules.disable(found)
         return self._summary(found)
 
     def enable(self, request: Request, body: bytes) -> Any:
+        """``{"skipSchedule": true, "nextTime": ...}`` skips to that time (or now) first;
+        without it the schedule catches up the slots it missed while disabled."""
         found = self._schedule(request)
-        found.disabled_at = None
+        data = json_object(body) if body.strip() else {}
+        skip_to = None
+        if data.get("skipSchedule") is True:
+            text = data.get("nextTime")
+            try:
+                skip_to = parse_instant(text) if isinstance(text, str) else self.sb.clock.now()
+            except ValueError:
+                raise ApiError(400, f"Invalid nextTime: {text}") from None
+        self.sb.world.life.schedules.enable(found, skip_to=skip_to)
         return self._summary(found)
 
     def _summary(self, schedule: Any) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from starlette.requests import Request
 
 from bot.sandbox import wire
 from bot.sandbox.api_common import ApiError, json_object, missing
-from bot.sandbox.model import Schedule
+from bot.sandbox.model import Schedule, Store
+from bot.sandbox.scheduling import schedule_params
 from bot.sandbox.timefmt import instant, parse_instant, zone, zoned
 
 if TYPE_CHECKING:
@@ -71,12 +72,19 @@ class Backfills:
             attempts = [self._dummy(schedule, workflow.id, time, name) for time in times]
         else:
             engine, life = self.sb.world.engine, self.sb.world.life
-            attempts = [
-                wire.attempt(
-                    engine.submit(workflow, time, {}, life.outcome(workflow, time), retry_name=name)
+            attempts = []
+            last = _last_executed(store, schedule, times[0]) if times else None
+            for time in times:
+                # ScheduleExecutor.backfill: the neighbouring times, and the session
+                # executed before (the previous one of the backfill after the first).
+                params: dict[str, Any] = schedule_params(schedule, time)
+                if last is not None:
+                    params["last_executed_session_time"] = zoned(last, schedule.timezone)
+                made = engine.submit(
+                    workflow, time, params, life.outcome(workflow, time), retry_name=name
                 )
-                for time in times
-            ]
+                attempts.append(wire.attempt(made))
+                last = time
         return {
             "id": str(schedule.id),
             "project": wire.id_name(schedule.project.id, schedule.project.name),
@@ -118,3 +126,10 @@ def schedule_times(schedule: Schedule, from_time: datetime) -> Iterator[datetime
     while (time := aligned.replace(tzinfo=tz)) < schedule.next_schedule_time:
         yield time
         aligned += step
+
+
+def _last_executed(store: Store, schedule: Schedule, before: datetime) -> datetime | None:
+    """The latest session time of the workflow before ``before`` (the submitter's look-up)."""
+    index = store.workflow_sessions.get((schedule.project.id, schedule.workflow_name))
+    times = [store.sessions[i].time for i in index.ids] if index else []
+    return max((t for t in times if t < before), default=None)

@@ -1,9 +1,19 @@
-"""Injected trouble for TD requests: latency, failures, rate limits."""
+"""Injected trouble for TD requests (latency, failures, rate limits) and for TD's
+scheduler (a lag, a stall), which the sandbox attaches as ``faults.schedules``."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class ScheduleFaults(Protocol):
+    """TD's scheduler going wrong (``bot.sandbox.sandbox.SchedulerFaults``)."""
+
+    def lag(self, seconds: float, workflow: str | None = None) -> None: ...
+    def stall(self, workflow: str | None = None) -> None: ...
+    def clear(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,20 @@ class Faults:
         self._lock = threading.Lock()
         self._latency = 0.0
         self._rules: list[_Rule] = []
+        self.schedules: ScheduleFaults | None = None
+
+    def lag_schedules(self, seconds: float, workflow: str | None = None) -> None:
+        """TD's scheduler fires ``seconds`` late (for ``project/workflow``, or every one)."""
+        self._scheduler().lag(seconds, workflow)
+
+    def stall_schedules(self, workflow: str | None = None) -> None:
+        """TD's scheduler fires nothing (for ``project/workflow``, or at all) until cleared."""
+        self._scheduler().stall(workflow)
+
+    def _scheduler(self) -> ScheduleFaults:
+        if self.schedules is None:
+            raise RuntimeError("no scheduler attached to these faults")
+        return self.schedules
 
     @property
     def latency(self) -> float:
@@ -66,9 +90,12 @@ class Faults:
             self._rules.append(_Rule(n, Fault(429, retry_after), path_prefix))
 
     def clear(self) -> None:
+        """Every fault, the scheduler's included (stalled schedules fire now)."""
         with self._lock:
             self._rules.clear()
             self._latency = 0.0
+        if self.schedules is not None:
+            self.schedules.clear()
 
     def take(self, path: str) -> Fault | None:
         """The fault this request gets (and uses one of its rule's turns), if any."""

@@ -15,12 +15,15 @@ from functools import partial
 from bot.sandbox.cases import FailureCase
 from bot.sandbox.engine import SUCCESS, Engine, Failure, Outcome, Path
 from bot.sandbox.incidents import INCIDENTS, Incident
-from bot.sandbox.model import Attempt, Schedule, WorkflowDef
+from bot.sandbox.model import Attempt, WorkflowDef
+from bot.sandbox.scheduling import ScheduleRunner
 from bot.sandbox.texts import stable_rng, uuid_text
-from bot.sandbox.timefmt import zone, zoned
+from bot.sandbox.timefmt import zone
 from bot.sandbox.tree import TaskNode
 
 WorkflowKey = tuple[int, str]  # (project id, workflow name)
+HANG_LABEL = "hang"
+HANG_SECONDS = 10 * 365 * 86400.0  # "until released": far past any test or demo
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Script:
     kill_on: Mapping[date, float] = field(default_factory=dict)  # date -> killed after seconds
     slow_on: Mapping[date, tuple[Path, float]] = field(default_factory=dict)
     case: FailureCase | None = None  # diagnosis lab: the case its failing run realises
+    hang: bool = False  # runs started while set stay running on their first leaf until released
 
 
 def leaf_path(tree: TaskNode, operator: str) -> Path | None:
@@ -61,6 +65,7 @@ class Life:
         self.scripts: dict[WorkflowKey, Script] = {}
         self.next_tick: list[tuple[WorkflowDef, FailureCase | Incident]] = []
         engine.on_attempt_done.append(self._after)
+        self.schedules = ScheduleRunner(engine, self.outcome)
 
     # ---------------------------------------------------------- outcomes
 
@@ -76,6 +81,8 @@ class Life:
             # The lab's failing runs are queued by the seed; later runs fail again only
             # when the case's failure does not go away by itself.
             return case_outcome(script.case) if keeps_failing(script.case) else SUCCESS
+        if script.hang:
+            return hanging(workflow.tree)
         if index > 1:
             return Outcome(label="retry")
         durations: dict[Path, float] = {}
@@ -101,19 +108,27 @@ class Life:
             label=incident.key,
         )
 
-    # --------------------------------------------------------- schedules
+    # ------------------------------------------------------- hanging runs
 
-    def arm(self, schedule: Schedule) -> None:
-        self.engine.at(schedule.next_run_time, partial(self._fire, schedule))
+    def hang(self, workflow: WorkflowDef) -> None:
+        self.scripts[(workflow.project.id, workflow.name)] = replace(
+            self.script(workflow), hang=True
+        )
 
-    def _fire(self, schedule: Schedule) -> None:
-        workflow = schedule.project.workflows.get(schedule.workflow_name)
-        if schedule.disabled_at is None and workflow is not None:
-            session_time = schedule.next_schedule_time
-            params = schedule_params(schedule)
-            self.engine.submit(workflow, session_time, params, self.outcome(workflow, session_time))
-        schedule.advance()
-        self.arm(schedule)
+    def release(self, workflow: WorkflowDef) -> None:
+        """Runs of ``workflow`` start normally again; the hanging ones move on now."""
+        self.scripts[(workflow.project.id, workflow.name)] = replace(
+            self.script(workflow), hang=False
+        )
+        index = self.engine.store.workflow_attempts.get((workflow.project.id, workflow.name))
+        for attempt_id in index.ids if index else ():
+            attempt = self.engine.store.attempts[attempt_id]
+            outcome = self.engine.outcomes.get(attempt_id)
+            if attempt.done or outcome is None or outcome.label != HANG_LABEL:
+                continue
+            for task in attempt.tasks:
+                if task.state == "running":
+                    self.engine.finish_now(task)
 
     # ------------------------------------------------------ auto retries
 
@@ -165,16 +180,10 @@ class Life:
         return started
 
 
-def schedule_params(schedule: Schedule) -> dict[str, str]:
-    """What Digdag's AttemptBuilder adds to a scheduled attempt: the neighbouring
-    session times, in the workflow's zone (wall-clock steps, like ``advance``)."""
-    tz = zone(schedule.timezone)
-    local = schedule.next_schedule_time.astimezone(tz).replace(tzinfo=None)
-    step = timedelta(seconds=schedule.step_seconds)
-    return {
-        "last_session_time": zoned((local - step).replace(tzinfo=tz), schedule.timezone),
-        "next_session_time": zoned((local + step).replace(tzinfo=tz), schedule.timezone),
-    }
+def hanging(tree: TaskNode) -> Outcome:
+    """A run whose first leaf (its first td> one, if any) runs until released."""
+    path = leaf_path(tree, "td>") or next(n.path for n in tree.walk() if not n.children)
+    return Outcome(durations={path: HANG_SECONDS}, label=HANG_LABEL)
 
 
 def case_outcome(case: FailureCase, *, time_scale: float = 1.0) -> Outcome:

@@ -45,6 +45,31 @@ class Tick:
     finished: list[str]  # attempt ids that ended during the tick
 
 
+class SchedulerFaults:
+    """``sb.faults.schedules``: TD's scheduler lagging or stalled (bot.sandbox.scheduling)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sb = sandbox
+
+    def lag(self, seconds: float, workflow: str | None = None) -> None:
+        with self._sb.lock:
+            self._sb.world.life.schedules.set_lag(seconds, self._key(workflow))
+
+    def stall(self, workflow: str | None = None) -> None:
+        with self._sb.lock:
+            self._sb.world.life.schedules.stall(self._key(workflow))
+
+    def clear(self) -> None:
+        with self._sb.lock:
+            self._sb.world.life.schedules.clear()
+
+    def _key(self, workflow: str | None) -> tuple[int, str] | None:
+        if workflow is None:
+            return None
+        found = self._sb.workflow(workflow)
+        return (found.project.id, found.name)
+
+
 def build_world(seed: int, now: datetime, scale: Scale | None) -> World:
     # Hundreds of thousands of small objects, none of them garbage yet: the cyclic
     # collector's passes would only slow the build (by a fifth at benchmark scale).
@@ -102,6 +127,7 @@ class Sandbox:
         self.world = seeded_world(seed, now or DEFAULT_NOW, scale)
         self.api_key = account_key(seed)
         self.faults = Faults()
+        self.faults.schedules = SchedulerFaults(self)
         self.requests = RequestLog()
         self.workflow_api = WorkflowApi(self)
         self.v3_api = V3Api(self)
@@ -172,6 +198,34 @@ class Sandbox:
                 [str(i) for i in index[known:]],
                 [str(a.id) for a in self._finished],
             )
+
+    def hang(self, workflow: str) -> None:
+        """Runs of ``project/workflow`` started from now on stay running on their first
+        (td>) leaf, its TD job too, until ``release``."""
+        with self.lock:
+            self.world.life.hang(self.workflow(workflow))
+
+    def release(self, workflow: str) -> None:
+        """Hanging runs of ``workflow`` move on now; later runs do not hang."""
+        with self.lock:
+            self.world.life.release(self.workflow(workflow))
+
+    def set_disable_after(self, failures: int | None) -> None:
+        """TD disables the schedule after this many consecutive failed scheduled sessions
+        (None: never, the default; TD's number is UNVERIFIED)."""
+        if failures is not None and failures < 1:
+            raise ValueError("disable_after must be at least 1")
+        with self.lock:
+            self.world.life.schedules.disable_after = failures
+
+    def schedule_id(self, workflow: str) -> str:
+        """The id of the schedule of ``project/workflow``."""
+        with self.lock:
+            found = self.workflow(workflow)
+            for schedule in self.world.store.schedules.values():
+                if schedule.project is found.project and schedule.workflow_name == found.name:
+                    return str(schedule.id)
+        raise LookupError(f"{workflow!r} has no schedule")
 
     def set_attempt_limit(self, limit: int | None) -> None:
         """TD's account-wide limit of running attempts (None: none). Attempts queued

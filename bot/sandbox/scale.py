@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.sandbox.catalogue import td
+from bot.sandbox.catalogue import Flow, td
 from bot.sandbox.life import Script
 from bot.sandbox.model import WorkflowDef
-from bot.sandbox.seed import HISTORY, World, define, new_project
+from bot.sandbox.seed import HISTORY, World, add_schedule, define, new_project
 from bot.sandbox.texts import stable_rng
 
 PER_PROJECT = 20
@@ -25,6 +25,10 @@ class Scale:
     # How far back the account's life begins: the bulk runs spread over it, and the
     # seeded schedules run through it (longer than the seeded 4 days for reports).
     history: timedelta = HISTORY
+    # Each bulk workflow also gets a daily schedule, at minute ``index % 1440`` of the
+    # day, from two hours before ``now``: the silent-failure benchmark's 2,000
+    # scheduled workflows (about 1.4 start per minute).
+    schedules: bool = False
 
     def __post_init__(self) -> None:
         if self.workflows < 1 or self.attempts < 0 or not 0 <= self.fail_rate <= 1:
@@ -51,6 +55,13 @@ def add_bulk(world: World, now: datetime, scale: Scale) -> None:
                 "+extract": td(f"bulk/{name}", "analytics"),
                 "+publish": {"echo>": f"{name} done for ${{session_date}}"},
             }
+            if scale.schedules:
+                at = f"{index % 1440 // 60:02d}:{index % 60:02d}:00"
+                dig["schedule"] = {"daily>": at}
+                flow = Flow(name, {}, schedule=("daily", at))
+                world.engine.at(
+                    now - timedelta(hours=2), partial(add_schedule, world, project, flow)
+                )
             workflows.append(define(world, project, name, dig))
             world.life.scripts[(project.id, name)] = Script(
                 fail_rate=scale.fail_rate, incidents=("cluster_out_of_memory", "node_memory_limit")

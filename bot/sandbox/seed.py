@@ -114,7 +114,7 @@ def add_schedule(world: World, project: Project, flow: Flow) -> Schedule:
     while schedule.next_run_time <= now:
         schedule.advance()
     world.store.schedules[schedule.id] = schedule
-    world.life.arm(schedule)
+    world.life.schedules.arm(schedule)
     return schedule
 
 

@@ -19,6 +19,7 @@ from bot.store.escalations import PAGERDUTY, Due, EscalationClaim, EscalationRul
 from bot.store.ownership import OnItHolder, Ownership, ScopeOwners, owners_covering
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
+from bot.store.schedule_states import ScheduleState, ScheduleStates, Slot
 from bot.store.scopes import Scopes, channels_covering
 from bot.store.seen import SeenEvents
 from bot.store.slas import ScopeSla, SlaLimits, Slas
@@ -77,12 +78,15 @@ __all__ = [
     "PollState",
     "Pruned",
     "RateLimits",
+    "ScheduleState",
+    "ScheduleStates",
     "ScopeOwners",
     "ScopeSla",
     "Scopes",
     "SeenEvents",
     "SlaLimits",
     "Slas",
+    "Slot",
     "Store",
     "Subscription",
     "ThreadRef",

@@ -73,8 +73,8 @@ class Scopes(Repository):
         return channels_covering(map(subscription, rows), project, workflow)
 
     async def all_subscriptions(self) -> list[Subscription]:
-        """Every channel's subscriptions in one read (a poll's alerts look them up
-        with ``channels_covering``)."""
+        """Every channel's subscriptions in one read (a poll's alerts look them up with
+        ``channels_covering``; the schedule watcher's round reads them once too)."""
         t = tables.subscriptions
         statement = select(t).order_by(t.c.channel_id, t.c.project, t.c.workflow)
         return [subscription(row) for row in await self._db.rows(statement)]

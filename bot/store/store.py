@@ -26,6 +26,7 @@ from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.report_cache import ReportCache
 from bot.store.report_schedules import ReportSchedules
+from bot.store.schedule_states import ScheduleStates
 from bot.store.scopes import Scopes
 from bot.store.seen import SeenEvents
 from bot.store.slas import Slas
@@ -61,6 +62,7 @@ class Store:
         self.report_schedules = ReportSchedules(self.database)
         self.slas = Slas(self.database)
         self.baselines = Baselines(self.database)
+        self.schedule_states = ScheduleStates(self.database)
 
         # Bound methods rather than wrappers: each keeps its repository's
         # signature and docstring, with no second copy to drift.

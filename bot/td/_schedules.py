@@ -23,15 +23,19 @@ class ScheduleApi:
 
     def iter_schedules(self) -> AsyncIterator[Schedule]:
         """Every schedule (disabled ones included) by ascending id."""
+        return by_last_id(
+            self.schedules_page, page_size=SCHEDULES_PAGE, descending=False, path="/api/schedules"
+        )
+
+    async def schedules_page(self, last_id: int | str | None = None) -> list[Schedule]:
+        """One page: the (up to ``SCHEDULES_PAGE``) schedules with ids above ``last_id``,
+        ascending; fewer than a full page means the list ends there."""
         template = "/api/schedules"
-
-        async def fetch(last_id: int | None) -> list[Schedule]:
-            response = await self._http.send(
-                "GET", self._workflow, template, params=_params(last_id=last_id)
-            )
-            return many(response, template, "schedules", Schedule)
-
-        return by_last_id(fetch, page_size=SCHEDULES_PAGE, descending=False, path=template)
+        after = None if last_id is None else check.entity_id(last_id, "last_id")
+        response = await self._http.send(
+            "GET", self._workflow, template, params=_params(last_id=after)
+        )
+        return many(response, template, "schedules", Schedule)
 
     async def schedule_of(self, project_id: int | str, workflow: str) -> Schedule | None:
         """The schedule of that workflow of the project, or None when it has none."""

@@ -84,3 +84,48 @@ async def test_a_cron_job_runs_at_its_fields_in_its_zone() -> None:
         await asyncio.wait_for(ran.wait(), 3)
     finally:
         await scheduler.stop()
+
+
+async def test_stop_lets_a_housekeeping_job_in_progress_finish_within_the_grace(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A job cut off mid-transaction would leave its store connection to the loop's end."""
+    scheduler = AlertScheduler(SlowPoll(0), interval=3600)
+    job = SlowPoll(0.3)
+    scheduler.every(0.05, job.tick, job_id="test-housekeeping")
+    scheduler.start()
+    while job.running == 0:
+        await asyncio.sleep(0.01)
+    await scheduler.stop(grace=5)
+    assert job.finished == job.started == 1
+    assert errors(caplog) == []
+
+
+async def test_stop_cancels_a_housekeeping_job_that_outlasts_the_grace() -> None:
+    scheduler = AlertScheduler(SlowPoll(0), interval=3600)
+    job = SlowPoll(30)
+    scheduler.every(0.05, job.tick, job_id="test-housekeeping")
+    scheduler.start()
+    while job.running == 0:
+        await asyncio.sleep(0.01)
+    await scheduler.stop(grace=0.1)
+    assert job.running == 0 and job.finished == 0
+
+
+async def test_a_failing_job_is_logged_by_the_scheduler(caplog: pytest.LogCaptureFixture) -> None:
+    scheduler = AlertScheduler(SlowPoll(0), interval=3600)
+    failed = asyncio.Event()
+
+    async def job() -> None:
+        failed.set()
+        raise RuntimeError("the prune broke")
+
+    scheduler.every(0.05, job, job_id="test-failing")
+    scheduler.start()
+    try:
+        await asyncio.wait_for(failed.wait(), 5)
+        await asyncio.sleep(0.05)
+    finally:
+        await scheduler.stop()
+    logged = [r.exc_info[1] for r in caplog.records if r.exc_info and r.exc_info[1]]
+    assert {str(e) for e in logged if isinstance(e, RuntimeError)} == {"the prune broke"}

@@ -201,3 +201,14 @@ def test_the_tour_shows_a_run_running_long_and_its_end(tour: str) -> None:
     assert "Was running: +build_segments+" in ended and "Had run for 5m 00s when alerted" in ended
     assert "Running now" not in ended and "Admins can stop it" not in ended
     assert "runtime 1m 00s (sla cdp_audiences/build_segments)" in shown
+
+
+def test_the_tour_shows_a_schedule_that_did_not_start_and_its_resolution(tour: str) -> None:
+    match = re.search(r"^── \d+\. a schedule that does not start.*?(?=^── )", tour, re.M | re.S)
+    assert match, tour[-2000:]
+    silent = match[0]
+    assert "TD's scheduler stops firing web_analytics/pageviews_hourly" in silent
+    assert re.search(r"^  \S+ Not started: web_analytics/pageviews_hourly", silent, re.M), silent
+    assert "↳ tdbot in the thread of “" in silent
+    edited = silent.split("edited in place: the message is now\n", 1)
+    assert len(edited) == 2 and "Not started (ended)" in edited[1].split("\n", 1)[0], silent

@@ -33,3 +33,22 @@ def test_two_thousand_workflows_twenty_thousand_attempts() -> None:
     assert len(one) == 100 and {a["project"]["name"] for a in one} == {"bulk_042"}
     failed = [a for a in bulk_attempts if a.status == "error"]
     assert 0.01 < len(failed) / len(bulk_attempts) < 0.06  # Scale.fail_rate = 3 %
+
+
+def test_scheduled_bulk_workflows_are_listed_in_pages_of_a_hundred() -> None:
+    with Sandbox(scale=Scale(workflows=700, attempts=700, schedules=True)) as sandbox:
+        headers = {"Authorization": f"TD1 {sandbox.api_key}"}
+        with httpx.Client(base_url=sandbox.url, headers=headers) as api:
+            listed: list[dict[str, object]] = []
+            last_id = None
+            while True:
+                page = json_of(api.get("/api/schedules", params={"last_id": last_id or ""}))
+                listed += page["schedules"]
+                if len(page["schedules"]) < 100:
+                    break
+                last_id = page["schedules"][-1]["id"]
+            sandbox.advance(3600)  # 09:30 to 10:30: job_00571 (09:31) to job_00630 fire
+            fired = json_of(api.get("/api/attempts", params={"project": "bulk_028"}))["attempts"]
+    bulk = [s for s in listed if str(s["workflow"]["name"]).startswith("job_")]  # type: ignore[index]
+    assert len(bulk) == 700
+    assert any(a["params"].get("next_session_time") for a in fired)
