@@ -14,6 +14,8 @@ for 7 days, chart and table included (``present_report``):
     .venv/bin/python bench/report.py [--runs 2] [--workflows 2000] [--latency 0.1]
 
 Targets: under 30 s of wall time and under 200 MB peak RSS for the first report.
+Each report's CPU time is printed for the bot (this process) and for the sandbox
+(TD CPU), to tell which of the two a report waits on.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ def _serve(scale: Scale, latency: float, conn: Connection) -> None:
             if command == "advance":
                 sb.advance(argument)
                 conn.send(sb.clock.now())
+            elif command == "cpu":
+                conn.send(time.process_time())
             else:
                 return
 
@@ -76,14 +80,20 @@ async def _run(
                 conn.send(("advance", 3600.0))
                 clock[0] = conn.recv()
             before = td.request_count
-            start = time.perf_counter()
+            conn.send(("cpu", None))
+            sandbox_cpu = conn.recv()
+            start, cpu = time.perf_counter(), time.process_time()
             report = await reports.report([Scope(None)], DAYS)
             message = await present_report(report)
-            wall = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            conn.send(("cpu", None))
+            sandbox_cpu = conn.recv() - sandbox_cpu
             figures.append(
                 {
                     "requests": float(td.request_count - before),
                     "wall_s": wall,
+                    "cpu_s": cpu,
+                    "sandbox_cpu_s": sandbox_cpu,
                     "rss_mb": _peak_rss_mb(),
                     "runs": float(report.totals.runs),
                     "workflows": float(report.totals.workflows),
@@ -106,7 +116,8 @@ async def _bench(args: argparse.Namespace) -> None:
     url, api_key, now, sessions = parent.recv()
     endpoints = Endpoints(api=url, workflow=url, console=url, region=None)
     print(f"sandbox: {sessions} sessions in all; {args.latency * 1000:g} ms per TD request")
-    columns = ("run", 3), ("report", 10), ("TD req", 7), ("wall s", 7), ("RSS MB", 7)
+    columns = [("run", 3), ("report", 10), ("TD req", 7), ("wall s", 7), ("bot CPU", 7)]
+    columns += [("TD CPU", 7), ("RSS MB", 7)]
     print(" ".join(f"{name:>{width}}" for name, width in columns), f"{'runs':>8} {'wfs':>5}")
     firsts = []
     try:
@@ -118,7 +129,8 @@ async def _bench(args: argparse.Namespace) -> None:
                 for label, f in zip(("first", "second", "hour later"), figures, strict=True):
                     print(
                         f"{run + 1:>3} {label:>10} {f['requests']:>7.0f} {f['wall_s']:>7.2f} "
-                        f"{f['rss_mb']:>7.1f} {f['runs']:>8.0f} {f['workflows']:>5.0f}"
+                        f"{f['cpu_s']:>7.2f} {f['sandbox_cpu_s']:>7.2f} {f['rss_mb']:>7.1f} "
+                        f"{f['runs']:>8.0f} {f['workflows']:>5.0f}"
                     )
     finally:
         parent.send(("stop", None))

@@ -54,6 +54,7 @@ async def _answer(
     deps: SlackDeps, request: Command, ctx: RequestContext, url: str, pending: int | None
 ) -> None:
     reply = await deps.answer(request, ctx)
+    await deps.tasks.after_acks()  # rendering and sending are the answer's other half
     await deps.notifier.respond(url, reply, public=not reply.private)
     missing = await files.share(deps, ctx.channel_id, reply, thread_ts=None)
     if missing is not None:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -82,13 +83,15 @@ def create_asgi_app(
     health_checks: Sequence[HealthCheck] = (),
     readiness_checks: Sequence[HealthCheck] = (),
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    acking: Callable[[], AbstractContextManager[None]] | None = None,
 ) -> Starlette:
     """``app=None`` serves only health and metrics (Socket Mode has no Slack endpoint).
 
     ``health_checks`` are reported by /healthz only; ``readiness_checks`` are
     reported there too and decide /readyz. The app's ``state.phase`` (a
     ``Phase``) is ``starting`` until its lifespan starts, ``stopping`` from
-    ``mark_stopping`` or the lifespan's end.
+    ``mark_stopping`` or the lifespan's end. ``acking`` wraps each Slack request up
+    to its ack (``BackgroundTasks.acking``: answers give way meanwhile).
     """
     every_check = [*readiness_checks, *health_checks]
 
@@ -124,7 +127,10 @@ def create_asgi_app(
         handler = AsyncSlackRequestHandler(app)
 
         async def slack_events(request: Request) -> Response:
-            return await handler.handle(request)
+            if acking is None:
+                return await handler.handle(request)
+            with acking():
+                return await handler.handle(request)
 
         routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
 

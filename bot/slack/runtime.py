@@ -200,6 +200,7 @@ def build_bot(
         # In Socket Mode the connection outlives the ops server's shutdown:
         # run_socket_mode shuts the bot down after closing it.
         on_shutdown=None if settings.socket_mode else shutdown,
+        acking=tasks.acking,
     )
     bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, notifier, deps, on_shutdown)
     return bot
