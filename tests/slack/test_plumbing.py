@@ -76,6 +76,33 @@ async def test_background_tasks_run_at_most_max_running_at_once() -> None:
     assert peak == 3
 
 
+async def test_answers_start_once_no_request_is_being_acked() -> None:
+    tasks = BackgroundTasks()
+    started = asyncio.Event()
+
+    async def answer() -> None:
+        started.set()
+
+    with tasks.acking():
+        tasks.spawn(answer(), name="answer")
+        for _ in range(20):  # many loop turns: the answer would have started by now
+            await asyncio.sleep(0)
+        assert not started.is_set()
+    await asyncio.wait_for(started.wait(), timeout=1)
+
+
+async def test_a_stream_of_acks_does_not_starve_answers() -> None:
+    tasks = BackgroundTasks(ack_first_wait=0.05)
+    started = asyncio.Event()
+
+    async def answer() -> None:
+        started.set()
+
+    with tasks.acking():  # never released while the answer waits
+        tasks.spawn(answer(), name="answer")
+        await asyncio.wait_for(started.wait(), timeout=1)
+
+
 async def test_readiness_waits_for_start_up_and_checks_only_readiness() -> None:
     async def fine() -> Health:
         return Health(True, {"answered": True})
