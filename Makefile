@@ -29,6 +29,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/diagnosis.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/alerts.py
+	$(BIN)/python -m bench.running_long
+	$(BIN)/python bench/silent.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/home.py
 	scripts/ensure-postgres
 	$(BIN)/python bench/chaos.py
