@@ -117,7 +117,7 @@ def resolved_line(resolved: Resolved, finding: Finding) -> str:
         took = f" after {span(resolved.at - ended.created_at)}"
     match resolved.how:
         case ResolvedHow.SUCCEEDED if isinstance(finding.facts, RunningLong):
-            return f"*Finished{took}* at {at}."
+            return f"*Succeeded{took}* at {at}."
         case ResolvedHow.SUCCEEDED:
             return f"*Succeeded* at {at}."
         case ResolvedHow.FAILED:
