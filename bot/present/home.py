@@ -19,6 +19,7 @@ from bot.board import STATUS_SECTIONS, Board, BoardHealth, Listing, Section
 from bot.message import Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
+from bot.silent.findings import schedule_subject_of
 from bot.store import ALL_PROJECTS, OpenAlert, Subscription
 from bot.text import SECRETS_SEEN
 
@@ -101,7 +102,7 @@ def _alert_line(alert: OpenAlert, board: Board) -> str:
     name = md.text(f"{alert.project}/{alert.workflow}", 150)
     parts = [
         f"*{name}*",
-        f"session {md.code(alert.session_id, 30)}",
+        _subject(alert.session_id),
         f"since {fmt.slack_time(alert.since)} ({fmt.duration(_age(alert.since, board.now))})",
     ]
     if alert.holder is not None and alert.holder_since is not None:
@@ -113,6 +114,16 @@ def _alert_line(alert: OpenAlert, board: Board) -> str:
     url = thread_url(board.workspace_url, alert.channel_id, alert.parent_ts)
     parts.append(f"{where} {md.link(url, 'alert thread')}" if url else where)
     return " · ".join(parts)
+
+
+def _subject(subject: str) -> str:
+    """What the alert is about: its session, or the scheduled run or schedule of one with none."""
+    schedule = schedule_subject_of(subject)
+    if schedule is None:
+        return f"session {md.code(subject, 30)}"
+    if schedule.prefix == "slot":
+        return f"scheduled run {fmt.slack_time(schedule.at)}"
+    return f"schedule {md.code(schedule.schedule_id, 30)} disabled {fmt.slack_time(schedule.at)}"
 
 
 def thread_url(workspace_url: str | None, channel_id: str, ts: str) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.board import Board, BoardHealth, Listing, Section
 from bot.present.home import HOME_BLOCKS_AT_MOST, SHOWN, home_message, thread_url
-from bot.render import render_home
+from bot.render import TerminalStyle, render_console, render_home
+from bot.silent.findings import schedule_subject, slot_subject
 from bot.store import OpenAlert, Subscription
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -49,3 +51,32 @@ def test_a_thread_link_is_the_permalink_slack_would_give() -> None:
     assert url == "https://acme.slack.com/archives/C0ALERTS01/p1700000000000100"
     assert thread_url(None, "C0ALERTS01", "1700000000.000100") is None
     assert thread_url("javascript:alert(1)", "C0ALERTS01", "1700000000.000100") is None
+
+
+def test_a_row_without_a_session_names_its_scheduled_run_or_schedule() -> None:
+    # A not-started or disabled alert has no session: "session slot:71015:…" reads as garbage.
+    slot, disabled = NOW - timedelta(hours=1), NOW - timedelta(days=2)
+    rows = {
+        Section.NOT_STARTED: slot_subject("71015", slot),
+        Section.SCHEDULE_DISABLED: schedule_subject("71016", disabled),
+        Section.FAILING: "98800890",
+    }
+    listings = {
+        s: Listing(
+            (replace(_alert(s.value, 1), session_id=rows[s]),) if s in rows else (), int(s in rows)
+        )
+        for s in Section
+    }
+    board = Board(
+        user_id="U0LEAD001", now=NOW, listings=listings, scopes=(),
+        health=BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False),
+        workspace_url=None,
+    )  # fmt: skip
+    lines = render_console(home_message(board), TerminalStyle(width=1000))
+    shown = "\n".join(lines)
+    assert "slot:" not in shown and "schedule:" not in shown
+    [not_started] = [line for line in lines if "scheduled run" in line]
+    assert f"scheduled run {slot:%Y-%m-%d %H:%M}" in not_started and "session" not in not_started
+    [off] = [line for line in lines if "schedule 71016" in line]
+    assert f"disabled {disabled:%Y-%m-%d %H:%M}" in off and "session" not in off
+    assert "session 98800890" in shown
