@@ -19,7 +19,8 @@ from bot.board import STATUS_SECTIONS, Board, BoardHealth, Listing, Section
 from bot.message import Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
-from bot.silent.findings import schedule_subject_of
+from bot.present.silent import EMOJI as KIND_EMOJI
+from bot.silent.findings import SilentKind, schedule_subject_of
 from bot.store import ALL_PROJECTS, OpenAlert, Subscription
 from bot.text import SECRETS_SEEN
 
@@ -35,12 +36,20 @@ SCOPES_PER_CHANNEL = 5  # scopes listed per channel, the rest counted: a line st
 SCOPE_BLOCKS = 5  # 15 such lines packed into sections of 3,000 characters take at most 5
 
 HEADINGS: Mapping[Section, tuple[str, str, str]] = {
-    # emoji, heading, what "and N more ..." counts
+    # emoji (a silent kind's is its alert's), heading, what "and N more ..." counts
     Section.FAILING: (":rotating_light:", "Failing now", "failing workflows"),
-    Section.RUNNING_LONG: (":hourglass_flowing_sand:", "Running long", "long runs"),
-    Section.LATE: (":hourglass:", "Late", "late workflows"),
-    Section.NOT_STARTED: (":no_entry:", "Not started", "workflows not started"),
-    Section.SCHEDULE_DISABLED: (":no_bell:", "Schedules disabled", "disabled schedules"),
+    Section.RUNNING_LONG: (KIND_EMOJI[SilentKind.RUNNING_LONG], "Running long", "long runs"),
+    Section.LATE: (KIND_EMOJI[SilentKind.LATE], "Late", "late workflows"),
+    Section.NOT_STARTED: (
+        KIND_EMOJI[SilentKind.NOT_STARTED],
+        "Not started",
+        "workflows not started",
+    ),
+    Section.SCHEDULE_DISABLED: (
+        KIND_EMOJI[SilentKind.SCHEDULE_DISABLED],
+        "Schedules disabled",
+        "disabled schedules",
+    ),
 }
 
 # Header, per section a heading, its alerts and a "more" line, the scopes (heading,

@@ -6,9 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.board import Board, BoardHealth, Listing, Section
+from bot.present import silent
 from bot.present.home import HOME_BLOCKS_AT_MOST, SHOWN, home_message, thread_url
 from bot.render import TerminalStyle, render_console, render_home
-from bot.silent.findings import schedule_subject, slot_subject
+from bot.silent.findings import SilentKind, schedule_subject, slot_subject
 from bot.store import OpenAlert, Subscription
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -80,3 +81,17 @@ def test_a_row_without_a_session_names_its_scheduled_run_or_schedule() -> None:
     [off] = [line for line in lines if "schedule 71016" in line]
     assert f"disabled {disabled:%Y-%m-%d %H:%M}" in off and "session" not in off
     assert "session 98800890" in shown
+
+
+def test_each_silent_kind_has_the_same_emoji_on_the_board_as_in_its_alert() -> None:
+    # ⛔ on the board meant "not started" while the alert used it for "schedule disabled".
+    listings = {s: Listing((), 0) for s in Section}
+    board = Board(
+        user_id="U0LEAD001", now=NOW, listings=listings, scopes=(),
+        health=BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False),
+        workspace_url=None,
+    )  # fmt: skip
+    headings = home_message(board).sections
+    for kind in SilentKind:
+        [heading] = [h for h in headings if h.startswith(f"{silent.EMOJI[kind]} ")]
+        assert heading.startswith(f"{silent.EMOJI[kind]} *{silent.TITLES[kind].split()[0]}")
