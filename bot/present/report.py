@@ -30,9 +30,10 @@ def percent(rate: float | None) -> str:
 
 def change(stats: WorkflowStats, days: int) -> str:
     delta = stats.p95_change
+    period = "the day before" if days == 1 else f"the {days} days before"
     if delta is None:
-        return f"no successful run in the {days} days before"
-    before = f"the {days} days before ({fmt.duration(stats.previous_p95)})"
+        return f"no successful run in {period}"
+    before = f"{period} ({fmt.duration(stats.previous_p95)})"
     if delta >= 1:  # past doubling a factor reads at a glance, where "10370% slower" does not
         return f"{1 + delta:.1f}× {before}"
     return f"{abs(delta):.0%} {'slower' if delta > 0 else 'faster'} than {before}"
