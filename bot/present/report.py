@@ -17,7 +17,7 @@ from bot.charts import render_report_png
 from bot.message import Field, File, Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
-from bot.reports import Report, WorkflowStats, flakiest, least_reliable, slowest
+from bot.reports import Report, Totals, WorkflowStats, flakiest, least_reliable, slowest
 
 TOP = 5
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
@@ -56,6 +56,12 @@ def _slow_line(w: WorkflowStats, days: int) -> str:
 
 def _rate_line(w: WorkflowStats) -> str:
     return f"• {_name(w)}: {percent(w.success_rate)} ({w.failures} of {w.finished} failed)"
+
+
+def _rate_of_finished(totals: Totals) -> str:
+    # Runs still going have no outcome: the rate says what it is of, so the totals add up.
+    finished = totals.successes + totals.failures
+    return f"{percent(totals.success_rate)} ({totals.successes:,} of {finished:,} finished runs)"
 
 
 def _section(heading: str, lines: list[str]) -> tuple[str, ...]:
@@ -119,7 +125,7 @@ def report_message(report: Report, chart: bytes | None) -> Message:
         emoji=":bar_chart:",
         fields=(
             Field("Runs", f"{totals.runs:,} of {fmt.plural(totals.workflows, 'workflow')}"),
-            Field("Success rate", percent(totals.success_rate)),
+            Field("Success rate", _rate_of_finished(totals)),
             Field("Failed", f"{totals.failures:,}"),
             Field("Recovered", f"{totals.recovered:,}"),
             Field("Time to recover", fmt.duration(totals.mean_recovery) + " on average"),
