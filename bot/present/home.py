@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from bot.board import STATUS_SECTIONS, Board, BoardHealth, Listing, Section
+from bot.board import Board, BoardHealth, Listing, Section
 from bot.message import Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
@@ -117,7 +117,7 @@ def _alert_line(alert: OpenAlert, board: Board) -> str:
     if alert.holder is not None and alert.holder_since is not None:
         held = fmt.duration(_age(alert.holder_since, board.now))
         parts.append(f":eyes: {_person(alert.holder)} on it for {held}")
-    elif STATUS_SECTIONS.get(alert.status) is Section.FAILING:
+    else:
         parts.append("nobody on it")
     where = md.channel(alert.channel_id)
     url = thread_url(board.workspace_url, alert.channel_id, alert.parent_ts)

@@ -95,3 +95,19 @@ def test_each_silent_kind_has_the_same_emoji_on_the_board_as_in_its_alert() -> N
     for kind in SilentKind:
         [heading] = [h for h in headings if h.startswith(f"{silent.EMOJI[kind]} ")]
         assert heading.startswith(f"{silent.EMOJI[kind]} *{silent.TITLES[kind].split()[0]}")
+
+
+def test_every_open_alert_nobody_claimed_says_so() -> None:
+    # Each kind carries I'm on it: a silent alert nobody took is as unowned as a failure.
+    listings = {
+        s: Listing((replace(_alert(s.value, 1), holder=None, holder_since=None),), 1)
+        for s in Section
+    }
+    board = Board(
+        user_id="U0LEAD001", now=NOW, listings=listings, scopes=(),
+        health=BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False),
+        workspace_url=None,
+    )  # fmt: skip
+    rows = [line for line in home_message(board).sections if "since" in line]
+    assert len(rows) == len(Section)
+    assert all("nobody on it" in row for row in rows)
