@@ -53,14 +53,12 @@ async def set_sla(command: SetSla, ctx: RequestContext, services: Services) -> M
     if command.limit is None:
         had = await service.store.clear_sla(project, scope.workflow)
         title = f"No limits for {scope}" if had else f"{scope} had no limits"
+        left = limits_of(await service.store.all_slas(), project, scope.workflow)
         return Message(
             title=title,
             text=title,
             emoji=":stopwatch:",
-            sections=(
-                f"{where} has no explicit `sla` now: running long falls back to each "
-                "workflow's learned baseline (or a wider scope's limit), and nothing is late.",
-            ),
+            sections=(f"{where} has no explicit `sla` now: {_left(left)}.",),
         )
     field, value = command.limit
     await service.store.set_sla(
@@ -78,6 +76,25 @@ async def set_sla(command: SetSla, ctx: RequestContext, services: Services) -> M
         emoji=":stopwatch:",
         sections=(f"In {where}, {meaning}, in every channel subscribed to it.",),
     )
+
+
+def _left(limits: SlaLimits) -> str:
+    """What still applies once a scope's own limits are gone: a wider scope's, or none."""
+    if limits.runtime is not None:
+        runtime = (
+            f"running long past {_span(limits.runtime)} ({_sla(limits.runtime_scope, 'runtime')})"
+        )
+    else:
+        runtime = "running long falls back to each workflow's learned baseline"
+    if limits.within is not None:
+        within = f"late past {_span(limits.within)} ({_sla(limits.within_scope, 'within')})"
+    else:
+        within = "nothing is late"
+    return f"{runtime}, and {within}"
+
+
+def _sla(scope: str | None, field: str) -> str:
+    return md.code(f"sla {scope or '?'} {field}", 300)
 
 
 async def list_slas(_command: ListSlas, ctx: RequestContext, services: Services) -> Message:

@@ -85,3 +85,17 @@ async def test_a_running_long_alert_in_slack_and_i_am_on_it(
     assert taken.body["ts"] == thread.parent_ts
     blocks = str(taken.body["blocks"])
     assert "Running long" in blocks and f"<@{USER}> is on it since" in blocks
+
+
+async def test_sla_off_says_which_wider_limits_still_apply(bot: Running) -> None:
+    # "nothing is late" after `sla <workflow> off` was false while its project had `within`.
+    await bot.ask(f"sla {PROJECT} within 3h")
+    await bot.ask(f"sla {SCOPE} runtime 2h")
+    cleared = texts(await bot.ask(f"sla {SCOPE} off"))
+    assert "nothing is late" not in cleared
+    assert f"late past 3h 00m (`sla {PROJECT} within`)" in cleared
+    assert "learned baseline" in cleared
+
+    await bot.ask(f"sla {PROJECT} off")
+    cleared = texts(await bot.ask(f"sla {SCOPE} off"))
+    assert "nothing is late" in cleared and "learned baseline" in cleared
