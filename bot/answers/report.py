@@ -14,6 +14,7 @@ from bot.answers.services import Services, Unavailable
 from bot.answers.subscriptions import subscription_reply
 from bot.commands import ScheduleReport, ShowReport, Subcommand, read_report
 from bot.message import Message, Outcome
+from bot.message import mrkdwn as md
 from bot.present import format as fmt
 from bot.present.report import present_report
 from bot.reports import SCHEDULED_DAYS, ReportService
@@ -69,7 +70,7 @@ async def schedule_report(
     covers = (
         "this channel's subscriptions"
         if scopes
-        else "this channel's subscriptions (none yet: `/td subscribe <project>`)"
+        else f"this channel's subscriptions (none yet: {md.code('/td subscribe <project>')})"
     )
     title = f"Reliability report {when}"
     return Message(

@@ -101,7 +101,8 @@ async def list_slas(_command: ListSlas, ctx: RequestContext, services: Services)
     store = _service(services).store
     subs = await store.subscriptions(ctx.channel_id)
     if not subs:
-        text = "This channel has no subscriptions: `/td subscribe <project>[/<workflow>]` first."
+        subscribe = md.code("/td subscribe <project>[/<workflow>]")
+        text = f"This channel has no subscriptions: {subscribe} first."
         return Message(title="Limits", text=text, emoji=":stopwatch:", sections=(text,))
     slas = await store.all_slas()
     workflows = await _workflows(store, subs)

@@ -99,3 +99,11 @@ async def test_sla_off_says_which_wider_limits_still_apply(bot: Running) -> None
     await bot.ask(f"sla {PROJECT} off")
     cleared = texts(await bot.ask(f"sla {SCOPE} off"))
     assert "nothing is late" in cleared and "learned baseline" in cleared
+
+
+async def test_a_hint_with_a_placeholder_shows_it_not_a_broken_link(bot: Running) -> None:
+    # Raw `<project>` in mrkdwn is Slack's link syntax: the reader saw "project[/workflow]".
+    for asked in ("slas", "subscriptions", "owners", "report weekly"):
+        blocks = str((await bot.ask(asked)).body["blocks"])
+        assert "&lt;project&gt;" in blocks, asked
+        assert "<project>" not in blocks, asked
