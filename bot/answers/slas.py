@@ -28,7 +28,7 @@ from bot.store.slas import limits_of
 _MEANING = {
     SlaField.RUNTIME: "a run still running after {} is alerted as running long",
     SlaField.WITHIN: (
-        "a scheduled session not succeeded {} after its session time is alerted as late"
+        "a scheduled session that has not succeeded {} after its session time is alerted as late"
     ),
 }
 

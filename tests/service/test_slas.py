@@ -20,7 +20,10 @@ async def test_sla_sets_each_limit_and_slas_lists_them_with_the_baseline(bot: Ru
     assert answer.body["response_type"] == "in_channel"
     assert "still running after 2h 00m is alerted as running long" in texts(answer)
     answer = await bot.ask(f"sla {PROJECT} within 3h30m")
-    assert "after its session time is alerted as late" in texts(answer)
+    assert (
+        "a scheduled session that has not succeeded 3h 30m after its session time is "
+        "alerted as late" in texts(answer)
+    )
     await bot.ask(f"sla {SCOPE} within 1h")  # the workflow's own within; its runtime stays
     limits = await store.sla_for(PROJECT, WORKFLOW)
     assert limits.runtime == timedelta(hours=2) and limits.runtime_scope == SCOPE
