@@ -155,12 +155,12 @@ def _scope(sub: Subscription) -> str:
 
 def _limits(limits: SlaLimits) -> str:
     runtime = (
-        f"runtime {_span(limits.runtime)} (`sla {limits.runtime_scope}`)"
+        f"runtime {_span(limits.runtime)} ({_sla(limits.runtime_scope, 'runtime')})"
         if limits.runtime is not None
         else "runtime: learned per workflow"
     )
     within = (
-        f"within {_span(limits.within)} (`sla {limits.within_scope}`)"
+        f"within {_span(limits.within)} ({_sla(limits.within_scope, 'within')})"
         if limits.within is not None
         else "within: none (never late)"
     )
@@ -179,7 +179,7 @@ def _baseline(runs: list[timedelta], limits: SlaLimits) -> str:
         )
     if limits.runtime is None:
         return learning
-    explicit = f"runtime {_span(limits.runtime)} (`sla {limits.runtime_scope}`)"
+    explicit = f"runtime {_span(limits.runtime)} ({_sla(limits.runtime_scope, 'runtime')})"
     return f"{explicit} · not used: {learning}" if baseline else f"{explicit} · {learning}"
 
 

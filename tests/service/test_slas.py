@@ -31,7 +31,8 @@ async def test_sla_sets_each_limit_and_slas_lists_them_with_the_baseline(bot: Ru
 
     await bot.ask(f"subscribe {SCOPE}")
     listed = texts(await bot.ask("slas"))
-    assert f"runtime 2h 00m (`sla {SCOPE}`)" in listed
+    # Named as the alert names it ("limit 2h: `sla <scope> runtime`").
+    assert f"runtime 2h 00m (`sla {SCOPE} runtime`)" in listed
     assert "learning: 0 of 5 good runs seen" in listed
 
     cleared = await bot.ask(f"sla {SCOPE} off")
