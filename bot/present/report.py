@@ -127,7 +127,7 @@ def report_message(report: Report, chart: bytes | None) -> Message:
             Field("Runs", f"{totals.runs:,} of {fmt.plural(totals.workflows, 'workflow')}"),
             Field("Success rate", _rate_of_finished(totals)),
             Field("Failed", f"{totals.failures:,}"),
-            Field("Recovered", f"{totals.recovered:,}"),
+            Field("Recovered", f"{totals.recovered:,} (succeeded on a retry)"),
             Field("Time to recover", fmt.duration(totals.mean_recovery) + " on average"),
             Field("Still running", f"{totals.running:,}"),
         ),

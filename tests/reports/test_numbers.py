@@ -117,5 +117,7 @@ async def test_the_totals_a_reader_sees_add_up(reports: ReportService) -> None:
         f"{totals.success_rate:.1%} ({totals.successes:,} of {finished:,} finished runs)"
     )
     assert fields["Failed"] == f"{totals.failures:,}"
+    # Recovered runs are among the successes, not a part of the failures.
+    assert fields["Recovered"] == f"{totals.recovered:,} (succeeded on a retry)"
     assert fields["Still running"] == f"{totals.running:,}"
     assert totals.successes + totals.failures + totals.running == totals.runs
