@@ -54,6 +54,11 @@ def test_a_thread_link_is_the_permalink_slack_would_give() -> None:
     assert thread_url("javascript:alert(1)", "C0ALERTS01", "1700000000.000100") is None
 
 
+def _healthy_board(listings: dict[Section, Listing]) -> Board:
+    health = BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False)
+    return Board("U0LEAD001", NOW, listings, (), health, None)
+
+
 def test_a_row_without_a_session_names_its_scheduled_run_or_schedule() -> None:
     # A not-started or disabled alert has no session: "session slot:71015:…" reads as garbage.
     slot, disabled = NOW - timedelta(hours=1), NOW - timedelta(days=2)
@@ -68,11 +73,7 @@ def test_a_row_without_a_session_names_its_scheduled_run_or_schedule() -> None:
         )
         for s in Section
     }
-    board = Board(
-        user_id="U0LEAD001", now=NOW, listings=listings, scopes=(),
-        health=BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False),
-        workspace_url=None,
-    )  # fmt: skip
+    board = _healthy_board(listings)
     lines = render_console(home_message(board), TerminalStyle(width=1000))
     shown = "\n".join(lines)
     assert "slot:" not in shown and "schedule:" not in shown
@@ -86,11 +87,7 @@ def test_a_row_without_a_session_names_its_scheduled_run_or_schedule() -> None:
 def test_each_silent_kind_has_the_same_emoji_on_the_board_as_in_its_alert() -> None:
     # ⛔ on the board meant "not started" while the alert used it for "schedule disabled".
     listings = {s: Listing((), 0) for s in Section}
-    board = Board(
-        user_id="U0LEAD001", now=NOW, listings=listings, scopes=(),
-        health=BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False),
-        workspace_url=None,
-    )  # fmt: skip
+    board = _healthy_board(listings)
     headings = home_message(board).sections
     for kind in SilentKind:
         [heading] = [h for h in headings if h.startswith(f"{silent.EMOJI[kind]} ")]
@@ -103,11 +100,7 @@ def test_every_open_alert_nobody_claimed_says_so() -> None:
         s: Listing((replace(_alert(s.value, 1), holder=None, holder_since=None),), 1)
         for s in Section
     }
-    board = Board(
-        user_id="U0LEAD001", now=NOW, listings=listings, scopes=(),
-        health=BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False),
-        workspace_url=None,
-    )  # fmt: skip
+    board = _healthy_board(listings)
     rows = [line for line in home_message(board).sections if "since" in line]
     assert len(rows) == len(Section)
     assert all("nobody on it" in row for row in rows)
