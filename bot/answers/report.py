@@ -60,10 +60,13 @@ async def schedule_report(
     command: ScheduleReport, ctx: RequestContext, services: Services
 ) -> Message:
     reports = _service(services)
+    was = await reports.schedule_of(ctx.channel_id) if command.cadence is None else None
     changed = await reports.set_schedule(ctx.channel_id, command.cadence, ctx.user_id)
     if command.cadence is None:
         title = "No more scheduled reports here" if changed else "No report was scheduled here"
-        return Message(title=title, text=title, emoji=":no_bell:", sections=(f"{title}.",))
+        stopped = f"The {was} report is no longer posted here. " if changed and was else ""
+        again = f"{md.code('/td report daily')} or {md.code('/td report weekly')} starts one."
+        return Message(title=title, text=title, emoji=":no_bell:", sections=(stopped + again,))
     when = f"{WHEN[command.cadence]} ({reports.timezone})"
     days = fmt.plural(SCHEDULED_DAYS[command.cadence], "day")
     scopes = await reports.channel_scopes(ctx.channel_id)
