@@ -58,7 +58,7 @@ class NoSuchTask:
         """mrkdwn: the names are the user's and TD's."""
         missing = f"the attempt has no task {safe(self.wanted, 200)}"
         if not self.suggestions:
-            return f"{missing}; `/td attempt <id>` shows its tasks."
+            return f"{missing}; `{safe('/td attempt <id>', 40)}` shows its tasks."
         names = " or ".join(safe(name, 200) for name in self.suggestions)
         return f"{missing}; did you mean {names}?"
 

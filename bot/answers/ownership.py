@@ -75,7 +75,7 @@ def _line(scope: ScopeOwners) -> str:
 async def list_owners(_command: ListOwners, _ctx: RequestContext, services: Services) -> Message:
     owned = await _service(services).store.all_owners()
     lines = [_line(s) for s in owned] or [
-        "No scope has owners: `/td owner <project>[/<workflow>] @person @group`."
+        f"No scope has owners: {md.code('/td owner <project>[/<workflow>] @person @group')}."
     ]
     return Message(
         title="Owners",

@@ -14,6 +14,7 @@ from bot.answers.services import Services, Unavailable
 from bot.answers.subscriptions import subscription_reply
 from bot.commands import ScheduleReport, ShowReport, Subcommand, read_report
 from bot.message import Message, Outcome
+from bot.message import mrkdwn as md
 from bot.present import format as fmt
 from bot.present.report import present_report
 from bot.reports import SCHEDULED_DAYS, ReportService
@@ -59,17 +60,20 @@ async def schedule_report(
     command: ScheduleReport, ctx: RequestContext, services: Services
 ) -> Message:
     reports = _service(services)
+    was = await reports.schedule_of(ctx.channel_id) if command.cadence is None else None
     changed = await reports.set_schedule(ctx.channel_id, command.cadence, ctx.user_id)
     if command.cadence is None:
         title = "No more scheduled reports here" if changed else "No report was scheduled here"
-        return Message(title=title, text=title, emoji=":no_bell:", sections=(f"{title}.",))
+        stopped = f"The {was} report is no longer posted here. " if changed and was else ""
+        again = f"{md.code('/td report daily')} or {md.code('/td report weekly')} starts one."
+        return Message(title=title, text=title, emoji=":no_bell:", sections=(stopped + again,))
     when = f"{WHEN[command.cadence]} ({reports.timezone})"
     days = fmt.plural(SCHEDULED_DAYS[command.cadence], "day")
     scopes = await reports.channel_scopes(ctx.channel_id)
     covers = (
         "this channel's subscriptions"
         if scopes
-        else "this channel's subscriptions (none yet: `/td subscribe <project>`)"
+        else f"this channel's subscriptions (none yet: {md.code('/td subscribe <project>')})"
     )
     title = f"Reliability report {when}"
     return Message(

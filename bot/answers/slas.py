@@ -28,7 +28,7 @@ from bot.store.slas import limits_of
 _MEANING = {
     SlaField.RUNTIME: "a run still running after {} is alerted as running long",
     SlaField.WITHIN: (
-        "a scheduled session not succeeded {} after its session time is alerted as late"
+        "a scheduled session that has not succeeded {} after its session time is alerted as late"
     ),
 }
 
@@ -53,14 +53,12 @@ async def set_sla(command: SetSla, ctx: RequestContext, services: Services) -> M
     if command.limit is None:
         had = await service.store.clear_sla(project, scope.workflow)
         title = f"No limits for {scope}" if had else f"{scope} had no limits"
+        left = limits_of(await service.store.all_slas(), project, scope.workflow)
         return Message(
             title=title,
             text=title,
             emoji=":stopwatch:",
-            sections=(
-                f"{where} has no explicit `sla` now: running long falls back to each "
-                "workflow's learned baseline (or a wider scope's limit), and nothing is late.",
-            ),
+            sections=(f"{where} has no explicit `sla` now: {_left(left)}.",),
         )
     field, value = command.limit
     await service.store.set_sla(
@@ -80,11 +78,31 @@ async def set_sla(command: SetSla, ctx: RequestContext, services: Services) -> M
     )
 
 
+def _left(limits: SlaLimits) -> str:
+    """What still applies once a scope's own limits are gone: a wider scope's, or none."""
+    if limits.runtime is not None:
+        runtime = (
+            f"running long past {_span(limits.runtime)} ({_sla(limits.runtime_scope, 'runtime')})"
+        )
+    else:
+        runtime = "running long falls back to each workflow's learned baseline"
+    if limits.within is not None:
+        within = f"late past {_span(limits.within)} ({_sla(limits.within_scope, 'within')})"
+    else:
+        within = "nothing is late"
+    return f"{runtime}, and {within}"
+
+
+def _sla(scope: str | None, field: str) -> str:
+    return md.code(f"sla {scope or '?'} {field}", 300)
+
+
 async def list_slas(_command: ListSlas, ctx: RequestContext, services: Services) -> Message:
     store = _service(services).store
     subs = await store.subscriptions(ctx.channel_id)
     if not subs:
-        text = "This channel has no subscriptions: `/td subscribe <project>[/<workflow>]` first."
+        subscribe = md.code("/td subscribe <project>[/<workflow>]")
+        text = f"This channel has no subscriptions: {subscribe} first."
         return Message(title="Limits", text=text, emoji=":stopwatch:", sections=(text,))
     slas = await store.all_slas()
     workflows = await _workflows(store, subs)
@@ -137,12 +155,12 @@ def _scope(sub: Subscription) -> str:
 
 def _limits(limits: SlaLimits) -> str:
     runtime = (
-        f"runtime {_span(limits.runtime)} (`sla {limits.runtime_scope}`)"
+        f"runtime {_span(limits.runtime)} ({_sla(limits.runtime_scope, 'runtime')})"
         if limits.runtime is not None
         else "runtime: learned per workflow"
     )
     within = (
-        f"within {_span(limits.within)} (`sla {limits.within_scope}`)"
+        f"within {_span(limits.within)} ({_sla(limits.within_scope, 'within')})"
         if limits.within is not None
         else "within: none (never late)"
     )
@@ -161,7 +179,7 @@ def _baseline(runs: list[timedelta], limits: SlaLimits) -> str:
         )
     if limits.runtime is None:
         return learning
-    explicit = f"runtime {_span(limits.runtime)} (`sla {limits.runtime_scope}`)"
+    explicit = f"runtime {_span(limits.runtime)} ({_sla(limits.runtime_scope, 'runtime')})"
     return f"{explicit} · not used: {learning}" if baseline else f"{explicit} · {learning}"
 
 

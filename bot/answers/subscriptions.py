@@ -127,7 +127,9 @@ def subscription_reply(outcome: SubscriptionOutcome) -> Message:
                 f"• {_stored_scope(s.project, s.workflow)}"
                 + (f" (after {s.threshold} failed sessions)" if s.threshold > 1 else "")
                 for s in subscriptions
-            ] or ["No subscriptions: `/td subscribe <project>` or `/td subscribe *`."]
+            ] or [
+                f"No subscriptions: {mrkdwn.code('/td subscribe <project>')} or `/td subscribe *`."
+            ]
             lines += [
                 f"• muted: {_stored_scope(m.project, m.workflow)} until {fmt.slack_time(m.until)}"
                 for m in mutes

@@ -49,7 +49,12 @@ class ScheduleReport(Command):
 def read_report(r: Reader, args: list[str]) -> Command | CommandError:
     fix = r.usage("report")
     words = [fold(w) for w in args]
-    if len(words) == 1 and words[0] in (*CADENCES, "off"):
+    if words and words[0] in (*CADENCES, "off"):
+        if len(words) > 1:
+            return CommandError(
+                f"`report {words[0]}` takes nothing after it, so {frag(args[1])} is one too many",
+                fix,
+            )
         return ScheduleReport(None if words[0] == "off" else words[0])
     if len(args) > 2:
         return CommandError(

@@ -64,7 +64,17 @@ def read_sla(r: Reader, args: list[str]) -> Command | CommandError:
     words = [fold(w) for w in args[1:]]
     if words == ["off"]:
         return SetSla(scope, None)
-    if len(words) != 2 or words[0] not in {f.value for f in SlaField}:
+    fields = {f.value for f in SlaField}
+    if words[0] in fields and len(words) == 1:
+        example = frag(f"sla {args[0]} {words[0]} 2h")
+        return CommandError(f"`{words[0]}` needs a duration, like {example}", fix)
+    if words[0] in fields and len(words) > 2:
+        return CommandError(
+            "one limit at a time: `sla <scope> runtime <duration>`, then "
+            "`sla <scope> within <duration>`",
+            fix,
+        )
+    if len(words) != 2 or words[0] not in fields:
         return CommandError(
             "write `sla <scope> runtime <duration>`, `sla <scope> within <duration>` "
             "or `sla <scope> off`",
@@ -74,7 +84,7 @@ def read_sla(r: Reader, args: list[str]) -> Command | CommandError:
     if value is None:
         return CommandError(f"{frag(args[2])} is not a duration: use 45m, 2h or 1h30m", fix)
     if not MIN_SLA <= value <= MAX_SLA:
-        return CommandError("a limit is 1 minute to 30 days", fix)
+        return CommandError(f"a limit is 1 minute to 30 days, not {frag(args[2])}", fix)
     return SetSla(scope, (SlaField(words[0]), value))
 
 

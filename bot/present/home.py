@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from bot.board import STATUS_SECTIONS, Board, BoardHealth, Listing, Section
+from bot.board import Board, BoardHealth, Listing, Section
 from bot.message import Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
+from bot.present.silent import EMOJI as KIND_EMOJI
+from bot.silent.findings import SilentKind, schedule_subject_of
 from bot.store import ALL_PROJECTS, OpenAlert, Subscription
 from bot.text import SECRETS_SEEN
 
@@ -34,12 +36,20 @@ SCOPES_PER_CHANNEL = 5  # scopes listed per channel, the rest counted: a line st
 SCOPE_BLOCKS = 5  # 15 such lines packed into sections of 3,000 characters take at most 5
 
 HEADINGS: Mapping[Section, tuple[str, str, str]] = {
-    # emoji, heading, what "and N more ..." counts
+    # emoji (a silent kind's is its alert's), heading, what "and N more ..." counts
     Section.FAILING: (":rotating_light:", "Failing now", "failing workflows"),
-    Section.RUNNING_LONG: (":hourglass_flowing_sand:", "Running long", "long runs"),
-    Section.LATE: (":hourglass:", "Late", "late workflows"),
-    Section.NOT_STARTED: (":no_entry:", "Not started", "workflows not started"),
-    Section.SCHEDULE_DISABLED: (":no_bell:", "Schedules disabled", "disabled schedules"),
+    Section.RUNNING_LONG: (KIND_EMOJI[SilentKind.RUNNING_LONG], "Running long", "long runs"),
+    Section.LATE: (KIND_EMOJI[SilentKind.LATE], "Late", "late workflows"),
+    Section.NOT_STARTED: (
+        KIND_EMOJI[SilentKind.NOT_STARTED],
+        "Not started",
+        "workflows not started",
+    ),
+    Section.SCHEDULE_DISABLED: (
+        KIND_EMOJI[SilentKind.SCHEDULE_DISABLED],
+        "Schedules disabled",
+        "disabled schedules",
+    ),
 }
 
 # Header, per section a heading, its alerts and a "more" line, the scopes (heading,
@@ -101,18 +111,28 @@ def _alert_line(alert: OpenAlert, board: Board) -> str:
     name = md.text(f"{alert.project}/{alert.workflow}", 150)
     parts = [
         f"*{name}*",
-        f"session {md.code(alert.session_id, 30)}",
+        _subject(alert.session_id),
         f"since {fmt.slack_time(alert.since)} ({fmt.duration(_age(alert.since, board.now))})",
     ]
     if alert.holder is not None and alert.holder_since is not None:
         held = fmt.duration(_age(alert.holder_since, board.now))
         parts.append(f":eyes: {_person(alert.holder)} on it for {held}")
-    elif STATUS_SECTIONS.get(alert.status) is Section.FAILING:
+    else:
         parts.append("nobody on it")
     where = md.channel(alert.channel_id)
     url = thread_url(board.workspace_url, alert.channel_id, alert.parent_ts)
     parts.append(f"{where} {md.link(url, 'alert thread')}" if url else where)
     return " · ".join(parts)
+
+
+def _subject(subject: str) -> str:
+    """What the alert is about: its session, or the scheduled run or schedule of one with none."""
+    schedule = schedule_subject_of(subject)
+    if schedule is None:
+        return f"session {md.code(subject, 30)}"
+    if schedule.prefix == "slot":
+        return f"scheduled run {fmt.slack_time(schedule.at)}"
+    return f"schedule {md.code(schedule.schedule_id, 30)} disabled {fmt.slack_time(schedule.at)}"
 
 
 def thread_url(workspace_url: str | None, channel_id: str, ts: str) -> str | None:

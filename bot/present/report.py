@@ -17,7 +17,7 @@ from bot.charts import render_report_png
 from bot.message import Field, File, Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
-from bot.reports import Report, WorkflowStats, flakiest, least_reliable, slowest
+from bot.reports import Report, Totals, WorkflowStats, flakiest, least_reliable, slowest
 
 TOP = 5
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
@@ -30,9 +30,10 @@ def percent(rate: float | None) -> str:
 
 def change(stats: WorkflowStats, days: int) -> str:
     delta = stats.p95_change
+    period = "the day before" if days == 1 else f"the {days} days before"
     if delta is None:
-        return f"no successful run in the {days} days before"
-    before = f"the {days} days before ({fmt.duration(stats.previous_p95)})"
+        return f"no successful run in {period}"
+    before = f"{period} ({fmt.duration(stats.previous_p95)})"
     if delta >= 1:  # past doubling a factor reads at a glance, where "10370% slower" does not
         return f"{1 + delta:.1f}× {before}"
     return f"{abs(delta):.0%} {'slower' if delta > 0 else 'faster'} than {before}"
@@ -55,6 +56,12 @@ def _slow_line(w: WorkflowStats, days: int) -> str:
 
 def _rate_line(w: WorkflowStats) -> str:
     return f"• {_name(w)}: {percent(w.success_rate)} ({w.failures} of {w.finished} failed)"
+
+
+def _rate_of_finished(totals: Totals) -> str:
+    # Runs still going have no outcome: the rate says what it is of, so the totals add up.
+    finished = totals.successes + totals.failures
+    return f"{percent(totals.success_rate)} ({totals.successes:,} of {finished:,} finished runs)"
 
 
 def _section(heading: str, lines: list[str]) -> tuple[str, ...]:
@@ -118,9 +125,9 @@ def report_message(report: Report, chart: bytes | None) -> Message:
         emoji=":bar_chart:",
         fields=(
             Field("Runs", f"{totals.runs:,} of {fmt.plural(totals.workflows, 'workflow')}"),
-            Field("Success rate", percent(totals.success_rate)),
+            Field("Success rate", _rate_of_finished(totals)),
             Field("Failed", f"{totals.failures:,}"),
-            Field("Recovered", f"{totals.recovered:,}"),
+            Field("Recovered", f"{totals.recovered:,} (succeeded on a retry)"),
             Field("Time to recover", fmt.duration(totals.mean_recovery) + " on average"),
             Field("Still running", f"{totals.running:,}"),
         ),

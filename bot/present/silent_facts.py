@@ -27,6 +27,12 @@ _LATE_STATE = {
     LateState.RUNNING: "it is still running",
     LateState.FAILED: "it failed and no retry has succeeded",
 }
+# The same, once the alert ended: the edited parent tells what was, not what is.
+_WAS_LATE_STATE = {
+    LateState.NOT_STARTED: "it had not started",
+    LateState.RUNNING: "it was still running",
+    LateState.FAILED: "it had failed and no retry had succeeded",
+}
 
 
 def span(value: timedelta) -> str:
@@ -84,7 +90,7 @@ def facts_lines(finding: Finding, secrets: tuple[str, ...], *, live: bool = True
             return [
                 f"{md.bold('Session')} {session}{label} · due by {fmt.slack_time(facts.due_at)}",
                 f"Not succeeded {span(facts.within)} after its session time: "
-                f"{_LATE_STATE[facts.state]} "
+                f"{(_LATE_STATE if live else _WAS_LATE_STATE)[facts.state]} "
                 f"({md.code(f'sla {facts.sla_scope} within', 80)} {span(facts.within)}).",
             ]
         case NotStarted():
@@ -94,9 +100,9 @@ def facts_lines(finding: Finding, secrets: tuple[str, ...], *, live: bool = True
                 "TD's scheduler may be behind, or the account is at its limit of running attempts.",
             ]
         case ScheduleDisabled():
+            consequence = ": no scheduled run starts until it is enabled again" if live else ""
             return [
-                f"{md.bold('Disabled')} {fmt.slack_time(facts.disabled_at)}: no scheduled run "
-                "starts until it is enabled again.",
+                f"{md.bold('Disabled')} {fmt.slack_time(facts.disabled_at)}{consequence}.",
                 "TD disables the schedule of a workflow that keeps failing; someone may "
                 "also have disabled it.",
             ]
@@ -111,7 +117,7 @@ def resolved_line(resolved: Resolved, finding: Finding) -> str:
         took = f" after {span(resolved.at - ended.created_at)}"
     match resolved.how:
         case ResolvedHow.SUCCEEDED if isinstance(finding.facts, RunningLong):
-            return f"*Finished{took}* at {at}."
+            return f"*Succeeded{took}* at {at}."
         case ResolvedHow.SUCCEEDED:
             return f"*Succeeded* at {at}."
         case ResolvedHow.FAILED:

@@ -49,14 +49,22 @@ _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
 # The codes tdbot's own messages use; any other :code: is left as written.
 EMOJI = {
+    ":alarm_clock:": "⏰",
+    ":arrow_forward:": "▶️",
     ":arrows_counterclockwise:": "🔄",
     ":bar_chart:": "📊",
     ":bell:": "🔔",
     ":boom:": "💥",
+    ":bust_in_silhouette:": "👤",
+    ":busts_in_silhouette:": "👥",
+    ":calendar:": "📆",
     ":card_index_dividers:": "🗂️",
     ":clipboard:": "📋",
     ":cloud:": "☁️",
     ":construction:": "🚧",
+    ":double_vertical_bar:": "⏸️",
+    ":eyes:": "👀",
+    ":gear:": "⚙️",
     ":grey_question:": "❔",
     ":hourglass:": "⌛",
     ":hourglass_flowing_sand:": "⏳",
@@ -70,13 +78,17 @@ EMOJI = {
     ":no_entry:": "⛔",
     ":no_entry_sign:": "🚫",
     ":repeat:": "🔁",
+    ":rewind:": "⏪",
     ":rotating_light:": "🚨",
     ":stethoscope:": "🩺",
+    ":stopwatch:": "⏱️",
     ":thinking_face:": "🤔",
     ":warning:": "⚠️",
+    ":wave:": "👋",
     ":white_check_mark:": "✅",
     ":wrench:": "🔧",
     ":x:": "❌",
+    ":zzz:": "💤",
 }
 _EMOJI_CODE = re.compile(r":[a-z0-9_+\-]+:")
 _FENCE = "```"

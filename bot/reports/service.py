@@ -56,6 +56,11 @@ class ReportService:
             channel_id, cadence, set_by=user_id, now=self.clock()
         )
 
+    async def schedule_of(self, channel_id: str) -> str | None:
+        """The cadence the channel's report is posted at (``daily``/``weekly``), None: none."""
+        found = await self._store.report_schedule(channel_id)
+        return found.cadence if found is not None else None
+
     async def report(self, scopes: Sequence[Scope], days: int) -> Report:
         period = Period(self.clock(), days)
         await self.history.refresh(await self._feeds(scopes), period.previous_start)

@@ -37,6 +37,28 @@ def schedule_subject(schedule_id: str, disabled_at: datetime) -> str:
     return f"schedule:{schedule_id}:{subject_time(disabled_at)}"
 
 
+@dataclass(frozen=True)
+class ScheduleSubject:
+    """A subject that is no session: a slot (``slot``) or a disabled schedule (``schedule``)."""
+
+    prefix: str
+    schedule_id: str
+    at: datetime
+
+
+def schedule_subject_of(subject: str) -> ScheduleSubject | None:
+    """The slot or schedule a subject names; ``None`` for a session id."""
+    prefix, _, rest = subject.partition(":")
+    schedule_id, _, at = rest.partition(":")
+    if prefix not in ("slot", "schedule") or not schedule_id:
+        return None
+    try:
+        when = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return ScheduleSubject(prefix, schedule_id, when)
+
+
 # ----------------------------------------------------------------- the facts
 
 

@@ -59,8 +59,8 @@ async def test_past_its_sla_runtime_a_run_is_alerted_once_and_resolved_when_it_e
     await poll_for(poller, sandbox, timedelta(hours=2))
     [parent, reply] = notifier.messages
     assert reply.thread_ts == parent.ts and reply.marks == [f"running_long:{hanging.id}:end"]
-    assert "Finished after 2h" in str(reply.blocks)
-    assert parent.edits and "Finished after 2h" in str(parent.current_blocks)
+    assert "Succeeded after 2h" in str(reply.blocks)
+    assert parent.edits and "Succeeded after 2h" in str(parent.current_blocks)
     assert parent.current.buttons == ()
     thread = await store.get_thread(CHANNEL, hanging.session_id)
     assert thread is not None and thread.status == ThreadStatus.RECOVERED
@@ -107,7 +107,7 @@ async def test_past_its_learned_baseline_a_run_is_alerted_with_the_baseline(
 
     await poll_for(poller, sandbox, timedelta(hours=1), step=300)
     [parent, reply] = notifier.messages
-    assert reply.thread_ts == parent.ts and "Finished after 1h" in str(reply.blocks)
+    assert reply.thread_ts == parent.ts and "Succeeded after 1h" in str(reply.blocks)
     # The long run was a good run too: it is part of the baseline now.
     assert len((await store.good_runs_of([(PROJECT, WORKFLOW)]))[(PROJECT, WORKFLOW)]) == 6
 
@@ -181,4 +181,4 @@ async def test_restart_in_the_middle_neither_loses_nor_repeats(
 
     await poll_for(second, sandbox, timedelta(hours=2), step=300)
     [parent, reply] = notifier.messages
-    assert reply.thread_ts == parent.ts and "Finished after 2h" in str(reply.blocks)
+    assert reply.thread_ts == parent.ts and "Succeeded after 2h" in str(reply.blocks)

@@ -256,3 +256,25 @@ async def test_i_am_on_it_works_on_an_alert_with_no_attempt_and_stops_its_escala
     sandbox.advance(31 * 60)
     escalator = Escalator(store, console=sandbox.url, clock=sandbox.clock.now)
     assert await escalator.run(silent.sender) == 0  # someone is on it
+
+
+async def test_an_ended_parent_states_no_live_fact_and_says_how_it_ended(
+    store: Store, notifier: RecordingNotifier, sandbox: Sandbox, attempt: Attempt
+) -> None:
+    # At 3 a.m. an edited parent that still says "it is still running" reads as open.
+    now = sandbox.clock.now()
+    await store.add_subscription(CHANNEL, PROJECT, created_by="U1", now=now - timedelta(days=9))
+    silent = _silent(store, notifier, sandbox)
+    late, disabled = _late(attempt, now), _disabled(now - timedelta(days=1))
+    await silent.report([late, disabled], [])
+    late_parent, disabled_parent = notifier.parents(CHANNEL)
+    assert "it is still running" in str(late_parent.blocks)
+    assert "no scheduled run starts" in str(disabled_parent.blocks)
+
+    ends = [_end(late, ResolvedHow.SUCCEEDED, now), _end(disabled, ResolvedHow.ENABLED, now)]
+    await silent.report([], ends)
+    late_now, disabled_now = str(late_parent.current_blocks), str(disabled_parent.current_blocks)
+    assert "is still running" not in late_now
+    assert "it was still running" in late_now
+    assert "no scheduled run starts" not in disabled_now
+    assert "The schedule was enabled again" in disabled_now

@@ -35,6 +35,10 @@ def test_reads_and_reads_back(text: str, command: ShowReport | ScheduleReport) -
         ("report a b", "neither a number of days"),
         ("report a 7d c", "too many arguments"),
         ("report https://console.treasuredata.com/app/workflows/1", "not a link"),
+        # Not a report of a project named "daily" ("No project daily; did you mean ...?").
+        ("report daily 7d", "`report daily` takes nothing after it, so `7d` is one too many"),
+        ("report Weekly sales_etl", "`report weekly` takes nothing after it"),
+        ("report off now", "`report off` takes nothing after it"),
     ],
 )
 def test_mistakes_are_said_plainly(text: str, says: str) -> None:

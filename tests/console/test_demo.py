@@ -200,7 +200,7 @@ def test_the_tour_shows_a_run_running_long_and_its_end(tour: str) -> None:
     # The edited parent no longer says what runs now, nor how to stop it.
     assert "Was running: +build_segments+" in ended and "Had run for 5m 00s when alerted" in ended
     assert "Running now" not in ended and "Admins can stop it" not in ended
-    assert "runtime 1m 00s (sla cdp_audiences/build_segments)" in shown
+    assert "runtime 1m 00s (sla cdp_audiences/build_segments runtime)" in shown
 
 
 def test_the_tour_shows_a_schedule_that_did_not_start_and_its_resolution(tour: str) -> None:

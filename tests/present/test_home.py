@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.board import Board, BoardHealth, Listing, Section
+from bot.present import silent
 from bot.present.home import HOME_BLOCKS_AT_MOST, SHOWN, home_message, thread_url
-from bot.render import render_home
+from bot.render import TerminalStyle, render_console, render_home
+from bot.silent.findings import SilentKind, schedule_subject, slot_subject
 from bot.store import OpenAlert, Subscription
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -49,3 +52,55 @@ def test_a_thread_link_is_the_permalink_slack_would_give() -> None:
     assert url == "https://acme.slack.com/archives/C0ALERTS01/p1700000000000100"
     assert thread_url(None, "C0ALERTS01", "1700000000.000100") is None
     assert thread_url("javascript:alert(1)", "C0ALERTS01", "1700000000.000100") is None
+
+
+def _healthy_board(listings: dict[Section, Listing]) -> Board:
+    health = BoardHealth(NOW, poll_failing=False, td_reachable=True, poll_stale=False)
+    return Board("U0LEAD001", NOW, listings, (), health, None)
+
+
+def test_a_row_without_a_session_names_its_scheduled_run_or_schedule() -> None:
+    # A not-started or disabled alert has no session: "session slot:71015:…" reads as garbage.
+    slot, disabled = NOW - timedelta(hours=1), NOW - timedelta(days=2)
+    rows = {
+        Section.NOT_STARTED: slot_subject("71015", slot),
+        Section.SCHEDULE_DISABLED: schedule_subject("71016", disabled),
+        Section.FAILING: "98800890",
+    }
+    listings = {
+        s: Listing(
+            (replace(_alert(s.value, 1), session_id=rows[s]),) if s in rows else (), int(s in rows)
+        )
+        for s in Section
+    }
+    board = _healthy_board(listings)
+    lines = render_console(home_message(board), TerminalStyle(width=1000))
+    shown = "\n".join(lines)
+    assert "slot:" not in shown and "schedule:" not in shown
+    [not_started] = [line for line in lines if "scheduled run" in line]
+    assert f"scheduled run {slot:%Y-%m-%d %H:%M}" in not_started and "session" not in not_started
+    [off] = [line for line in lines if "schedule 71016" in line]
+    assert f"disabled {disabled:%Y-%m-%d %H:%M}" in off and "session" not in off
+    assert "session 98800890" in shown
+
+
+def test_each_silent_kind_has_the_same_emoji_on_the_board_as_in_its_alert() -> None:
+    # ⛔ on the board meant "not started" while the alert used it for "schedule disabled".
+    listings = {s: Listing((), 0) for s in Section}
+    board = _healthy_board(listings)
+    headings = home_message(board).sections
+    for kind in SilentKind:
+        [heading] = [h for h in headings if h.startswith(f"{silent.EMOJI[kind]} ")]
+        assert heading.startswith(f"{silent.EMOJI[kind]} *{silent.TITLES[kind].split()[0]}")
+
+
+def test_every_open_alert_nobody_claimed_says_so() -> None:
+    # Each kind carries I'm on it: a silent alert nobody took is as unowned as a failure.
+    listings = {
+        s: Listing((replace(_alert(s.value, 1), holder=None, holder_since=None),), 1)
+        for s in Section
+    }
+    board = _healthy_board(listings)
+    rows = [line for line in home_message(board).sections if "since" in line]
+    assert len(rows) == len(Section)
+    assert all("nobody on it" in row for row in rows)

@@ -26,3 +26,8 @@ def test_a_change_is_a_percentage_until_it_doubles_then_a_factor(
     p95: float, before: float | None, said: str
 ) -> None:
     assert change(stats(p95, before), 7) == said
+
+
+def test_a_one_day_report_compares_with_the_day_before() -> None:
+    assert change(stats(600.0, 480.0), 1) == "25% slower than the day before (8m 00s)"
+    assert change(stats(600.0, None), 1) == "no successful run in the day before"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+import bot
 from bot.message import Button, Evidence, Field, Link, Message
 from bot.render import TerminalStyle, render_console
 
@@ -120,3 +123,18 @@ def test_a_message_reads_as_text_with_hostile_text_shown_inert() -> None:
 def test_a_huge_excerpt_is_cut_for_the_terminal() -> None:
     lines = body(evidence=(Evidence("log", "line\n" * 10_000),))
     assert len(lines) < 1000
+
+
+def test_every_emoji_code_tdbot_writes_shows_as_an_emoji_in_the_console() -> None:
+    # A code missing from the table prints raw (":gear: Running now"), so the console
+    # shows one kind's emoji and not another's: read every code the bot's own modules write.
+    written = {
+        code
+        for path in Path(bot.__file__).parent.rglob("*.py")
+        if "sandbox" not in path.parts
+        for literal in re.findall(r'"[^"\n]*"', path.read_text(encoding="utf-8"))
+        for code in re.findall(r"(?<![\w:]):[a-z0-9_+\-]+:(?![\w:])", literal)
+    }
+    assert ":stopwatch:" in written  # the scan reads what it should
+    missing = sorted(c for c in written if render_console(Message("t", "t", c), PLAIN)[0][0] == ":")
+    assert missing == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import Scope
+from bot.present.report import report_message
 from bot.reports import Report, ReportService
 from bot.sandbox import Sandbox
 from tests.reports.expected import expected_numbers
@@ -101,3 +102,22 @@ async def test_a_longer_report_reads_further_back_only(
     sandbox.requests.clear()
     await reports.report([Scope(None)], 2)
     assert sandbox.requests.count("/api/attempts") < extended
+
+
+async def test_the_totals_a_reader_sees_add_up(reports: ReportService) -> None:
+    # "Runs 208 · Success rate 64.7% · Failed 73 · Still running 1": the rate is of the
+    # finished runs, so the message says what it is of, and the parts make the whole.
+    report = await reports.report([Scope(None)], 1)
+    totals = report.totals
+    assert totals.running > 0 or totals.failures > 0
+    fields = {f.label: f.value for f in report_message(report, None).fields}
+    finished = totals.successes + totals.failures
+    assert fields["Runs"].startswith(f"{totals.runs:,} of ")
+    assert fields["Success rate"] == (
+        f"{totals.success_rate:.1%} ({totals.successes:,} of {finished:,} finished runs)"
+    )
+    assert fields["Failed"] == f"{totals.failures:,}"
+    # Recovered runs are among the successes, not a part of the failures.
+    assert fields["Recovered"] == f"{totals.recovered:,} (succeeded on a retry)"
+    assert fields["Still running"] == f"{totals.running:,}"
+    assert totals.successes + totals.failures + totals.running == totals.runs

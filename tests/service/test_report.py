@@ -150,3 +150,14 @@ async def test_a_post_made_before_its_holder_died_is_found_by_its_mark(
         await bot.service.reports.sweep()
         assert slack.calls("/api/chat.postMessage") == []
         assert await schedules.posts([CHANNEL]) == [(CHANNEL, slot, ts)]
+
+
+async def test_report_off_says_what_stopped_and_how_to_start_it_again(bot: Running) -> None:
+    # The answer was its own title twice ("No more scheduled reports here." under it).
+    nothing = texts(await bot.ask("report off"))
+    assert "No report was scheduled here" in nothing
+    await bot.ask("report weekly")
+    stopped = texts(await bot.ask("report off"))
+    assert "No more scheduled reports here" in stopped
+    assert "The weekly report is no longer posted here" in stopped
+    assert "/td report daily" in stopped and "/td report weekly" in stopped

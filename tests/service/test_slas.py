@@ -20,7 +20,10 @@ async def test_sla_sets_each_limit_and_slas_lists_them_with_the_baseline(bot: Ru
     assert answer.body["response_type"] == "in_channel"
     assert "still running after 2h 00m is alerted as running long" in texts(answer)
     answer = await bot.ask(f"sla {PROJECT} within 3h30m")
-    assert "after its session time is alerted as late" in texts(answer)
+    assert (
+        "a scheduled session that has not succeeded 3h 30m after its session time is "
+        "alerted as late" in texts(answer)
+    )
     await bot.ask(f"sla {SCOPE} within 1h")  # the workflow's own within; its runtime stays
     limits = await store.sla_for(PROJECT, WORKFLOW)
     assert limits.runtime == timedelta(hours=2) and limits.runtime_scope == SCOPE
@@ -28,7 +31,8 @@ async def test_sla_sets_each_limit_and_slas_lists_them_with_the_baseline(bot: Ru
 
     await bot.ask(f"subscribe {SCOPE}")
     listed = texts(await bot.ask("slas"))
-    assert f"runtime 2h 00m (`sla {SCOPE}`)" in listed
+    # Named as the alert names it ("limit 2h: `sla <scope> runtime`").
+    assert f"runtime 2h 00m (`sla {SCOPE} runtime`)" in listed
     assert "learning: 0 of 5 good runs seen" in listed
 
     cleared = await bot.ask(f"sla {SCOPE} off")
@@ -85,3 +89,25 @@ async def test_a_running_long_alert_in_slack_and_i_am_on_it(
     assert taken.body["ts"] == thread.parent_ts
     blocks = str(taken.body["blocks"])
     assert "Running long" in blocks and f"<@{USER}> is on it since" in blocks
+
+
+async def test_sla_off_says_which_wider_limits_still_apply(bot: Running) -> None:
+    # "nothing is late" after `sla <workflow> off` was false while its project had `within`.
+    await bot.ask(f"sla {PROJECT} within 3h")
+    await bot.ask(f"sla {SCOPE} runtime 2h")
+    cleared = texts(await bot.ask(f"sla {SCOPE} off"))
+    assert "nothing is late" not in cleared
+    assert f"late past 3h 00m (`sla {PROJECT} within`)" in cleared
+    assert "learned baseline" in cleared
+
+    await bot.ask(f"sla {PROJECT} off")
+    cleared = texts(await bot.ask(f"sla {SCOPE} off"))
+    assert "nothing is late" in cleared and "learned baseline" in cleared
+
+
+async def test_a_hint_with_a_placeholder_shows_it_not_a_broken_link(bot: Running) -> None:
+    # Raw `<project>` in mrkdwn is Slack's link syntax: the reader saw "project[/workflow]".
+    for asked in ("slas", "subscriptions", "owners", "report weekly"):
+        blocks = str((await bot.ask(asked)).body["blocks"])
+        assert "&lt;project&gt;" in blocks, asked
+        assert "<project>" not in blocks, asked
