@@ -73,7 +73,7 @@ def failure_parent(
     view = _View(attempt, diagnosis, console)
     word = "Recovered" if recovered else ("Killed" if view.killed else "Failed")
     text = view.headline() if recovered is None else view.recovered_text(recovered)
-    sections = [view.session_line(), *view.failure_sections()]
+    sections = [view.session_line(), *view.failure_sections(live=recovered is None)]
     if recovered is not None:
         sections.insert(0, view.recovered_line(recovered))
     else:
@@ -220,8 +220,9 @@ class _View:
             f"(session {self.session_text()}; {self.attempt_label()} {self.verb()})"
         )
 
-    def failure_sections(self) -> list[str]:
-        """The failing task, its root error in one line, category and retry advice."""
+    def failure_sections(self, *, live: bool = True) -> list[str]:
+        """The failing task, its root error in one line, category and (``live``: while the
+        run still needs one) retry advice."""
         d = self.diagnosis
         if d is None:
             return ["_No diagnosis yet: use *Diagnose* for the failing task and its error._"]
@@ -241,9 +242,10 @@ class _View:
                 f"{md.bold('TD says:')} {root}",
                 f"{md.bold(failure.category.title)}"
                 + (f": {self.text(verdict, _NOTE_CHARS)}" if verdict else ""),
-                f"{RETRY_EMOJI[failure.retry]} {md.bold('Retry:')} "
-                f"{self.text(advice, _NOTE_CHARS)}",
             ]
+            if live:
+                retry = f"{RETRY_EMOJI[failure.retry]} {md.bold('Retry:')} "
+                lines.append(retry + self.text(advice, _NOTE_CHARS))
             if len(d.failures) > 1:
                 lines.append(f"… and {fmt.plural(len(d.failures) - 1, 'more failing task')}.")
         elif d.killed is None:

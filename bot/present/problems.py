@@ -118,7 +118,8 @@ def td_error(error: errors.TDError, subject: Subject | None) -> Message:
 
 def bad_command(error: CommandError) -> Message:
     return Message(
-        title="That is not a /td command tdbot understands",
+        # Unknown words and a known command's bad arguments alike: the text says which.
+        title="tdbot could not run that command",
         text=f"{error.message} Usage: {error.usage}",
         emoji=":thinking_face:",
         sections=(

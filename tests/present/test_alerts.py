@@ -186,6 +186,9 @@ def test_recovered_parent_shows_the_recovery_and_drops_retry() -> None:
     assert "recovered by attempt #2 at" in body
     assert set(buttons(m.blocks)) == {ActionId.DIAGNOSE, "tdbot.link.0"}
     assert "recovered by attempt #2" in m.text
+    # What failed stays on record; advice to retry a run that recovered does not.
+    assert "+daily+load" in body and "Missing table or database" in body
+    assert "Retry once the upstream table is loaded." not in body and "Retry:" not in body
 
 
 def test_thread_replies() -> None:
