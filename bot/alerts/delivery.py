@@ -38,7 +38,15 @@ from bot.present.alerts import (
     recovery_reply,
     retry_failure_reply,
 )
-from bot.store import AlertKind, Claim, ScopeOwners, Store, ThreadRef, owners_covering
+from bot.store import (
+    AlertKind,
+    Claim,
+    ScopeOwners,
+    Store,
+    ThreadRef,
+    owners_covering,
+    owners_of_scopes,
+)
 from bot.td import TDClient
 from bot.td.errors import NotFound, TDError
 from bot.td.models import Attempt, AttemptStatus
@@ -142,11 +150,11 @@ class Deliverer:
             else:
                 ready.append(item)
         by_id = {o.attempt.id: o for o in ready}
-        owners: dict[str, None] = {}
-        for scope in sorted({(o.claim.project, o.claim.workflow) for o in ready}):
-            owners.update(dict.fromkeys(owners_covering(self._owners, *scope)))
+        owners = owners_of_scopes(
+            self._owners, ((o.claim.project, o.claim.workflow) for o in ready)
+        )
         attempts = [o.attempt for o in ready]
-        for digest in digest_messages(attempts, console=self._console, owners=list(owners)):
+        for digest in digest_messages(attempts, console=self._console, owners=owners):
             group = [by_id[a.id] for a in digest.attempts]
             try:
                 ts = await self.sender.post(

@@ -36,7 +36,15 @@ from bot.notify import Notifier
 from bot.ops.metrics import Metrics
 from bot.silent.codec import dump_finding, dump_resolved, load_finding, load_resolved
 from bot.silent.findings import Finding, Resolved, ScheduleDisabled
-from bot.store import SILENT_KINDS, AlertKind, Claim, Store, ThreadRef
+from bot.store import (
+    SILENT_KINDS,
+    AlertKind,
+    Claim,
+    Store,
+    Subscription,
+    ThreadRef,
+    channels_covering,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +97,12 @@ class SilentAlerts:
     ) -> list[SilentItem]:
         """Only claim (what ``report`` does first): for a caller that must claim before
         it moves a cursor, and deliver after."""
+        if not findings and not resolved:
+            return []
         now = self._clock()
-        fresh = await self._claim_findings(findings, now)
-        return fresh + await self._claim_resolved(resolved, now)
+        subs = await self._store.all_subscriptions()  # once for the round, not per finding
+        fresh = await self._claim_findings(findings, subs, now)
+        return fresh + await self._claim_resolved(resolved, subs, now)
 
     async def deliver(self, fresh: Sequence[SilentItem]) -> DeliveryReport:
         """Deliver claimed items, then the claims of earlier rounds now due."""
@@ -103,11 +114,13 @@ class SilentAlerts:
 
     # ------------------------------------------------------------ claiming
 
-    async def _claim_findings(self, findings: Sequence[Finding], now: datetime) -> list[SilentItem]:
+    async def _claim_findings(
+        self, findings: Sequence[Finding], subs: Sequence[Subscription], now: datetime
+    ) -> list[SilentItem]:
         wanted: list[tuple[str, Finding, bool]] = []  # channel, finding, opens a thread
         opening: set[tuple[str, str]] = set()
         for finding in findings:
-            for sub in await self._store.channels_for(finding.project, finding.workflow):
+            for sub in channels_covering(subs, finding.project, finding.workflow):
                 channel = sub.channel_id
                 facts = finding.facts
                 if isinstance(facts, ScheduleDisabled) and sub.created_at > facts.disabled_at:
@@ -139,11 +152,11 @@ class SilentAlerts:
         return items
 
     async def _claim_resolved(
-        self, resolved: Sequence[Resolved], now: datetime
+        self, resolved: Sequence[Resolved], subs: Sequence[Subscription], now: datetime
     ) -> list[SilentItem]:
         items: list[SilentItem] = []
         for end in resolved:
-            for sub in await self._store.channels_for(end.project, end.workflow):
+            for sub in channels_covering(subs, end.project, end.workflow):
                 alert = await self._store.claim_of(sub.channel_id, claim_key(end.key))
                 if alert is None or alert.payload is None:
                     continue  # nothing was alerted here
@@ -172,6 +185,8 @@ class SilentAlerts:
 
     async def _deliver(self, items: Sequence[SilentItem]) -> DeliveryReport:
         report = DeliveryReport()
+        if items:  # every scope's owners in one read, for all the alerts of this round
+            self._steps.owners = await self._store.all_owners()
         await per_channel(items, lambda _, group: self._channel(group, report))
         return report
 

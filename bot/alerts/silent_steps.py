@@ -26,7 +26,16 @@ from bot.silent.findings import (
     ScheduleDisabled,
     SilentKind,
 )
-from bot.store import AlertKind, Claim, DeliveryState, Store, ThreadRef
+from bot.store import (
+    AlertKind,
+    Claim,
+    DeliveryState,
+    ScopeOwners,
+    Store,
+    ThreadRef,
+    owners_covering,
+    owners_of_scopes,
+)
 
 log = logging.getLogger("bot.alerts.silent")
 
@@ -68,6 +77,8 @@ class Steps:
         self._later = later
         self._console = console
         self._on_resolved = on_resolved
+        # Every scope's owners, read once per delivery round (``SilentAlerts._deliver``).
+        self.owners: list[ScopeOwners] = []
 
     # ------------------------------------------------------------ alerts
 
@@ -85,7 +96,7 @@ class Steps:
                 report.delivered.append(claim)
                 return
         if thread is None:
-            owners = await self._store.owners_for(finding.project, finding.workflow)
+            owners = owners_covering(self.owners, finding.project, finding.workflow)
             message = silent_parent(
                 finding, console=self._console, ownership=AlertOwnership(owners)
             )
@@ -119,12 +130,10 @@ class Steps:
         if not ready:
             return
         channel = ready[0].claim.channel_id
-        owners: dict[str, None] = {}
-        for scope in sorted({(i.claim.project, i.claim.workflow) for i in ready}):
-            owners.update(dict.fromkeys(await self._store.owners_for(*scope)))
+        owners = owners_of_scopes(self.owners, ((i.claim.project, i.claim.workflow) for i in ready))
         by_finding = {id(i.finding): i for i in ready}
         found = [i.finding for i in ready if i.finding is not None]
-        for digest in silent_digests(found, console=self._console, owners=list(owners)):
+        for digest in silent_digests(found, console=self._console, owners=owners):
             group = [by_finding[id(f)] for f in digest.findings]
             try:
                 ts = await self._sender.post(

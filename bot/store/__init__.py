@@ -16,7 +16,13 @@ from bot.store.database import Clock, Database, wall_clock
 from bot.store.deliveries import DEFAULT_LEASE, Deliveries
 from bot.store.engine import async_url
 from bot.store.escalations import PAGERDUTY, Due, EscalationClaim, EscalationRule, Escalations
-from bot.store.ownership import OnItHolder, Ownership, ScopeOwners, owners_covering
+from bot.store.ownership import (
+    OnItHolder,
+    Ownership,
+    ScopeOwners,
+    owners_covering,
+    owners_of_scopes,
+)
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.schedule_states import ScheduleState, ScheduleStates, Slot
@@ -95,5 +101,6 @@ __all__ = [
     "async_url",
     "channels_covering",
     "owners_covering",
+    "owners_of_scopes",
     "wall_clock",
 ]

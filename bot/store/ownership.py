@@ -130,6 +130,16 @@ def owners_covering(scopes: Iterable[ScopeOwners], project: str, workflow: str) 
     return tuple(dict.fromkeys(owner for scope in found for owner in scope.owners))
 
 
+def owners_of_scopes(scopes: Iterable[ScopeOwners], wanted: Iterable[tuple[str, str]]) -> list[str]:
+    """Everyone a message about several ``(project, workflow)`` mentions (a digest), each
+    once, in scope order."""
+    known = list(scopes)
+    found: dict[str, None] = {}
+    for project, workflow in sorted(set(wanted)):
+        found.update(dict.fromkeys(owners_covering(known, project, workflow)))
+    return list(found)
+
+
 def _owners(row: Row[Any]) -> ScopeOwners:
     return ScopeOwners(
         project=row.project,
