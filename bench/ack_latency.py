@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import itertools
 import multiprocessing
 import statistics
@@ -99,29 +100,43 @@ async def one_run(
     gate = asyncio.Semaphore(concurrency)
     samples: list[Sample] = []
     hooks = itertools.count()
+
+    async def fire(http: aiohttp.ClientSession, text: str) -> None:
+        hook = f"/hooks/bench-{next(hooks)}"
+        body = slack_requests.slash_command(text, slack.base_url + hook)
+        headers = slack_requests.signed_headers(SIGNING_SECRET, body, slack_requests.FORM)
+        async with gate:
+            sent = time.monotonic()
+            async with http.post(f"{url}/slack/events", data=body, headers=headers) as reply:
+                await reply.read()
+                acked = time.monotonic()
+        reply.raise_for_status()
+        samples.append(Sample(hook, sent, acked))
+
     # aiohttp rather than httpx here: the load generator must not be the bottleneck.
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
-
-        async def fire(text: str) -> None:
-            hook = f"/hooks/bench-{next(hooks)}"
-            body = slack_requests.slash_command(text, slack.base_url + hook)
-            headers = slack_requests.signed_headers(SIGNING_SECRET, body, slack_requests.FORM)
-            async with gate:
-                sent = time.monotonic()
-                async with http.post(f"{url}/slack/events", data=body, headers=headers) as reply:
-                    await reply.read()
-                    acked = time.monotonic()
-            reply.raise_for_status()
-            samples.append(Sample(hook, sent, acked))
-
-        await asyncio.gather(*(fire(texts[i % len(texts)]) for i in range(requests)))
+    with collector_paused():
+        async with aiohttp.ClientSession(connector=connector) as http:
+            await asyncio.gather(*(fire(http, texts[i % len(texts)]) for i in range(requests)))
     ack = [(s.acked - s.sent) * 1000 for s in samples]
     answers: list[float] = []
     for sample in samples if answers_expected else ():
         [call] = await slack.wait_for(sample.hook, timeout=60)
         answers.append((call.at - sample.sent) * 1000)
     return ack, answers
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection in the load generator while it times requests: a pause
+    of its own (it holds every fake Slack call and sample) would be counted as the
+    server's latency, in whichever run it happened to fall (up to 80 ms seen)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def line(name: str, values: list[float]) -> str:

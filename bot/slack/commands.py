@@ -9,6 +9,7 @@ the commands whose replica's lease ran out.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -28,24 +29,30 @@ COMMAND = "/td"
 ORPHAN_LEASE = timedelta(seconds=90)
 
 
+async def take(deps: SlackDeps, command: Mapping[str, str]) -> dict[str, Any]:
+    """The ack of a ``/td`` command (a response body); one that needs TD is answered
+    in the background. Bolt's listener (Socket Mode) and ``CommandLane`` (HTTP) both ack
+    with it."""
+    request = deps.answerer.read(command.get("text") or "")
+    ctx = RequestContext(user_id=command["user_id"], channel_id=command["channel_id"])
+    if isinstance(request, CommandError) or deps.answerer.is_instant(request):
+        reply = await deps.answer(request, ctx)
+        message = render_slack(reply)
+        return {
+            "text": message.text,
+            "blocks": message.blocks,
+            "response_type": "ephemeral" if reply.private else "in_channel",
+        }
+    url = command["response_url"]
+    pending = await _remember(deps, command, url)  # before the ack: then it cannot be lost
+    answer = _answer(deps, request, ctx, url, pending)
+    deps.tasks.spawn(answer, name=f"td-command-{ctx.channel_id}")
+    return {"text": deps.answerer.working_text(request), "response_type": "ephemeral"}
+
+
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def on_td(ack: AsyncAck, command: dict[str, Any]) -> None:
-        request = deps.answerer.read(command.get("text") or "")
-        ctx = RequestContext(user_id=command["user_id"], channel_id=command["channel_id"])
-        if isinstance(request, CommandError) or deps.answerer.is_instant(request):
-            reply = await deps.answer(request, ctx)
-            message = render_slack(reply)
-            await ack(
-                text=message.text,
-                blocks=message.blocks,
-                response_type="ephemeral" if reply.private else "in_channel",
-            )
-            return
-        url = command["response_url"]
-        pending = await _remember(deps, command, url)  # before the ack: then it cannot be lost
-        await ack(text=deps.answerer.working_text(request), response_type="ephemeral")
-        answer = _answer(deps, request, ctx, url, pending)
-        deps.tasks.spawn(answer, name=f"td-command-{ctx.channel_id}")
+        await ack(**await take(deps, command))
 
     app.command(COMMAND)(on_td)
 
@@ -81,7 +88,7 @@ async def answer_orphans(deps: SlackDeps, *, lease: timedelta = ORPHAN_LEASE) ->
     return len(orphans)
 
 
-async def _remember(deps: SlackDeps, command: dict[str, Any], url: str) -> int | None:
+async def _remember(deps: SlackDeps, command: Mapping[str, str], url: str) -> int | None:
     if deps.pending is None:
         return None
     try:

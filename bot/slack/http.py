@@ -1,9 +1,10 @@
 """HTTP mode: one ASGI app with the Slack endpoint, health and metrics, served by uvicorn.
 
-``POST /slack/events`` takes slash commands, events and interactivity (Bolt checks
-every signature). ``GET /metrics`` is Prometheus text. Health is split as
-interface.md says, so a TD outage neither restarts the bot nor takes it out of
-the load balancer when users most need it to answer "TD is unavailable":
+``POST /slack/events`` takes slash commands, events and interactivity: ``/td``
+through ``CommandLane``, the rest through Bolt; each checks every signature.
+``GET /metrics`` is Prometheus text. Health is split as interface.md says, so a TD
+outage neither restarts the bot nor takes it out of the load balancer when users
+most need it to answer "TD is unavailable":
 
 - ``GET /healthz`` (liveness) answers 200 while the loop answers, with every
   check in its JSON and ``"status": "ok"`` or ``"degraded"``;
@@ -34,6 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.ops.metrics import Metrics
+from bot.slack.command_lane import CommandLane
 
 log = logging.getLogger("bot.slack")
 
@@ -83,7 +85,8 @@ def create_asgi_app(
     health_checks: Sequence[HealthCheck] = (),
     readiness_checks: Sequence[HealthCheck] = (),
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
-    acking: Callable[[], AbstractContextManager[None]] | None = None,
+    acking: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+    command_lane: CommandLane | None = None,
 ) -> Starlette:
     """``app=None`` serves only health and metrics (Socket Mode has no Slack endpoint).
 
@@ -91,7 +94,8 @@ def create_asgi_app(
     reported there too and decide /readyz. The app's ``state.phase`` (a
     ``Phase``) is ``starting`` until its lifespan starts, ``stopping`` from
     ``mark_stopping`` or the lifespan's end. ``acking`` wraps each Slack request up
-    to its ack (``BackgroundTasks.acking``: answers give way meanwhile).
+    to its ack (``BackgroundTasks.acking``: answers give way meanwhile);
+    ``command_lane`` takes the slash command before Bolt does.
     """
     every_check = [*readiness_checks, *health_checks]
 
@@ -127,10 +131,9 @@ def create_asgi_app(
         handler = AsyncSlackRequestHandler(app)
 
         async def slack_events(request: Request) -> Response:
-            if acking is None:
-                return await handler.handle(request)
             with acking():
-                return await handler.handle(request)
+                lane_ack = None if command_lane is None else await command_lane.handle(request)
+                return lane_ack if lane_ack is not None else await handler.handle(request)
 
         routes.append(Route(EVENTS_PATH, slack_events, methods=["POST"]))
 

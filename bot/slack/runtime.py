@@ -12,6 +12,7 @@ serves next to the connection when given a port.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,7 +32,8 @@ from bot.ops.metrics import Metrics
 from bot.reports import ReportService
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.commands import answer_orphans
+from bot.slack.command_lane import CommandLane
+from bot.slack.commands import COMMAND, answer_orphans, take
 from bot.slack.dedupe import EventLog
 from bot.slack.deps import SlackDeps, ThreadLookup
 from bot.slack.home import HomeSource, home_reader
@@ -201,6 +203,9 @@ def build_bot(
         # run_socket_mode shuts the bot down after closing it.
         on_shutdown=None if settings.socket_mode else shutdown,
         acking=tasks.acking,
+        command_lane=None
+        if settings.socket_mode
+        else CommandLane(settings.slack_signing_secret, COMMAND, functools.partial(take, deps)),
     )
     bot = Bot(settings, td, answerer, app, asgi, tasks, metrics, notifier, deps, on_shutdown)
     return bot
