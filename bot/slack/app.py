@@ -2,8 +2,9 @@
 
 Listeners ack within milliseconds and do TD work in background tasks
 (``BackgroundTasks``), which shutdown drains. HTTP requests are signature-checked
-by Bolt (401 on a bad signature or a timestamp more than 5 minutes off); Socket
-Mode frames need no signature.
+(401 on a bad signature or a timestamp more than 5 minutes off): ``/td`` by
+``CommandLane`` before Bolt sees it, the rest by Bolt; Socket Mode frames need no
+signature.
 """
 
 from __future__ import annotations
