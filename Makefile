@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.running_long
 	$(BIN)/python bench/silent.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/report_stall.py
 	$(BIN)/python bench/home.py
 	scripts/ensure-postgres
 	$(BIN)/python bench/chaos.py
