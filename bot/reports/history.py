@@ -47,6 +47,7 @@ class _Read:
     rows: dict[int, AttemptRow] = field(default_factory=dict)
     ended: bool = False  # the listing ran out: nothing older exists
     reached_since: bool = False
+    gone: list[int] = field(default_factory=list)  # cached, but TD no longer has them
 
 
 class History:
@@ -103,7 +104,7 @@ class History:
             refreshed_at=now,
         )
         async with self._store_turn:
-            await self._cache.save(list(read.rows.values()), state)
+            await self._cache.save(list(read.rows.values()), state, gone=read.gone)
 
     async def _reread(self, feed: Feed, state: FeedState, read: _Read, now: datetime) -> list[int]:
         """Read what is newer than the cache, and the recent unfinished; the stuck ids."""
@@ -151,9 +152,14 @@ class History:
             except NotFound:
                 return None
 
-        for attempt in await bounded_map(one, ids, self._concurrency):
-            row = _row(attempt) if attempt is not None else None
-            if row is not None:
+        for attempt_id, attempt in zip(
+            ids, await bounded_map(one, ids, self._concurrency), strict=True
+        ):
+            if attempt is None:
+                # Deleted at TD (its project re-pushed, or removed): asked for again at
+                # every report for as long as it stayed in the cache as unfinished.
+                read.gone.append(attempt_id)
+            elif (row := _row(attempt)) is not None:
                 read.rows[row.attempt_id] = row
 
 

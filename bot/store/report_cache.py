@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    delete,
     false,
     or_,
     select,
@@ -131,8 +132,11 @@ class ReportCache(Repository):
             r.refreshed_at,
         )
 
-    async def save(self, attempts: Sequence[AttemptRow], feed: FeedState) -> None:
-        """Keep ``attempts`` (newer reads replace older ones) and where ``feed`` now stands."""
+    async def save(
+        self, attempts: Sequence[AttemptRow], feed: FeedState, *, gone: Sequence[int] = ()
+    ) -> None:
+        """Keep ``attempts`` (newer reads replace older ones) and where ``feed`` now stands;
+        drop the attempts ``gone`` from TD."""
         t, f = report_attempts, report_feeds
         insert = self._db.insert(t)
         # One statement run over many rows (executemany): compiling a VALUES list with
@@ -142,6 +146,8 @@ class ReportCache(Repository):
             set_={"status": insert.excluded.status, "finished_at": insert.excluded.finished_at},
         )
         async with self._db.transaction() as conn:
+            if gone:
+                await conn.execute(delete(t).where(t.c.attempt_id.in_(gone)))
             for at in range(0, len(attempts), _CHUNK):
                 await conn.execute(upsert, [_values(a) for a in attempts[at : at + _CHUNK]])
             state = {

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.commands import Scope
 from bot.present.report import report_message
 from bot.reports import Report, ReportService
 from bot.sandbox import Sandbox
+from bot.store import Store
+from bot.store.report_cache import AttemptRow, epoch
 from tests.reports.expected import expected_numbers
 
 
@@ -121,3 +125,28 @@ async def test_the_totals_a_reader_sees_add_up(reports: ReportService) -> None:
     assert fields["Recovered"] == f"{totals.recovered:,} (succeeded on a retry)"
     assert fields["Still running"] == f"{totals.running:,}"
     assert totals.successes + totals.failures + totals.running == totals.runs
+
+
+async def test_an_unfinished_run_deleted_at_td_is_dropped_not_asked_for_again(
+    sandbox: Sandbox, reports: ReportService, store: Store
+) -> None:
+    await reports.report([Scope(None)], 2)
+    # A run cached while it was running, two days ago, that TD no longer has (its
+    # project was pushed again, or deleted): a stuck run is asked for by id.
+    project, workflow = next(iter(expected_numbers(sandbox, 2)))
+    created = epoch(sandbox.clock.now() - timedelta(days=1, hours=12))
+    ghost = AttemptRow(9_000_000_001, 9_000_000_001, 1, project, workflow, "running", created, None)
+    state = await store.report_cache.feed(project, None)
+    assert state is not None
+    await store.report_cache.save([ghost], state)
+    asked = f"/api/attempts/{ghost.attempt_id}"
+
+    sandbox.requests.clear()
+    first = await reports.report([Scope(None)], 2)
+    assert sandbox.requests.count(asked) == 1  # TD answers 404
+    assert _runs(first) == _expected_runs(sandbox, 2)
+
+    sandbox.requests.clear()
+    again = await reports.report([Scope(None)], 2)
+    assert sandbox.requests.count(asked) == 0
+    assert _runs(again) == _runs(first)
