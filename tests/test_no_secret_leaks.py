@@ -208,6 +208,7 @@ def silent_findings(a: Attempt) -> list[Finding]:
             (task,),
         ),
         Late(LateState.FAILED, timedelta(hours=3), "*", NOW),
+        Late(LateState.RUNNING, timedelta(hours=3), "*", NOW, (task,)),
         NotStarted("77", NOW, timedelta(minutes=30)),
         ScheduleDisabled("77", NOW),
     ]

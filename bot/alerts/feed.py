@@ -9,7 +9,8 @@ session is a new attempt and arrives the same way.
 Attempts seen running are watched. Their state comes for free while they are
 still inside the pages just read (the newest page is read on every poll);
 older ones cost either more pages or a ``GET /api/attempts/{id}`` each,
-whichever is fewer requests.
+whichever is fewer requests. One missing from pages that should list it is
+read by id too: a 404 there is the only sign that TD deleted it (``gone``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Feed:
     finished: list[Attempt]  # newly finished (new or watched), ascending id
     started: list[Attempt]  # new attempts still running
     done_watched: list[str]  # watched attempt ids that finished or vanished
+    gone: list[str]  # of those, the ones TD no longer has (404 for the attempt)
     still_running: list[Attempt]  # watched attempts read this poll that still run
     cursor: int | None  # the highest attempt id seen so far
     pages: int
@@ -78,9 +80,12 @@ async def read_feed(
     current: dict[int, Attempt | None] = {}
     outside: list[int] = []
     for wid in older:
-        if wid >= listing.covered_from:
-            current[wid] = listing.seen.get(wid)  # absent from a full listing: deleted
+        listed = listing.seen.get(wid)
+        if listed is not None:
+            current[wid] = listed
         else:
+            # Below the pages read, or missing from them (deleted, most likely): only
+            # TD's 404 for the attempt itself says it is gone, not a listing's silence.
             outside.append(wid)
     fetched = await bounded_map(lambda i: _attempt_or_none(td, i), outside, concurrency)
     current.update(zip(outside, fetched, strict=True))
@@ -92,6 +97,7 @@ async def read_feed(
         finished=[finished[i] for i in sorted(finished)],
         started=sorted(started, key=lambda a: int(a.id)),
         done_watched=done_watched,
+        gone=[str(i) for i, a in current.items() if a is None],
         still_running=[a for a in current.values() if a is not None and not a.status.done],
         cursor=new_cursor,
         pages=listing.pages,

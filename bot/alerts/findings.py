@@ -32,6 +32,11 @@ Subjects (the thread key, ``threads.session_id``):
 
 UTC times in subjects are written ``2026-12-06T07:00:00Z`` (``subject_time``).
 
+Evidence one click away: a finding with no attempt carries ``workflow_id`` (the
+parent links the workflow's console page), a late finding whose run is still
+running carries its running ``tasks`` (as running long does), and a running-long
+attempt TD deleted ends as ``Resolved(how=ResolvedHow.GONE, attempt_id=...)``.
+
 The values themselves live in ``bot.silent.findings`` (below ``bot.present``,
 which words them); they are re-exported here so the watchers import one module.
 """

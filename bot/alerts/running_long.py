@@ -10,7 +10,7 @@ first crosses its limit, for a channel that has no alert of it yet and is not
 muted, is TD asked: its tasks (and the attempt, unless the poll read it),
 once, to name the running task and the TD job it polls. A watched attempt that
 finishes yields a ``Resolved`` (``SilentAlerts`` posts it only where its alert
-went out).
+went out), and so does one TD answers 404 for (deleted: ``ResolvedHow.GONE``).
 
 What the poll itself pays for its watched attempts is the feed's (``feed.py``):
 one listing page while they are among the newest 100 attempts, then more pages
@@ -114,6 +114,21 @@ class RunningLongWatch:
             )
             for a in feed.finished
             if a.id in watched_ids
+        ]
+        # Deleted at TD: it will never finish, so its alert ends now.
+        gone = set(feed.gone)
+        resolved += [
+            Resolved(
+                kind=SilentKind.RUNNING_LONG,
+                subject=w.session_id,
+                project=w.project,
+                workflow=w.workflow,
+                how=ResolvedHow.GONE,
+                at=now,
+                attempt_id=w.attempt_id,
+            )
+            for w in watched
+            if w.attempt_id in gone
         ]
         return findings, resolved
 

@@ -4,8 +4,9 @@ resolved form, the thread reply saying how it ended, and digest lines.
 A parent names the kind in its first words, then the project/workflow, the
 session (or slot) time and the facts that make it an alert, the owners (never
 once resolved), and buttons: I'm on it (where the thread belongs to a session),
-Mute 4h, the console link; a run that runs long also carries a kill button (the
-TD job its running task polls, else the attempt; admins only) and both commands. Every
+Mute 4h, the console link (the attempt; with no run, the workflow); a run that runs
+long, or is late while running, names its running task and carries a kill button (the
+TD job that task polls, else the attempt; admins only) and both commands. Every
 TD text goes through ``bot.message.mrkdwn``; parents stay within ``PARENT_VISIBLE``.
 """
 
@@ -20,8 +21,8 @@ from bot.message import Button, Link, Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
 from bot.present.digest import NOBODY, AlertOwnership, batches, digest_message, ownership_lines
-from bot.present.silent_facts import facts_lines, headline, resolved_line
-from bot.silent.findings import Finding, Resolved, ResolvedHow, RunningLong, SilentKind
+from bot.present.silent_facts import facts_lines, headline, live_tasks, resolved_line
+from bot.silent.findings import Finding, Resolved, ResolvedHow, SilentKind
 from bot.store import ActionKind
 from bot.td import urls
 from bot.text import secret_param_values
@@ -43,6 +44,7 @@ _ENDED = {
     ResolvedHow.STARTED: ":arrow_forward:",
     ResolvedHow.ENABLED: ":white_check_mark:",
     ResolvedHow.FAILED: ":x:",
+    ResolvedHow.GONE: ":wastebasket:",
 }
 _WHERE_CHARS = 120
 
@@ -129,10 +131,9 @@ def silent_digests(
 
 def _digest_line(finding: Finding, console: str | None) -> str:
     name = md.text(_where(finding), _WHERE_CHARS, secrets=_secrets(finding))
-    a = finding.attempt
-    if console and a is not None and a.workflow.id:
-        url = urls.attempt_url(console, a.workflow.id, a.session_id, a.id)
-        name = md.link(url, _where(finding))
+    found = _console_url(finding, console)
+    if found is not None:
+        name = md.link(found[1], _where(finding))
     when = finding.session_time.strftime("%m-%d %H:%M") if finding.session_time else "-"
     return f"{EMOJI[finding.kind]} {TITLES[finding.kind]} · {name} · {md.text(when, 20)}"
 
@@ -152,17 +153,27 @@ def _context(finding: Finding, console: str | None) -> tuple[str, ...]:
     return (md.link(urls.session_url(console, a.session_id), f"Session {a.session_id}"),)
 
 
-def _console_link(finding: Finding, console: str | None) -> tuple[Link, ...]:
+def _console_url(finding: Finding, console: str | None) -> tuple[str, str] | None:
+    """The console page of what the alert is about, with its label: the attempt, or
+    the workflow when there is no run (not started, disabled); None when neither is known."""
     a = finding.attempt
     if not console:
-        return ()
+        return None
     if a is not None and a.workflow.id:
-        return (
-            Link(
-                "Open in TD console", urls.attempt_url(console, a.workflow.id, a.session_id, a.id)
-            ),
-        )
-    return (Link("Open TD console", console),)
+        url = urls.attempt_url(console, a.workflow.id, a.session_id, a.id)
+        return "Open in TD console", url
+    if finding.workflow_id:
+        return "Open workflow in TD console", urls.workflow_url(console, finding.workflow_id)
+    return None
+
+
+def _console_link(finding: Finding, console: str | None) -> tuple[Link, ...]:
+    if not console:
+        return ()
+    found = _console_url(finding, console)
+    # A finding stored before it carried its workflow id: the console's front page.
+    label, url = found if found is not None else ("Open TD console", console)
+    return (Link(label, url),)
 
 
 def _buttons(finding: Finding, ownership: AlertOwnership) -> tuple[Button, ...]:
@@ -174,10 +185,11 @@ def _buttons(finding: Finding, ownership: AlertOwnership) -> tuple[Button, ...]:
     elif a is None:
         buttons.append(on_it_button(finding.subject, taken=ownership.on_it is not None))
     buttons.append(mute_button(finding.project, finding.workflow))
-    if isinstance(finding.facts, RunningLong) and a is not None:
+    tasks = live_tasks(finding.facts)
+    if tasks is not None and a is not None:
         # One kill button per message (one action id): the runaway query when there is
         # one, else the attempt; the parent's text gives the command for the other.
-        jobs = [t.job_id for t in finding.facts.tasks if t.job_id]
+        jobs = [t.job_id for t in tasks if t.job_id]
         target = Target(id=jobs[0]) if jobs else Target.from_attempt(a)
         buttons.append(action_button(ActionKind.KILL_JOB if jobs else ActionKind.KILL, target))
     return tuple(buttons)

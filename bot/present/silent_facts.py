@@ -9,6 +9,7 @@ from bot.message import mrkdwn as md
 from bot.present import format as fmt
 from bot.silent.findings import (
     Baseline,
+    Facts,
     Finding,
     Late,
     LateState,
@@ -17,8 +18,10 @@ from bot.silent.findings import (
     Resolved,
     ResolvedHow,
     RunningLong,
+    RunningTask,
     ScheduleDisabled,
 )
+from bot.td.models import Attempt
 
 _TASK_CHARS = 120
 _MAX_TASKS = 3
@@ -82,17 +85,18 @@ def facts_lines(finding: Finding, secrets: tuple[str, ...], *, live: bool = True
                 f"{'' if live else ' when alerted'} · "
                 f"{md.bold('limit')} {span(facts.limit)}: {_source(facts)}",
             ]
-            lines += _task_lines(facts, secrets, live=live)
-            if live:
-                lines += _kill_hint(facts, attempt.id if attempt is not None else None)
-            return lines
+            return lines + _running_lines(facts.tasks, attempt, secrets, live=live)
         case Late():
-            return [
+            lines = [
                 f"{md.bold('Session')} {session}{label} · due by {fmt.slack_time(facts.due_at)}",
                 f"Not succeeded {span(facts.within)} after its session time: "
                 f"{(_LATE_STATE if live else _WAS_LATE_STATE)[facts.state]} "
                 f"({md.code(f'sla {facts.sla_scope} within', 80)} {span(facts.within)}).",
             ]
+            tasks = live_tasks(facts)
+            if tasks is None:
+                return lines
+            return lines + _running_lines(tasks, attempt, secrets, live=live)
         case NotStarted():
             return [
                 f"{md.bold('Scheduled run')} {md.text(_when(facts.slot), 40)} · no session "
@@ -126,6 +130,10 @@ def resolved_line(resolved: Resolved, finding: Finding) -> str:
             return f"*Started* at {at}."
         case ResolvedHow.ENABLED:
             return f"*The schedule was enabled again* at {at}."
+        case ResolvedHow.GONE:
+            return (
+                f"*The run no longer exists at TD* (found deleted at {at}); nothing more to watch."
+            )
 
 
 def _source(facts: RunningLong) -> str:
@@ -144,25 +152,50 @@ def _baseline_text(b: Baseline) -> str:
     )
 
 
-def _task_lines(facts: RunningLong, secrets: tuple[str, ...], *, live: bool) -> list[str]:
-    """The tasks running when the limit was passed: "now" only while the alert is open."""
-    if not facts.tasks:
+def live_tasks(facts: Facts) -> tuple[RunningTask, ...] | None:
+    """The running tasks an alert names (running long; late while running, when TD's
+    task list was read), None when it names none: those alerts offer a kill."""
+    if isinstance(facts, RunningLong):
+        return facts.tasks
+    if isinstance(facts, Late) and facts.state is LateState.RUNNING:
+        return facts.tasks
+    return None
+
+
+def _running_lines(
+    tasks: tuple[RunningTask, ...],
+    attempt: Attempt | None,
+    secrets: tuple[str, ...],
+    *,
+    live: bool,
+) -> list[str]:
+    lines = _task_lines(tasks, secrets, live=live)
+    if live:
+        lines += _kill_hint(tasks, attempt.id if attempt is not None else None)
+    return lines
+
+
+def _task_lines(
+    tasks: tuple[RunningTask, ...], secrets: tuple[str, ...], *, live: bool
+) -> list[str]:
+    """The tasks running when it was alerted: "now" only while the alert is open."""
+    if not tasks:
         return ["_TD listed no running task (it may be queued or between tasks)._"]
     label = "Running now:" if live else "Was running:"
     lines: list[str] = []
-    for task in facts.tasks[:_MAX_TASKS]:
+    for task in tasks[:_MAX_TASKS]:
         name = md.code(task.full_name, _TASK_CHARS, secrets=secrets)
         op = f" {md.code(task.operator, 40)}" if task.operator else ""
         since = f" since {fmt.slack_time(task.started_at)}" if task.started_at else ""
         job = f" · TD job {md.code(task.job_id, 40)}" if task.job_id else ""
         lines.append(f":gear: {md.bold(label)} {name}{op}{since}{job}")
-    if len(facts.tasks) > _MAX_TASKS:
-        lines.append(f"… and {fmt.plural(len(facts.tasks) - _MAX_TASKS, 'more running task')}.")
+    if len(tasks) > _MAX_TASKS:
+        lines.append(f"… and {fmt.plural(len(tasks) - _MAX_TASKS, 'more running task')}.")
     return lines
 
 
-def _kill_hint(facts: RunningLong, attempt_id: str | None) -> list[str]:
-    jobs = [t.job_id for t in facts.tasks if t.job_id]
+def _kill_hint(tasks: tuple[RunningTask, ...], attempt_id: str | None) -> list[str]:
+    jobs = [t.job_id for t in tasks if t.job_id]
     commands: list[str] = []
     if jobs:
         commands.append(md.code(f"/td kill job {jobs[0]}", 60))

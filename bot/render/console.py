@@ -84,6 +84,7 @@ EMOJI = {
     ":stopwatch:": "⏱️",
     ":thinking_face:": "🤔",
     ":warning:": "⚠️",
+    ":wastebasket:": "🗑️",
     ":wave:": "👋",
     ":white_check_mark:": "✅",
     ":wrench:": "🔧",

@@ -225,6 +225,8 @@ class Engine:
 
     def propagate(self, attempt: Attempt) -> None:
         """Digdag's executor loop for one attempt: start what can start, end what is done."""
+        if attempt.deleted:
+            return
         changed = True
         while changed:
             changed = False
@@ -353,6 +355,11 @@ class Engine:
 
     def _finish_leaf(self, task: Task, token: int) -> None:
         if task.state != "running" or task.run_token != token:
+            return
+        if task.attempt.deleted:
+            # The workflow forgot it; a TD job it had started still ends on its own.
+            if task.job is not None:
+                jobs.finish_job_if_running(task.job, self.clock.now(), self.rng)
             return
         if task.cancel_requested:  # Digdag's taskSucceeded/taskFailed under a kill
             kills.notice_cancel(self, task, token)

@@ -87,6 +87,7 @@ class Attempt:
     finished_at: datetime | None = None
     tasks: list[Task] = field(default_factory=list)
     queued: bool = False  # waiting for the account's attempt limit (allowQueueing)
+    deleted: bool = False  # TD no longer has it (Store.remove_attempt): its run stops here
 
     @property
     def status(self) -> str:
@@ -276,6 +277,11 @@ class IdIndex:
             raise ValueError(f"ids must grow: {item_id} after {self.ids[-1]}")
         self.ids.append(item_id)
 
+    def discard(self, item_id: int) -> None:
+        at = bisect_left(self.ids, item_id)
+        if at < len(self.ids) and self.ids[at] == item_id:
+            del self.ids[at]
+
     def descending(self, last_id: int | None) -> Iterator[int]:
         """Ids below ``last_id`` (exclusive), newest first."""
         end = len(self.ids) if last_id is None else bisect_left(self.ids, last_id)
@@ -352,6 +358,25 @@ class Store:
         self.attempt_index.add(attempt.id)
         self.project_attempts.setdefault(session.project.id, IdIndex()).add(attempt.id)
         self.workflow_attempts.setdefault(key, IdIndex()).add(attempt.id)
+
+    def remove_attempt(self, attempt: Attempt) -> None:
+        """TD no longer has the attempt: gone from lookups and listings alike. A session
+        left without attempts goes too (Digdag has no session without one)."""
+        session = attempt.session
+        key = (session.project.id, session.workflow_name)
+        attempt.deleted = True
+        session.attempts.remove(attempt)
+        del self.attempts[attempt.id]
+        self.attempt_index.discard(attempt.id)
+        self.project_attempts[session.project.id].discard(attempt.id)
+        self.workflow_attempts[key].discard(attempt.id)
+        if session.attempts:
+            return
+        del self.sessions[session.id]
+        self.session_index.discard(session.id)
+        self.project_sessions[session.project.id].discard(session.id)
+        self.workflow_sessions[key].discard(session.id)
+        self.session_by_key.pop((*key, session.time), None)
 
     def add_job(self, job: Job) -> None:
         self.jobs[job.id] = job

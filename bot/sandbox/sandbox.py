@@ -236,6 +236,21 @@ class Sandbox:
             self.world.engine.attempt_limit = limit
             self.world.engine.start_queued()
 
+    def delete_attempt(self, attempt_id: str) -> None:
+        """TD no longer has the attempt (deleted, or no longer kept): every endpoint of
+        it answers 404 "Resource does not exist: session attempt id=<id>", listings leave
+        it out (its session too, when it had no other attempt) and its run stops. How
+        TD comes to delete a running attempt is UNVERIFIED; what it answers is not."""
+        with self.lock:
+            attempt = self.world.store.attempts.get(int(attempt_id))
+            if attempt is None:
+                raise LookupError(f"no attempt {attempt_id}")
+            self.world.store.remove_attempt(attempt)
+            engine = self.world.engine
+            if attempt in engine.queue:
+                engine.queue.remove(attempt)
+            engine.start_queued()
+
     # ------------------------------------------------------------ scenarios
 
     def case_attempt_id(self, case_key: str) -> str:

@@ -41,6 +41,7 @@ def dump_finding(finding: Finding) -> str:
             "session_time": _time(finding.session_time),
             "attempt": _attempt(finding.attempt),
             "facts": {"kind": finding.kind.value, **_facts(finding.facts, _secrets(finding))},
+            "workflow_id": finding.workflow_id,
         },
         sort_keys=True,
     )
@@ -55,6 +56,7 @@ def load_finding(raw: str) -> Finding:
         session_time=_to_time(data["session_time"]),
         attempt=_to_attempt(data["attempt"]),
         facts=_to_facts(data["facts"]),
+        workflow_id=data.get("workflow_id"),  # absent from findings stored before it
     )
 
 
@@ -68,6 +70,7 @@ def dump_resolved(resolved: Resolved) -> str:
             "how": resolved.how.value,
             "at": _time(resolved.at),
             "attempt": _attempt(resolved.attempt),
+            "attempt_id": resolved.attempt_id,
         },
         sort_keys=True,
     )
@@ -83,6 +86,7 @@ def load_resolved(raw: str) -> Resolved:
         how=ResolvedHow(data["how"]),
         at=_must(data["at"]),
         attempt=_to_attempt(data["attempt"]),
+        attempt_id=data.get("attempt_id"),
     )
 
 
@@ -133,6 +137,25 @@ def _secrets(finding: Finding) -> list[str]:
     return secret_param_values(finding.attempt.params) if finding.attempt else []
 
 
+def _tasks(tasks: tuple[RunningTask, ...], secrets: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "full_name": mask_secrets(t.full_name, secrets),
+            "operator": t.operator,
+            "started_at": _time(t.started_at),
+            "job_id": t.job_id,
+        }
+        for t in tasks
+    ]
+
+
+def _to_tasks(raw: list[dict[str, Any]]) -> tuple[RunningTask, ...]:
+    return tuple(
+        RunningTask(t["full_name"], t["operator"], _to_time(t["started_at"]), t["job_id"])
+        for t in raw
+    )
+
+
 def _facts(facts: Facts, secrets: list[str]) -> dict[str, Any]:
     match facts:
         case RunningLong():
@@ -142,15 +165,7 @@ def _facts(facts: Facts, secrets: list[str]) -> dict[str, Any]:
                 "source": facts.source.value,
                 "sla_scope": facts.sla_scope,
                 "baseline": _baseline(facts.baseline),
-                "tasks": [
-                    {
-                        "full_name": mask_secrets(t.full_name, secrets),
-                        "operator": t.operator,
-                        "started_at": _time(t.started_at),
-                        "job_id": t.job_id,
-                    }
-                    for t in facts.tasks
-                ],
+                "tasks": _tasks(facts.tasks, secrets),
             }
         case Late():
             return {
@@ -158,6 +173,7 @@ def _facts(facts: Facts, secrets: list[str]) -> dict[str, Any]:
                 "within": facts.within.total_seconds(),
                 "sla_scope": facts.sla_scope,
                 "due_at": _time(facts.due_at),
+                "tasks": None if facts.tasks is None else _tasks(facts.tasks, secrets),
             }
         case NotStarted():
             return {
@@ -178,10 +194,7 @@ def _to_facts(raw: dict[str, Any]) -> Facts:
             source=LimitSource(raw["source"]),
             sla_scope=raw["sla_scope"],
             baseline=_to_baseline(raw["baseline"]),
-            tasks=tuple(
-                RunningTask(t["full_name"], t["operator"], _to_time(t["started_at"]), t["job_id"])
-                for t in raw["tasks"]
-            ),
+            tasks=_to_tasks(raw["tasks"]),
         )
     if kind is SilentKind.LATE:
         return Late(
@@ -189,6 +202,8 @@ def _to_facts(raw: dict[str, Any]) -> Facts:
             within=timedelta(seconds=raw["within"]),
             sla_scope=raw["sla_scope"],
             due_at=_must(raw["due_at"]),
+            # Absent from late findings stored before late alerts named their tasks.
+            tasks=None if raw.get("tasks") is None else _to_tasks(raw["tasks"]),
         )
     if kind is SilentKind.NOT_STARTED:
         return NotStarted(

@@ -117,6 +117,9 @@ class Late:
     within: timedelta
     sla_scope: str  # the scope whose ``sla within`` set the limit
     due_at: datetime  # session time + within
+    # RUNNING: what TD's task list showed when it was alerted (as running long shows
+    # them); None when not read (another state, or the read failed).
+    tasks: tuple[RunningTask, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ class Finding:
     schedule, its next schedule time if TD still gives one, else None.
     ``attempt``: the attempt concerned (running long: the running one; late:
     the session's last attempt), None when there is none.
+    ``workflow_id``: the workflow's id at TD when known without an attempt (from
+    its schedule), so an alert about no run still links to its workflow.
     """
 
     project: str
@@ -162,6 +167,7 @@ class Finding:
     session_time: datetime | None
     attempt: Attempt | None
     facts: Facts
+    workflow_id: str | None = None
 
     @property
     def kind(self) -> SilentKind:
@@ -178,6 +184,7 @@ class ResolvedHow(StrEnum):
     FAILED = "failed"  # running long: ended in error or killed (the failure alert follows)
     STARTED = "started"  # not started: a session for the slot started
     ENABLED = "enabled"  # schedule disabled: enabled again
+    GONE = "gone"  # running long: TD no longer has the attempt (404: deleted)
 
 
 @dataclass(frozen=True)
@@ -191,11 +198,15 @@ class Resolved:
     how: ResolvedHow
     at: datetime  # when it ended (the attempt's finishedAt, the start, the enabling)
     attempt: Attempt | None = None  # the attempt that ended it (running long: required)
+    # GONE: the attempt TD no longer has (there is no Attempt left to carry).
+    attempt_id: str | None = None
 
     @property
     def key(self) -> str:
         """The key of the finding it resolves: see ``alert_key``."""
-        return alert_key(self.kind, self.subject, self.attempt.id if self.attempt else None)
+        return alert_key(
+            self.kind, self.subject, self.attempt.id if self.attempt else self.attempt_id
+        )
 
 
 def alert_key(kind: SilentKind, subject: str, attempt_id: str | None) -> str:

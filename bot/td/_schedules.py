@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.td import _validate as check
-from bot.td._decode import many
+from bot.td._decode import many, one
 from bot.td._http import HttpSession
 from bot.td._paging import by_last_id
 from bot.td.models import Attempt, Schedule
@@ -36,6 +36,13 @@ class ScheduleApi:
             "GET", self._workflow, template, params=_params(last_id=after)
         )
         return many(response, template, "schedules", Schedule)
+
+    async def schedule(self, schedule_id: int | str) -> Schedule:
+        """One schedule by id (``NotFound`` when TD has none by that id)."""
+        template = "/api/schedules/{id}"
+        path = {"id": check.entity_id(schedule_id, "schedule_id")}
+        response = await self._http.send("GET", self._workflow, template, path=path)
+        return one(response, template, Schedule)
 
     async def schedule_of(self, project_id: int | str, workflow: str) -> Schedule | None:
         """The schedule of that workflow of the project, or None when it has none."""

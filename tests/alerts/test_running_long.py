@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.alerts import Poller
 from bot.alerts.plan import ThreadStatus
 from bot.sandbox import Sandbox
 from bot.silent.findings import SilentKind
 from bot.store import AlertKind, Store
-from bot.td import TDClient
+from bot.td import RetryPolicy, TDClient
+from bot.td.errors import TDError
 from bot.td.models import Attempt
 from tests.alerts.conftest import CHANNEL
 from tests.alerts.silent_kit import PROJECT, WORKFLOW, Runs, poll_for, silent_poller
@@ -182,3 +185,42 @@ async def test_restart_in_the_middle_neither_loses_nor_repeats(
     await poll_for(second, sandbox, timedelta(hours=2), step=300)
     [parent, reply] = notifier.messages
     assert reply.thread_ts == parent.ts and "Succeeded after 2h" in str(reply.blocks)
+
+
+async def test_a_run_deleted_at_td_ends_its_alert_but_a_passing_error_does_not(
+    td: TDClient, store: Store, notifier: RecordingNotifier, sandbox: Sandbox
+) -> None:
+    await store.set_sla(PROJECT, None, runtime=timedelta(minutes=10), set_by="U1")
+    # No retries of its own: one 500 is one failed poll.
+    async with TDClient(sandbox.api_key, sandbox.endpoints(), retry=RetryPolicy(1)) as once:
+        poller = await _started(once, store, notifier, sandbox)
+        hanging = await runs_start(sandbox, td)
+        await poll_for(poller, sandbox, timedelta(minutes=12))
+        [parent] = notifier.messages
+        sandbox.delete_attempt(hanging.id)
+
+        # Gone from the listing, then a 500 for the attempt itself: not proof of anything.
+        sandbox.faults.fail(1, status=500, path_prefix=f"/api/attempts/{hanging.id}")
+        sandbox.advance(60)
+        with pytest.raises(TDError):
+            await poller.poll_once()
+        assert notifier.messages == [parent] and not parent.edits
+        assert hanging.id in {w.attempt_id for w in await store.watched_attempts()}
+
+        before = sandbox.requests.count()
+        await poll_for(poller, sandbox, timedelta(minutes=1))
+        assert sandbox.requests.count() - before == 2  # the listing page, then its 404
+        [parent, reply] = notifier.messages
+        assert reply.thread_ts == parent.ts and reply.marks == [f"running_long:{hanging.id}:end"]
+        assert "The run no longer exists at TD" in str(reply.blocks)
+        assert "gone" in reply.text
+        assert parent.edits and "no longer exists at TD" in str(parent.current_blocks)
+        assert parent.current.buttons == ()
+        thread = await store.get_thread(CHANNEL, hanging.session_id)
+        assert thread is not None and thread.status == ThreadStatus.RECOVERED
+        assert await store.watched_attempts() == []
+
+        # Nothing more to read or say about it.
+        quiet = sandbox.requests.count()
+        await poll_for(poller, sandbox, timedelta(minutes=5))
+        assert sandbox.requests.count() - quiet == 5 and len(notifier.messages) == 2

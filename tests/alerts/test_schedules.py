@@ -15,6 +15,9 @@ import pytest
 from bot.alerts import AlertScheduler, Poller
 from bot.alerts.schedules import ScheduleWatcher, WatchConfig
 from bot.alerts.silent import SilentAlerts
+from bot.buttons import ActionId, command_of
+from bot.commands.admin import KillJob
+from bot.message import Link
 from bot.notify import NotifyError
 from bot.sandbox import Sandbox
 from bot.store import Store
@@ -255,3 +258,69 @@ async def test_the_scheduled_job_runs_the_rounds(rig: Rig) -> None:
         await scheduler.stop()
     [parent] = rig.parents()
     assert parent.message.title.startswith("Not started")
+
+
+async def _late_run(rig: Rig) -> Posted:
+    """The 10:00 session hangs on its td> task; late at 10:45 (within 40 minutes)."""
+    await rig.store.set_sla(PROJECT, WORKFLOW, within=timedelta(minutes=40), set_by="U0TEST")
+    rig.sandbox.hang(HOURLY)
+    await rig.run(75)
+    [parent] = rig.parents()
+    return parent
+
+
+async def test_a_late_run_still_running_names_its_task_and_job_read_once(rig: Rig) -> None:
+    parent = await _late_run(rig)
+    session = next(m for m in parent.marks if m.startswith("late:")).split(":", 1)[1]
+    [attempt] = await rig.td.session_attempts(session)
+    [running] = [t for t in await rig.td.tasks(attempt.id) if t.state.value == "running"]
+    job = str(running.state_params["job"]["jobId"])
+    shown = str(parent.blocks)
+    assert "it is still running" in shown
+    assert f"Running now:* `{running.full_name}` `td&gt;` since" in shown
+    assert f"TD job `{job}`" in shown
+    assert f"/td kill job {job}" in shown and f"/td kill {attempt.id}" in shown
+    [kill] = [b for b in parent.message.buttons if b.action_id == ActionId.KILL]
+    assert command_of(kill.action_id, kill.value) == KillJob(job)  # admins only, as ever
+    # The tasks were read once, when the alert was claimed (the test's own read aside).
+    tasks_path = f"/api/attempts/{attempt.id}/tasks"
+    assert rig.sandbox.requests.count(tasks_path) == 2
+    await rig.run(20)
+    assert rig.sandbox.requests.count(tasks_path) == 2 and len(rig.parents()) == 1
+
+    rig.sandbox.release(HOURLY)
+    await rig.run(10)
+    ended = str(parent.current_blocks)
+    assert "Was running:" in ended and "Running now" not in ended and "/td kill" not in ended
+    assert parent.current.buttons == ()
+
+
+async def test_a_late_alert_goes_out_without_its_task_when_td_fails_to_list_them(
+    rig: Rig,
+) -> None:
+    await rig.store.set_sla(PROJECT, WORKFLOW, within=timedelta(minutes=40), set_by="U0TEST")
+    rig.sandbox.hang(HOURLY)
+    await rig.run(74)  # 10:44: the next round calls it late
+    attempt_id = rig.sandbox.last_attempt_id(HOURLY)
+    tasks_path = f"/api/attempts/{attempt_id}/tasks"
+    rig.sandbox.faults.fail(4, status=503, path_prefix=tasks_path)  # every try of one read
+    await rig.run(1)
+    assert rig.sandbox.requests.count(tasks_path) == 4
+    [parent] = rig.parents()
+    shown = str(parent.blocks)
+    assert "it is still running" in shown and "Running now" not in shown
+    assert not [b for b in parent.message.buttons if b.action_id == ActionId.KILL]
+
+
+async def test_alerts_about_no_run_link_to_the_workflow_page(rig: Rig) -> None:
+    [schedule] = [s for s in await rig.td.schedules_page() if s.workflow.name == WORKFLOW]
+    url = f"{rig.sandbox.url}/app/workflows/{schedule.workflow.id}/info"
+    rig.sandbox.faults.stall_schedules(HOURLY)
+    await rig.run(75)  # 10:45: not started
+    await switch(rig, f"/api/schedules/{schedule.id}/disable")
+    await rig.run(5)
+    stalled, disabled = rig.parents()
+    assert stalled.message.title.startswith("Not started")
+    assert disabled.message.title.startswith("Schedule disabled")
+    for parent in (stalled, disabled):
+        assert parent.message.links == (Link("Open workflow in TD console", url),)

@@ -294,3 +294,34 @@ def test_unknown_paths_answer_in_each_apis_error_shape(api: httpx.Client) -> Non
     v3 = json_of(api.get("/v3/nothing"), 404)
     assert set(v3) == {"error", "message", "text", "severity"}
     assert api.delete("/api/attempts").status_code == 405
+
+
+def test_a_deleted_attempt_is_gone_from_every_endpoint_as_at_td(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    attempt = _running_attempt(api)
+    attempt_id, session_id = attempt["id"], attempt["sessionId"]
+    job_id = next(t for t in tasks(api, attempt_id) if t["state"] == "running")["stateParams"][
+        "job"
+    ]["jobId"]
+    sandbox.delete_attempt(attempt_id)
+
+    missing = {
+        "message": f"Resource does not exist: session attempt id={attempt_id}",
+        "status": 404,
+    }
+    for path in ("", "/tasks", "/retries"):
+        assert json_of(api.get(f"/api/attempts/{attempt_id}{path}"), 404) == missing
+    assert json_of(api.get(f"/api/logs/{attempt_id}/files"), 404) == missing
+    assert json_of(api.post(f"/api/attempts/{attempt_id}/kill", json={}), 404) == missing
+    listed = attempts(api, project="ml_features", workflow="train_features")
+    assert attempt_id not in {a["id"] for a in listed}
+    assert attempt_id not in {a["id"] for a in attempts(api, include_retried="true")}
+    # Its session had no other attempt: it is gone too.
+    assert json_of(api.get(f"/api/sessions/{session_id}"), 404)["status"] == 404
+    assert session_id not in {s["id"] for s in json_of(api.get("/api/sessions"))["sessions"]}
+
+    # Its run stops: no later tick reports it; the TD job it started ends on its own.
+    finished = [i for _ in range(24) for i in sandbox.advance(3600).finished]
+    assert attempt_id not in finished
+    assert json_of(api.get(f"/v3/job/show/{job_id}"))["status"] == "success"

@@ -20,7 +20,9 @@ busy the poll is. Slots and their sessions come from the attempt
 feed for free (``observe``, run by the poller on every poll). One
 ``GET /api/attempts/{id}`` confirms a slot's attempt before it is called late, or
 started after being queued. With several replicas a round sees only its own
-process's requests, so its budget is an upper bound there.
+process's requests, so its budget is an upper bound there. What a finding about
+to be claimed still lacks (its workflow's id, a late run's running task) is read
+by ``evidence.Evidence``, inside the same budget.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bot.alerts.findings import Finding, Resolved
 from bot.alerts.outgoing import DeliveryReport
 from bot.alerts.schedules.book import Book, learn_attempt, learn_schedule
 from bot.alerts.schedules.detect import Decisions, Watched, Within, decide
+from bot.alerts.schedules.evidence import Evidence
 from bot.store import ALL_PROJECTS, Slot, Store
 from bot.store.schedule_states import ALERT_COLUMNS, SESSION_COLUMNS
 from bot.store.slas import limits_of
@@ -98,6 +101,7 @@ class ScheduleWatcher:
         self._clock = clock
         # After the first round: when it ended, and the client's request count then.
         self._since: tuple[datetime, int] | None = None
+        self._evidence = Evidence(td, store, concurrency=self.config.concurrency)
 
     # ------------------------------------------------------ the attempt feed
 
@@ -175,7 +179,8 @@ class ScheduleWatcher:
             watched=watched,
             attempts=attempts,
         )
-        delivery = await self._silent.report(decisions.findings, decisions.resolved)
+        findings = await self._evidence.add(decisions.findings, subscriptions, now)
+        delivery = await self._silent.report(findings, decisions.resolved)
         # Recorded after the report: a round that dies in between reports them again,
         # which the claims make harmless.
         await repo.put_schedules([book.states[i] for i in book.changed_states])
@@ -265,6 +270,7 @@ class ScheduleWatcher:
         """One page after ``after``: learn what it lists, forget what it should have
         listed and did not. Returns the last id it covers (None: the list ended)."""
         page: list[Schedule] = await self._td.schedules_page(after)
+        self._evidence.learn(page)
         for schedule in page:
             learn_schedule(book, schedule, now)
         full = len(page) >= SCHEDULES_PAGE
