@@ -149,3 +149,19 @@ def watched_success(attempt: Attempt) -> Message:
         header=False,
         sections=(f"{describe_attempt(attempt)}: attempt {attempt.id} succeeded in {took}.",),
     )
+
+
+def watched_gone(attempt_id: str) -> Message:
+    """A rerun started from Slack no longer exists at TD (deleted before it ended)."""
+    title = f"Attempt {attempt_id} no longer exists at TD"
+    return Message(
+        title=title,
+        text=title,
+        emoji=":wastebasket:",
+        header=False,
+        sections=(
+            f"Attempt {attempt_id}, started from this thread, was deleted at TD before it "
+            "ended (or TD no longer keeps it), so tdbot stopped watching it: look at the "
+            "workflow's sessions to see what runs now.",
+        ),
+    )

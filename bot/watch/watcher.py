@@ -12,12 +12,13 @@ surface can find it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.diagnosis import diagnose_attempt
 from bot.message import Message
 from bot.notify import Notifier, NotifyError
-from bot.present.actions import watched_success
+from bot.present.actions import watched_gone, watched_success
 from bot.present.diagnosis import diagnosis_message
 from bot.store import OutcomeWatch, Store
 from bot.td import TDClient, errors
@@ -60,27 +61,40 @@ class Watcher:
         return posted
 
     async def _check(self, watch: OutcomeWatch, now: datetime | None) -> int:
-        attempt = await self._td.attempt(watch.attempt_id)
+        try:
+            attempt = await self._td.attempt(watch.attempt_id)
+        except errors.NotFound:
+            # Deleted at TD: it will never end, and reading it again every tick for
+            # the three days until the watch is given up helps nobody.
+            return await self._post(watch, lambda: _gone(watch), now)
         if not attempt.done:
             if (now or datetime.now(UTC)) - watch.created_at > GIVE_UP_AFTER:
                 log.warning("attempt %s did not end in %s: unwatched", attempt.id, GIVE_UP_AFTER)
                 await self._store.watch_posted(watch.id, now=now)
             return 0
+        return await self._post(watch, lambda: self._outcome(attempt), now)
+
+    async def _post(
+        self,
+        watch: OutcomeWatch,
+        message: Callable[[], Awaitable[Message]],
+        now: datetime | None,
+    ) -> int:
+        """Claim the watch, post ``message()`` once in its thread, record it posted."""
         if not await self._store.claim_watch(watch.id, lease=LEASE, now=now):
             return 0
         mark = f"{_MARK}{watch.id}"
         if watch.claimed_at is not None and await self._found(watch, mark):
             await self._store.watch_posted(watch.id, now=now)
             return 0
-        message = await self._outcome(attempt)
         try:
             await self._notifier.post(
-                watch.channel_id, message, thread=watch.thread_ts, marks=(mark,)
+                watch.channel_id, await message(), thread=watch.thread_ts, marks=(mark,)
             )
         except NotifyError as exc:
             if not exc.permanent:
                 return 0  # the claim lapses and a later tick tries again
-            log.warning("outcome of attempt %s cannot be posted: %s", attempt.id, exc.error)
+            log.warning("outcome of attempt %s cannot be posted: %s", watch.attempt_id, exc.error)
         await self._store.watch_posted(watch.id, now=now)
         return 1
 
@@ -101,3 +115,7 @@ class Watcher:
         except NotifyError:
             return False
         return ref is not None
+
+
+async def _gone(watch: OutcomeWatch) -> Message:
+    return watched_gone(watch.attempt_id)

@@ -78,3 +78,19 @@ async def test_a_watch_outlives_a_restart(bot: Running, sandbox: Sandbox, td: TD
     assert await restarted.tick() == 0
     [_, outcome] = bot.slack.calls("/api/chat.postMessage")
     assert outcome.body["thread_ts"] == watch.thread_ts
+
+
+async def test_a_retry_deleted_at_td_is_said_once_and_no_longer_read(
+    bot: Running, sandbox: Sandbox, td: TDClient
+) -> None:
+    watch = await retry_from_slack(bot, sandbox, td, TRANSIENT)
+    sandbox.delete_attempt(watch.attempt_id)
+
+    assert await bot.service.watcher.tick() == 1
+    [_, note] = bot.slack.calls("/api/chat.postMessage")
+    assert note.body["thread_ts"] == watch.thread_ts
+    assert f"Attempt {watch.attempt_id} no longer exists at TD" in texts(note)
+    assert await bot.service.store.open_watches() == []
+    sandbox.requests.clear()
+    assert await bot.service.watcher.tick() == 0
+    assert sandbox.requests.count(f"/api/attempts/{watch.attempt_id}") == 0
