@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -109,6 +109,10 @@ async def bench(args: argparse.Namespace, url: str) -> int:
             ):
                 for start in range(0, len(values), 2000):
                     await conn.execute(insert(table), values[start : start + 2000])
+        if store.database.postgres:  # the statistics autovacuum would gather after such a fill
+            async with store.database.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text("ANALYZE"))
         await store.record_poll_success(NOW)
         print(
             f"store: {store.database.engine.dialect.name}, {len(threads):,} threads "
