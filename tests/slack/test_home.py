@@ -203,7 +203,7 @@ async def test_a_board_of_many_alerts_stays_within_100_blocks(
 
 
 async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
-    bot: BotUnderTest, store: Store, slack: SlackWithHistory
+    bot: BotUnderTest, store: Store, slack: SlackWithHistory, sandbox: Sandbox
 ) -> None:
     """Cold: users.conversations and auth.test too; warm (within a minute): views.publish only.
 
@@ -219,9 +219,12 @@ async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
             statements.append(statement)
 
     event.listen(store.database.engine.sync_engine, "before_cursor_execute", count)
+    sandbox.requests.clear()
     await published(bot, LEAD)
     cold = sorted({c.path for c in slack.calls()})
+    cold_td = sorted({r.path for r in sandbox.requests.records})
     slack.clear()
+    sandbox.requests.clear()
     first = len(statements)
     await published(bot, LEAD)
     event.remove(store.database.engine.sync_engine, "before_cursor_execute", count)
@@ -229,6 +232,8 @@ async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
     assert cold == ["/api/auth.test", "/api/users.conversations", "/api/views.publish"]
     assert [c.path for c in slack.calls()] == ["/api/views.publish"]
     assert first == 3 and statements == ["SELECT"] * 6
+    assert cold_td == ["/v3/system/server_status"]  # the health check's, then cached
+    assert sandbox.requests.records == []
 
 
 async def test_a_refused_membership_lookup_says_so_on_the_tab(
