@@ -13,16 +13,27 @@ STATUSES = ("failing", "digest", "running_long", "late")
 
 
 async def _thread(
-    store: Store, channel: str, session: str, status: str, minutes: float, workflow: str = "daily"
+    store: Store,
+    channel: str,
+    session: str,
+    status: str,
+    minutes: float,
+    workflow: str = "daily",
+    *,
+    attempt: str | None = None,
+    session_time: datetime | None = None,
+    failed_at: datetime | None = None,
 ) -> None:
     await store.set_thread(
         channel,
         session,
         f"1700000000.{int(minutes * 10):06d}",
         status=status,
-        attempt_id=f"9{session}",
+        attempt_id=attempt or f"9{session}",
         project="etl",
         workflow=workflow,
+        session_time=session_time,
+        failed_at=failed_at,
         now=at(minutes),
     )
 
@@ -102,28 +113,16 @@ async def test_a_thread_keeps_its_session_time_and_when_its_run_first_failed(
     assert claim is not None
     await store.mark_delivered(claim, "1700000000.000600", None, now=at(20))
     # First recorded by a running-long alert: the session's time, nothing failed yet.
-    await store.set_thread(
-        "C1", "600", "1700000000.000600", status="running_long", attempt_id="9600",
-        project="etl", workflow="daily", session_time=session_time, now=at(10),
-    )  # fmt: skip
-    await store.set_thread(
-        "C1", "600", "1700000000.000600", status="failing", attempt_id="9600",
-        project="etl", workflow="daily", session_time=session_time, failed_at=at(15), now=at(20),
-    )  # fmt: skip
+    await _thread(store, "C1", "600", "running_long", 10, session_time=session_time)
+    await _thread(store, "C1", "600", "failing", 20, session_time=session_time, failed_at=at(15))
     # A retry fails again; then a write that knows no times (a status change).
-    await store.set_thread(
-        "C1", "600", "1700000000.000600", status="failing", attempt_id="9601",
-        project="etl", workflow="daily", session_time=session_time, failed_at=at(45), now=at(50),
+    await _thread(
+        store, "C1", "600", "failing", 50, attempt="9601", session_time=session_time,
+        failed_at=at(45),
     )  # fmt: skip
-    await store.set_thread(
-        "C1", "600", "1700000000.000600", status="failing", attempt_id="9601",
-        project="etl", workflow="daily", now=at(55),
-    )  # fmt: skip
+    await _thread(store, "C1", "600", "failing", 55, attempt="9601")
     # Failed earlier, alerted later: listed by when the run failed, not when it was alerted.
-    await store.set_thread(
-        "C1", "700", "1700000000.000700", status="failing", attempt_id="9700",
-        project="etl", workflow="hourly", failed_at=at(12), now=at(60),
-    )  # fmt: skip
+    await _thread(store, "C1", "700", "failing", 60, failed_at=at(12))
     await _thread(store, "C1", "800", "failing", 13)  # recorded without times: as before
 
     found = await store.open_alerts(["C1"], STATUSES, per_status=10)
