@@ -5,9 +5,11 @@ with --threads alert threads spread over --channels channels (a failure delivery
 each failing one, a fifth of them held by someone, a tenth already recovered, the rest
 split between the other open statuses), then reads the board of a person in
 --member-of of those channels --runs times: BoardReader.read (store queries),
-home_message and render_home. Slack and TD are not involved (membership is given; one
-open's Slack cost is one views.publish). Prints the statements per open and the wall
-time per open (median, p95, max).
+home_message and render_home (a seventh of the threads predate 0009: no session or
+failure time). Slack and TD are not involved (membership is given; one open's Slack
+cost is one views.publish). Prints the statements per open and the wall time per open
+(median, p95, max); then the median of escalation's read of due threads (each poll's),
+the other join on a delivery's (channel_id, session_id), over the same store.
 
     .venv/bin/python bench/home.py [--threads 20000] [--channels 200] [--member-of 50]
                                    [--postgres]
@@ -25,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -56,10 +58,16 @@ def rows(n: int, channels: int) -> tuple[list[dict[str, Any]], ...]:
         status = "recovered" if i % 10 == 0 else "failing" if i % 3 else OTHER[i % 4]
         ts = f"1700000000.{i:06d}"
         at = NOW - timedelta(minutes=i)
+        # Every seventh thread was recorded before 0009: no session time, no failure time.
+        old, failed = i % 7 == 0, status in ("failing", "recovered")
+        times = dict(
+            session_time=None if old else (at - timedelta(hours=1)).isoformat(),
+            failed_at=at - timedelta(minutes=2) if failed and not old else None,
+        )
         threads.append(
             dict(channel_id=channel, session_id=str(i), parent_ts=ts, status=status,
                  attempt_id=str(i), project=f"project_{i % 97}", workflow=f"workflow_{i}",
-                 updated_at=at)
+                 updated_at=at, **times)
         )  # fmt: skip
         if status in ("failing", "recovered"):
             deliveries.append(
@@ -101,6 +109,10 @@ async def bench(args: argparse.Namespace, url: str) -> int:
             ):
                 for start in range(0, len(values), 2000):
                     await conn.execute(insert(table), values[start : start + 2000])
+        if store.database.postgres:  # the statistics autovacuum would gather after such a fill
+            async with store.database.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text("ANALYZE"))
         await store.record_poll_success(NOW)
         print(
             f"store: {store.database.engine.dialect.name}, {len(threads):,} threads "
@@ -130,6 +142,13 @@ async def bench(args: argparse.Namespace, url: str) -> int:
             f"median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, max {ms[-1]:.1f} ms "
             f"over {args.runs} runs"
         )
+        # The other join on (channel_id, session_id): escalation's read of due threads, each poll.
+        due = []
+        for _ in range(args.runs):
+            began = time.perf_counter()
+            await store.escalations.due(NOW)
+            due.append((time.perf_counter() - began) * 1000)
+        print(f"escalation due read (every open thread): median {statistics.median(due):.1f} ms")
     return 0
 
 

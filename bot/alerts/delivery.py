@@ -255,11 +255,11 @@ class Deliverer:
                     await self._mark_recovered(thread, item.attempt)
             elif thread_ts is None:
                 if thread is None:  # the first parent of a session stays its parent
-                    await self._set_thread(claim, ts, parent_status, item.attempt.id)
+                    await self._set_thread(claim, ts, parent_status, item.attempt)
             else:
                 digest = thread is not None and ThreadStatus.of(thread).digest
                 status = ThreadStatus.DIGEST if digest else ThreadStatus.FAILING
-                await self._set_thread(claim, thread_ts, status, item.attempt.id)
+                await self._set_thread(claim, thread_ts, status, item.attempt)
         except TDError as exc:
             await self._later.defer(item, f"posted, but the follow-up failed: {exc}")
             return False
@@ -299,16 +299,19 @@ class Deliverer:
         return await self._store.get_thread(item.claim.channel_id, item.claim.session_id)
 
     async def _set_thread(
-        self, claim: Claim, parent_ts: str, status: ThreadStatus, attempt_id: str
+        self, claim: Claim, parent_ts: str, status: ThreadStatus, failed: Attempt
     ) -> None:
+        # The board names the run and says when it first failed.
         await self._store.set_thread(
             claim.channel_id,
             claim.session_id,
             parent_ts,
             status=status.value,
-            attempt_id=attempt_id,
+            attempt_id=failed.id,
             project=claim.project,
             workflow=claim.workflow,
+            session_time=failed.session_time,
+            failed_at=failed.finished_at,
         )
 
     async def _follow_with_diagnosis(self, item: Outgoing, found: Diagnosis, root: str) -> None:

@@ -168,6 +168,7 @@ class Steps:
                 attempt_id=finding.attempt.id if finding.attempt else "",
                 project=claim.project,
                 workflow=claim.workflow,
+                session_time=finding.attempt.session_time if finding.attempt else None,
             )
         await self._store.mark_delivered(claim, ts, reply_to)
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from bot.board import Board, BoardHealth, Listing, Section
+from bot.actions import session_time_text
+from bot.board import STATUS_SECTIONS, Board, BoardHealth, Listing, Section
 from bot.message import Message
 from bot.message import mrkdwn as md
 from bot.present import format as fmt
@@ -109,11 +110,14 @@ def _section(board: Board, section: Section) -> Iterable[str]:
 
 def _alert_line(alert: OpenAlert, board: Board) -> str:
     name = md.text(f"{alert.project}/{alert.workflow}", 150)
-    parts = [
-        f"*{name}*",
-        _subject(alert.session_id),
-        f"since {fmt.slack_time(alert.since)} ({fmt.duration(_age(alert.since, board.now))})",
-    ]
+    parts = [f"*{name}*", _subject(alert.session_id, alert.session_time)]
+    if alert.failed_at is not None and STATUS_SECTIONS.get(alert.status) is Section.FAILING:
+        ago = fmt.duration(_age(alert.failed_at, board.now))
+        parts.append(f"failed {fmt.slack_time(alert.failed_at)} ({ago} ago)")
+    else:  # recorded before the failure time was kept, or not a failure
+        parts.append(
+            f"since {fmt.slack_time(alert.since)} ({fmt.duration(_age(alert.since, board.now))})"
+        )
     if alert.holder is not None and alert.holder_since is not None:
         held = fmt.duration(_age(alert.holder_since, board.now))
         parts.append(f":eyes: {_person(alert.holder)} on it for {held}")
@@ -125,10 +129,13 @@ def _alert_line(alert: OpenAlert, board: Board) -> str:
     return " · ".join(parts)
 
 
-def _subject(subject: str) -> str:
-    """What the alert is about: its session, or the scheduled run or schedule of one with none."""
+def _subject(subject: str, session_time: datetime | None) -> str:
+    """What the alert is about: its run (the session's time as TD shows it; the session id
+    when no time was recorded), or the scheduled run or schedule of one with no session."""
     schedule = schedule_subject_of(subject)
     if schedule is None:
+        if session_time is not None:
+            return f"{session_time_text(session_time)} session"
         return f"session {md.code(subject, 30)}"
     if schedule.prefix == "slot":
         return f"scheduled run {fmt.slack_time(schedule.at)}"

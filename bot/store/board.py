@@ -32,11 +32,14 @@ class OpenAlert:
     attempt_id: str
     project: str
     workflow: str
-    # When the session was first alerted in the channel (its first failure or digest
-    # delivery there); the thread's last change when no delivery is recorded.
+    # When the run first failed (``failed_at``); for a thread recorded before that was
+    # kept (0009), when the session was first alerted in the channel (its first failure
+    # or digest delivery there); the thread's last change when neither is known.
     since: datetime
     holder: str | None  # who clicked I'm on it, if anyone
     holder_since: datetime | None
+    session_time: datetime | None = None  # with the workflow's offset; None: not recorded
+    failed_at: datetime | None = None  # the end of the run's first failed attempt
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class Board(Repository):
             .group_by(d.c.channel_id, d.c.session_id)
             .subquery()
         )
-        since = func.coalesce(first.c.at, th.c.updated_at)
+        since = func.coalesce(th.c.failed_at, first.c.at, th.c.updated_at)
         ranked = (
             select(
                 th,
@@ -110,6 +113,10 @@ class Board(Repository):
                 since=r.since,
                 holder=r.holder,
                 holder_since=r.holder_since,
+                session_time=None
+                if r.session_time is None
+                else datetime.fromisoformat(r.session_time),
+                failed_at=r.failed_at,
             )
             for r in rows
         )

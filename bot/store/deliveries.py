@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, func, or_, select, update
 
 from bot.store import tables
 from bot.store.database import ERROR_CHARS, Database, Repository, aware
@@ -176,26 +176,39 @@ class Deliveries(Repository):
         attempt_id: str,
         project: str,
         workflow: str,
+        session_time: datetime | None = None,
+        failed_at: datetime | None = None,
         now: datetime | None = None,
     ) -> ThreadRef:
         """Record the session's parent message, or update its status and attempt.
 
         The first parent recorded stays: the returned ThreadRef carries the
         parent that is in force, which differs from ``parent_ts`` if one existed.
+        ``session_time`` (kept with its offset) and ``failed_at`` (the end of a failed
+        attempt) are kept as first given: a retry that fails again leaves the time
+        the run first failed, and None leaves what is stored.
         """
         t = tables.threads
         changes = {"status": status, "attempt_id": attempt_id, "updated_at": self._db.at(now)}
+        times = {
+            "session_time": None if session_time is None else session_time.isoformat(),
+            "failed_at": None if failed_at is None else aware(failed_at),
+        }
+        insert = self._db.insert(t)
+        kept = {name: func.coalesce(t.c[name], insert.excluded[name]) for name in times}
         statement = (
-            self._db.insert(t)
-            .values(
+            insert.values(
                 channel_id=channel_id,
                 session_id=session_id,
                 parent_ts=parent_ts,
                 project=project,
                 workflow=workflow,
                 **changes,
+                **times,
             )
-            .on_conflict_do_update(index_elements=[t.c.channel_id, t.c.session_id], set_=changes)
+            .on_conflict_do_update(
+                index_elements=[t.c.channel_id, t.c.session_id], set_={**changes, **kept}
+            )
             .returning(*t.c)
         )
         [row] = await self._db.rows(statement)

@@ -138,7 +138,10 @@ class Escalations(Repository):
             .join(
                 d,
                 and_(
+                    # The parent's own delivery is of the thread's session: saying so lets the
+                    # (channel_id, session_id) index find it instead of the channel's every row.
                     d.c.channel_id == th.c.channel_id,
+                    d.c.session_id == th.c.session_id,
                     d.c.message_ts == th.c.parent_ts,
                     d.c.kind.in_((AlertKind.FAILURE.value, AlertKind.SILENT.value)),
                     d.c.delivered_at.is_not(None),

@@ -128,6 +128,8 @@ alert_deliveries = Table(
     CheckConstraint(_one_of("state", DeliveryState), name="state"),
     # pending_deliveries: undelivered rows by state, then by time.
     Index(None, "state", "claimed_at"),
+    # The board and escalation join a thread's deliveries by its channel and session.
+    Index(None, "channel_id", "session_id"),
 )
 
 threads = Table(
@@ -141,6 +143,11 @@ threads = Table(
     Column("project", String(_NAME), nullable=False),
     Column("workflow", String(_NAME), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The session's time as TD gave it (ISO 8601 with the workflow's offset: the run as
+    # people name it), and the end of its first failed attempt. NULL in rows recorded
+    # before 0009, in threads of no session, and (failed_at) while nothing has failed.
+    Column("session_time", String(40), nullable=True),
+    Column("failed_at", UTCDateTime, nullable=True),
     PrimaryKeyConstraint("channel_id", "session_id"),
     # An @-mention in a thread names the thread by its parent ts.
     Index(None, "channel_id", "parent_ts"),

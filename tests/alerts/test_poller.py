@@ -75,6 +75,12 @@ async def test_failed_retry_goes_into_the_thread(
     assert f"{LAB}/{KEEPS_FAILING} attempt #2 (retry 1) failed too" in str(reply.blocks)
     thread = await store.get_thread(CHANNEL, first.session_id)
     assert thread is not None and thread.attempt_id == second.id
+    # The board says when the run first failed: the retry failing later does not move it.
+    failed_first = await scenario.td.attempt(first.id)
+    [open_alert] = (await store.open_alerts([CHANNEL], ["failing"], per_status=5)).alerts
+    assert failed_first.finished_at is not None
+    assert open_alert.failed_at == open_alert.since == failed_first.finished_at
+    assert open_alert.session_time == first.session_time
 
 
 async def test_successful_retry_recovers_the_thread(

@@ -144,6 +144,9 @@ async def test_a_failure_of_the_run_joins_its_running_long_thread(
     await poll_for(poller, sandbox, timedelta(minutes=12))
     [parent] = notifier.messages
     assert "sla * runtime" in str(parent.blocks)
+    # The board names the run from the running-long alert on; nothing has failed yet.
+    [open_alert] = (await store.open_alerts([CHANNEL], ["running_long"], per_status=5)).alerts
+    assert (open_alert.session_time, open_alert.failed_at) == (hanging.session_time, None)
 
     await td.kill_attempt(hanging.id)
     await poll_for(poller, sandbox, timedelta(minutes=2))
@@ -159,6 +162,11 @@ async def test_a_failure_of_the_run_joins_its_running_long_thread(
     thread = await store.get_thread(CHANNEL, hanging.session_id)
     assert thread is not None and thread.status == ThreadStatus.FAILING
     assert thread.attempt_id == hanging.id
+    [open_alert] = (await store.open_alerts([CHANNEL], ["failing"], per_status=5)).alerts
+    assert (open_alert.session_time, open_alert.failed_at) == (
+        killed.session_time,
+        killed.finished_at,
+    )
 
 
 async def test_restart_in_the_middle_neither_loses_nor_repeats(

@@ -101,7 +101,9 @@ def test_the_tour_shows_the_home_board_with_the_failure_it_alerted(tour: str) ->
     assert "› home" in home
     failing = re.search(r"^🚨 Failing now \((\d+)\)$", home, re.MULTILINE)
     assert failing and int(failing[1]) >= 1, home
-    assert re.search(rf"^{re.escape(alert[1])} · session \d+ · since .* · nobody on it", home, re.M)
+    # The run by its session time and when it failed (the console wraps the line).
+    run = r"\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d session · failed .* ago\)\s+· nobody on it"
+    assert re.search(rf"^{re.escape(alert[1])} · {run}", home, re.M), home
     assert "#C0TDBOTDEMO: every project" in home.replace("`", "")
     assert "last successful poll" in home and "TD reachable" in home
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from bot.board import Board, BoardHealth, Listing, Section
 from bot.present import silent
@@ -104,3 +104,30 @@ def test_every_open_alert_nobody_claimed_says_so() -> None:
     rows = [line for line in home_message(board).sections if "since" in line]
     assert len(rows) == len(Section)
     assert all("nobody on it" in row for row in rows)
+
+
+def test_a_failing_run_is_named_by_its_session_time_and_says_when_it_failed() -> None:
+    # The 3 a.m. question: which run (as TD names it, in the workflow's zone), when it failed.
+    tokyo = timezone(timedelta(hours=9))
+    recorded = replace(
+        _alert("failing", 3),
+        session_id="98800890",
+        session_time=datetime(2026, 12, 1, 2, 0, tzinfo=tokyo),
+        failed_at=NOW - timedelta(hours=2, minutes=19),
+        holder=None,
+        holder_since=None,
+    )
+    older = replace(_alert("failing", 1), session_id="98800777", holder=None, holder_since=None)
+    board = _healthy_board(
+        {s: Listing((recorded, older) if s is Section.FAILING else (), 2 * (s is Section.FAILING))
+         for s in Section}
+    )  # fmt: skip
+    lines = render_console(home_message(board), TerminalStyle(width=1000))
+    [line] = [x for x in lines if "2026-12-01 02:00 +09:00 session" in x]
+    assert "98800890" not in line  # the run, not a bare session id
+    failed = NOW - timedelta(hours=2, minutes=19)
+    assert f"failed {failed:%Y-%m-%d %H:%M}" in line and "(2h 19m ago)" in line
+    assert "since" not in line
+    # Recorded before the session time was kept: the session id and the alert's time, as before.
+    [before] = [x for x in lines if "98800777" in x]
+    assert "session 98800777" in before and "since" in before and "failed" not in before

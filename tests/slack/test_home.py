@@ -12,13 +12,16 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from bot.actions import session_time_text
 from bot.alerts import Poller
 from bot.notify import SlackNotifier, slack_client
+from bot.present.format import duration
 from bot.present.home import HOME_BLOCKS_AT_MOST
 from bot.sandbox import Sandbox
 from bot.slack.home import HomeSource
 from bot.store import Store
 from bot.td import TDClient
+from bot.td.models import Attempt
 from tests.alerts.chat_fakes import SlackWithHistory
 from tests.alerts.conftest import CHANNEL, KEEPS_FAILING, LAB, OTHER_CHANNEL
 from tests.alerts.conftest import poller as poller
@@ -68,8 +71,8 @@ def text_of(view: dict[str, Any]) -> str:
 
 async def alert_failure(
     td: TDClient, store: Store, sandbox: Sandbox, slack: SlackWithHistory, poller: Poller
-) -> tuple[str, str]:
-    """The real poller alerts a failed run of LAB/KEEPS_FAILING in CHANNEL: (session, ts)."""
+) -> tuple[Attempt, str]:
+    """The real poller alerts a failed run of LAB/KEEPS_FAILING in CHANNEL: (attempt, ts)."""
     await poller.poll_once()
     await store.add_subscription(CHANNEL, LAB, created_by=LEAD)
     sandbox.fail_next(f"{LAB}/{KEEPS_FAILING}", KEEPS_FAILING)
@@ -78,8 +81,7 @@ async def alert_failure(
     [parent, *_] = slack.posted(CHANNEL)
     attempt_id = sandbox.last_attempt_id(f"{LAB}/{KEEPS_FAILING}")
     assert attempt_id is not None
-    attempt = await td.attempt(attempt_id)
-    return attempt.session_id, str(parent["ts"])
+    return await td.attempt(attempt_id), str(parent["ts"])
 
 
 async def test_opening_home_publishes_the_failure_its_claimer_and_health(
@@ -90,10 +92,11 @@ async def test_opening_home_publishes_the_failure_its_claimer_and_health(
     slack: SlackWithHistory,
     poller: Poller,
 ) -> None:
-    session_id, parent_ts = await alert_failure(td, store, sandbox, slack, poller)
+    failed, parent_ts = await alert_failure(td, store, sandbox, slack, poller)
     alerted_at = sandbox.clock.now()
+    assert failed.finished_at is not None and failed.finished_at < alerted_at
     sandbox.advance(20 * 60)
-    await store.take_alert(CHANNEL, session_id, ONCALL)
+    await store.take_alert(CHANNEL, failed.session_id, ONCALL)
     sandbox.advance(35 * 60)
     slack.join(LEAD, CHANNEL, "C0RANDOM01")
 
@@ -104,8 +107,14 @@ async def test_opening_home_publishes_the_failure_its_claimer_and_health(
     failing = next(b for b in view["blocks"] if f"{LAB}/{KEEPS_FAILING}" in json.dumps(b))
     line = failing["text"]["text"]
     assert f"<@{ONCALL}> on it for 35m 00s" in line
-    # Since the parent was posted: its time, and how long ago.
-    assert f"<!date^{int(alerted_at.timestamp())}^" in line and "(55m 00s)" in line
+    # The run as TD names it, and when it failed (not when the alert was posted) and how
+    # long ago.
+    assert f"{LAB}/{KEEPS_FAILING}* · {session_time_text(failed.session_time)} session · " in line
+    assert f"session `{failed.session_id}`" not in line
+    ago = duration((sandbox.clock.now() - failed.finished_at).total_seconds())
+    assert ago != "55m 00s"  # the alert's age would be that: the run failed before it
+    assert f"failed <!date^{int(failed.finished_at.timestamp())}^" in line
+    assert f"({ago} ago)" in line and f"<!date^{int(alerted_at.timestamp())}^" not in line
     assert f"https://fake.slack.com/archives/{CHANNEL}/p{parent_ts.replace('.', '')}" in line
     assert "Failing now* (1)" in shown
     assert "last successful poll" in shown and "TD reachable" in shown
@@ -194,7 +203,7 @@ async def test_a_board_of_many_alerts_stays_within_100_blocks(
 
 
 async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
-    bot: BotUnderTest, store: Store, slack: SlackWithHistory
+    bot: BotUnderTest, store: Store, slack: SlackWithHistory, sandbox: Sandbox
 ) -> None:
     """Cold: users.conversations and auth.test too; warm (within a minute): views.publish only.
 
@@ -210,9 +219,12 @@ async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
             statements.append(statement)
 
     event.listen(store.database.engine.sync_engine, "before_cursor_execute", count)
+    sandbox.requests.clear()
     await published(bot, LEAD)
     cold = sorted({c.path for c in slack.calls()})
+    cold_td = sorted({r.path for r in sandbox.requests.records})
     slack.clear()
+    sandbox.requests.clear()
     first = len(statements)
     await published(bot, LEAD)
     event.remove(store.database.engine.sync_engine, "before_cursor_execute", count)
@@ -220,6 +232,8 @@ async def test_one_open_costs_three_store_queries_and_one_slack_call_once_warm(
     assert cold == ["/api/auth.test", "/api/users.conversations", "/api/views.publish"]
     assert [c.path for c in slack.calls()] == ["/api/views.publish"]
     assert first == 3 and statements == ["SELECT"] * 6
+    assert cold_td == ["/v3/system/server_status"]  # the health check's, then cached
+    assert sandbox.requests.records == []
 
 
 async def test_a_refused_membership_lookup_says_so_on_the_tab(

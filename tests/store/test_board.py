@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from bot.store import AlertKind, Store
@@ -11,16 +13,27 @@ STATUSES = ("failing", "digest", "running_long", "late")
 
 
 async def _thread(
-    store: Store, channel: str, session: str, status: str, minutes: float, workflow: str = "daily"
+    store: Store,
+    channel: str,
+    session: str,
+    status: str,
+    minutes: float,
+    workflow: str = "daily",
+    *,
+    attempt: str | None = None,
+    session_time: datetime | None = None,
+    failed_at: datetime | None = None,
 ) -> None:
     await store.set_thread(
         channel,
         session,
         f"1700000000.{int(minutes * 10):06d}",
         status=status,
-        attempt_id=f"9{session}",
+        attempt_id=attempt or f"9{session}",
         project="etl",
         workflow=workflow,
+        session_time=session_time,
+        failed_at=failed_at,
         now=at(minutes),
     )
 
@@ -89,3 +102,35 @@ async def test_subscriptions_of_several_channels(store: Store) -> None:
         ("C2", "etl", "daily", 3),
     ]
     assert await store.subscriptions_in([]) == []
+
+
+async def test_a_thread_keeps_its_session_time_and_when_its_run_first_failed(
+    store: Store,
+) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    session_time = datetime(2026, 3, 2, 2, 0, tzinfo=tokyo)
+    claim = await store.claim_alert("C1", "9600", "600", "etl", "daily", AlertKind.FAILURE, now=T0)
+    assert claim is not None
+    await store.mark_delivered(claim, "1700000000.000600", None, now=at(20))
+    # First recorded by a running-long alert: the session's time, nothing failed yet.
+    await _thread(store, "C1", "600", "running_long", 10, session_time=session_time)
+    await _thread(store, "C1", "600", "failing", 20, session_time=session_time, failed_at=at(15))
+    # A retry fails again; then a write that knows no times (a status change).
+    await _thread(
+        store, "C1", "600", "failing", 50, attempt="9601", session_time=session_time,
+        failed_at=at(45),
+    )  # fmt: skip
+    await _thread(store, "C1", "600", "failing", 55, attempt="9601")
+    # Failed earlier, alerted later: listed by when the run failed, not when it was alerted.
+    await _thread(store, "C1", "700", "failing", 60, failed_at=at(12))
+    await _thread(store, "C1", "800", "failing", 13)  # recorded without times: as before
+
+    found = await store.open_alerts(["C1"], STATUSES, per_status=10)
+
+    assert [a.session_id for a in found.alerts] == ["700", "800", "600"]
+    first = found.alerts[2]
+    assert first.session_time == session_time
+    assert first.session_time is not None and first.session_time.utcoffset() == timedelta(hours=9)
+    assert first.failed_at == first.since == at(15) and first.attempt_id == "9601"
+    assert (found.alerts[0].failed_at, found.alerts[0].session_time) == (at(12), None)
+    assert found.alerts[1].failed_at is None and found.alerts[1].since == at(13)

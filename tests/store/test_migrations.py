@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from typing import Any
 
 from alembic import command
@@ -139,25 +140,50 @@ async def test_threads_with_their_own_loops_open_stores_at_once(tmp_path: Any) -
         assert (await _inspect_url(url))[1] == head_revision()
 
 
-async def test_a_database_at_0001_keeps_its_rows_through_0002(store_url: str) -> None:
-    """Deployed databases are at 0001: opening one adds the replica tables, loses nothing."""
+async def _database_at(store_url: str, revision: str, *rows: str) -> None:
+    """Migrate an empty database to ``revision`` only, and insert ``rows`` (SQL) there."""
     engine = create_engine(store_url)
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0001"))
-        assert (await _inspect_url(store_url))[1] == "0001"
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
+        assert (await _inspect_url(store_url))[1] == revision
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO actions"
-                    " (action_key, user_id, action, target_id, state, created_at)"
-                    " VALUES ('retry:1', 'U1', 'retry', '1', 'started', '2026-03-01 12:00:00+00')"
-                )
-            )
+            for row in rows:
+                await conn.execute(text(row))
     finally:
         await engine.dispose()
+
+
+async def test_a_database_at_0001_keeps_its_rows_through_0002(store_url: str) -> None:
+    """Deployed databases are at 0001: opening one adds the replica tables, loses nothing."""
+    await _database_at(
+        store_url,
+        "0001",
+        "INSERT INTO actions (action_key, user_id, action, target_id, state, created_at)"
+        " VALUES ('retry:1', 'U1', 'retry', '1', 'started', '2026-03-01 12:00:00+00')",
+    )
     async with await Store.open(store_url, clock=lambda: T0) as store:
         assert [a.key for a in await store.actions()] == ["retry:1"]
         assert await store.seen_events.first_time("Ev1")
     assert (await _inspect_url(store_url))[1] == head_revision()
     assert head_revision() != "0001"  # the upgrade went past the rows' own revision
+
+
+async def test_threads_recorded_before_0009_read_as_before(store_url: str) -> None:
+    """0009 adds the run's times to threads: older rows have none and show the alert's time."""
+    await _database_at(
+        store_url,
+        "0008",
+        "INSERT INTO threads (channel_id, session_id, parent_ts, status, attempt_id, project,"
+        " workflow, updated_at) VALUES ('C1', '500', '1700000000.000100', 'failing', '9500',"
+        " 'etl', 'daily', '2026-03-01 12:30:00+00')",
+        "INSERT INTO alert_deliveries (channel_id, attempt_id, session_id, project, workflow,"
+        " kind, state, message_ts, tries, claimed_at, delivered_at) VALUES ('C1', '9500', '500',"
+        " 'etl', 'daily', 'failure', 'delivered', '1700000000.000100', 1,"
+        " '2026-03-01 12:00:00+00', '2026-03-01 12:01:00+00')",
+    )
+    async with await Store.open(store_url, clock=lambda: T0) as store:
+        [alert] = (await store.open_alerts(["C1"], ["failing"], per_status=5)).alerts
+    assert (alert.session_time, alert.failed_at) == (None, None)
+    assert alert.since == T0 + timedelta(minutes=1)  # its first alert, as the board said before
+    assert (await _inspect_url(store_url))[1] == head_revision()
