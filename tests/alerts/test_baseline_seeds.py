@@ -1,0 +1,180 @@
+"""A new subscription's running-long baseline seeded from TD's history, end to end on
+the sandbox clock: the sandbox over loopback HTTP (four days of past runs), TDClient,
+a SQLite store, the poller and the schedule rounds (which seed, within their budget)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs
+
+import pytest
+
+from bot.sandbox import Sandbox
+from bot.silent.baseline import MIN_RUNS, learned, limit_of
+from bot.store import Store
+from bot.store.baselines import KEEP
+from bot.td import TDClient
+from bot.td.models import AttemptStatus
+from tests.alerts.conftest import CHANNEL, OTHER_CHANNEL
+from tests.alerts.silent_kit import Runs
+from tests.alerts.test_schedules import Rig
+from tests.fakes.notifier import Posted
+
+PROJECT = "web_analytics"
+HOURLY = "pageviews_hourly"  # ~90 good runs in the sandbox's four days
+DAILY = ("bot_filter", "sessions_rollup")  # four good runs each: fewer than MIN_RUNS
+
+
+def history_reads(sandbox: Sandbox) -> list[str]:
+    """The workflows whose history was read (``/api/attempts?workflow=``), in order."""
+    return [
+        f"{q['project'][0]}/{q['workflow'][0]}"
+        for r in sandbox.requests.records
+        if r.path == "/api/attempts" and "workflow" in (q := parse_qs(r.query))
+    ]
+
+
+async def expected_runs(td: TDClient, project: str, workflow: str) -> list[int]:
+    """Straight from TD: the seconds of the newest ``KEEP`` successful first attempts."""
+    good = [
+        a
+        async for a in td.iter_attempts(project=project, workflow=workflow)
+        if a.status is AttemptStatus.SUCCESS and a.index == 1
+    ]
+    good.sort(key=lambda a: (a.finished_at, int(a.id)), reverse=True)
+    return sorted(
+        round((a.finished_at - a.created_at).total_seconds())
+        for a in good[:KEEP]
+        if a.finished_at and a.created_at
+    )
+
+
+async def kept(store: Store, project: str, workflow: str) -> list[int]:
+    runs = (await store.good_runs_of([(project, workflow)])).get((project, workflow), [])
+    return sorted(round(r.total_seconds()) for r in runs)
+
+
+@pytest.fixture
+async def rig(sandbox: Sandbox, td: TDClient, store: Store) -> Rig:
+    made = Rig(sandbox, td, store)
+    await made.bot.poller.poll_once()  # the first poll: history is not news
+    return made
+
+
+async def test_a_project_subscription_learns_its_baselines_in_the_first_round(
+    rig: Rig, td: TDClient, store: Store, sandbox: Sandbox
+) -> None:
+    await store.add_subscription(CHANNEL, PROJECT, created_by="U1")
+    assert await store.good_runs_of([(PROJECT, HOURLY)]) == {}
+
+    report = await rig.bot.watcher.round()
+
+    assert report.seeded == 3
+    assert sorted(history_reads(sandbox)) == sorted(f"{PROJECT}/{w}" for w in (HOURLY, *DAILY))
+    hourly = await kept(store, PROJECT, HOURLY)
+    assert hourly == await expected_runs(td, PROJECT, HOURLY)
+    assert len(hourly) == KEEP
+    baseline = learned([timedelta(seconds=s) for s in hourly])
+    assert baseline is not None and baseline.runs == KEEP
+    # Fewer than five good runs at TD: recorded, and the workflow stays learning.
+    for workflow in DAILY:
+        runs = await kept(store, PROJECT, workflow)
+        assert runs == await expected_runs(td, PROJECT, workflow)
+        assert 0 < len(runs) < MIN_RUNS
+        assert learned([timedelta(seconds=s) for s in runs]) is None
+
+
+async def test_seeded_once_across_restarts_and_replicas(
+    rig: Rig, store: Store, sandbox: Sandbox
+) -> None:
+    await store.add_subscription(CHANNEL, PROJECT, created_by="U1")
+    await rig.bot.watcher.round()
+    assert len(history_reads(sandbox)) == 3
+    sandbox.requests.clear()
+
+    # The same instance later, a second replica, a restart: none reads history again,
+    # not even for the workflows still learning.
+    await rig.run(10)
+    other = rig.start()
+    await other.poller.poll_once()
+    assert (await other.watcher.round()).seeded == 0
+    await rig.run(10, other)
+    assert history_reads(sandbox) == []
+    assert len(await store.seeded_baselines()) == 3
+
+
+async def test_every_project_is_seeded_a_few_reads_per_round_most_pressing_first(
+    rig: Rig, td: TDClient, store: Store, sandbox: Sandbox
+) -> None:
+    await store.add_subscription(CHANNEL, "*", created_by="U1")
+    await store.add_subscription(OTHER_CHANNEL, PROJECT, "bot_filter", created_by="U1")
+    running = await Runs(sandbox, td).start(hang=timedelta(hours=3))
+    sandbox.advance(60)
+    await rig.bot.poller.poll_once()  # seen running: watched
+    watched = f"{running.project.name}/{running.workflow.name}"
+
+    per_round = rig.bot.watcher.config.seeds_per_round
+    first = await rig.bot.watcher.round()
+    # The running workflow first, then the one subscribed by name.
+    assert history_reads(sandbox)[:2] == [watched, f"{PROJECT}/bot_filter"]
+    assert first.seeded == per_round
+    schedules = {(s.project.name, s.workflow.name) async for s in td.iter_schedules()}
+
+    rounds = 1
+    while (len(history_reads(sandbox)) < len(schedules)) and rounds < 100:
+        before = len(history_reads(sandbox))
+        for _ in range(5):  # a round every five polls (TDBOT_SCHEDULE_SECONDS)
+            polled = sandbox.requests.count()
+            sandbox.advance(60)
+            await rig.bot.poller.poll_once()
+            assert sandbox.requests.count() - polled == 1  # a quiet poll: one listing page
+        await rig.bot.watcher.round()
+        rounds += 1
+        assert len(history_reads(sandbox)) - before <= per_round
+    reads = history_reads(sandbox)
+    assert len(reads) == len(set(reads))  # each workflow read once
+    assert {tuple(r.split("/", 1)) for r in reads} == schedules
+    assert rounds == -(-len(schedules) // per_round)
+    # Every workflow is now seeded or ran at least five times: nothing more to read.
+    await rig.bot.watcher.round()
+    assert len(history_reads(sandbox)) == len(reads)
+
+
+async def test_a_td_failure_leaves_the_workflow_for_the_next_round(
+    rig: Rig, store: Store, sandbox: Sandbox
+) -> None:
+    await store.add_subscription(CHANNEL, PROJECT, HOURLY, created_by="U1")
+    sandbox.faults.fail(100, status=503, path_prefix="/api/attempts")
+    assert (await rig.bot.watcher.round()).seeded == 0
+    assert await store.seeded_baselines() == set()
+    sandbox.faults.clear()
+    assert (await rig.bot.watcher.round()).seeded == 1
+    assert len(await kept(store, PROJECT, HOURLY)) == KEEP
+
+
+async def test_a_hanging_run_is_alerted_from_the_seeded_baseline(
+    rig: Rig, store: Store, sandbox: Sandbox
+) -> None:
+    await store.add_subscription(CHANNEL, PROJECT, HOURLY, created_by="U1")
+    await rig.bot.watcher.round()
+    baseline = learned([timedelta(seconds=s) for s in await kept(store, PROJECT, HOURLY)])
+    assert baseline is not None
+    sandbox.hang(f"{PROJECT}/{HOURLY}")  # the 10:10 run stays on its td> task
+
+    alerted_at = None
+    for _ in range(60):
+        await rig.run(1)
+        if alerted_at is None and _running_long(rig):
+            alerted_at = sandbox.clock.now()
+
+    [parent] = _running_long(rig)
+    assert f"its last {KEEP} good runs took" in str(parent.blocks)
+    attempt = await rig.td.attempt(parent.marks[0].removeprefix("running_long:"))
+    assert attempt.created_at is not None and alerted_at is not None
+    # Alerted at the first poll past the seeded limit, not before.
+    assert timedelta(0) < alerted_at - (attempt.created_at + limit_of(baseline))
+    assert alerted_at - (attempt.created_at + limit_of(baseline)) <= timedelta(minutes=1)
+
+
+def _running_long(rig: Rig) -> list[Posted]:
+    return [m for m in rig.parents() if m.marks and m.marks[0].startswith("running_long:")]
