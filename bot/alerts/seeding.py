@@ -24,7 +24,7 @@ first seen running, while that run can still be alerted as running long).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,7 +44,6 @@ _RUNNING = 3  # above any subscription's specificity: running now goes first
 class SeedReport:
     read: int = 0  # TD requests sent
     seeded: int = 0  # workflows marked seeded
-    waiting: int = 0  # workflows still to seed after this round
 
 
 class BaselineSeeder:
@@ -64,7 +63,10 @@ class BaselineSeeder:
         if not subscriptions:
             return SeedReport()
         running = {(w.project, w.workflow) for w in await self._store.watched_attempts()}
-        due = await self._due(pending(subscriptions, known, running))
+        counts = await self._store.good_run_counts()
+        done = await self._store.seeded_baselines()
+        done.update(w for w, runs in counts.items() if runs >= MIN_RUNS)
+        due = pending(subscriptions, known, running, done=done)
         read = seeded = 0
         for project, workflow in due[:reads]:
             read += 1
@@ -79,25 +81,24 @@ class BaselineSeeder:
             if await self._store.seed_baseline(project, workflow, runs, now=now):
                 seeded += 1
                 log.info("baseline of %s/%s seeded: %d good runs", project, workflow, len(runs))
-        return SeedReport(read=read, seeded=seeded, waiting=len(due) - seeded)
-
-    async def _due(self, ranked: list[Workflow]) -> list[Workflow]:
-        """Those of ``ranked`` neither seeded nor already learned enough (in order)."""
-        if not ranked:
-            return []
-        seeded = await self._store.seeded_baselines()
-        counts = await self._store.good_run_counts()
-        return [w for w in ranked if w not in seeded and counts.get(w, 0) < MIN_RUNS]
+        return SeedReport(read=read, seeded=seeded)
 
 
 def pending(
-    subscriptions: Sequence[Subscription], known: Iterable[Workflow], running: Iterable[Workflow]
+    subscriptions: Sequence[Subscription],
+    known: Iterable[Workflow],
+    running: Iterable[Workflow],
+    *,
+    done: Container[Workflow],
 ) -> list[Workflow]:
-    """Every subscribed workflow the bot knows of, the most pressing first: running
-    now, then by how narrowly it is subscribed (by name, its project, ``*``)."""
+    """Every subscribed workflow the bot knows of and not ``done`` (seeded, or learned
+    enough), the most pressing first: running now, then by how narrowly it is
+    subscribed (by name, its project, ``*``)."""
     named = {(s.project, s.workflow) for s in subscriptions if s.workflow is not None}
     urgency: dict[Workflow, int] = {}
     for workflow in (*named, *known, *running):
+        if workflow in done or workflow in urgency:
+            continue
         covering = channels_covering(subscriptions, *workflow)
         if covering:
             urgency[workflow] = max(specificity(s) for s in covering)
