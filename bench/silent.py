@@ -210,7 +210,9 @@ async def _run(
             td,
             store,
             silent,
-            config=WatchConfig(schedule_seconds=ROUND, poll_seconds=POLL),
+            config=WatchConfig(
+                schedule_seconds=ROUND, poll_seconds=POLL, seeds_per_round=args.seeds_per_round
+            ),
             clock=clock,
         )
         poller = Poller(
@@ -337,6 +339,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=90, help="sandbox minutes after start")
     parser.add_argument("--workflows", type=int, default=2000)
     parser.add_argument("--attempts", type=int, default=20000)
+    parser.add_argument("--seeds-per-round", type=int, default=WatchConfig.seeds_per_round)
     parser.add_argument(
         "--fresh", action="store_true", help="no baselines stored: seeded from TD's history"
     )
