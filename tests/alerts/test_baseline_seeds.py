@@ -18,7 +18,6 @@ from bot.td.models import AttemptStatus
 from tests.alerts.conftest import CHANNEL, OTHER_CHANNEL
 from tests.alerts.silent_kit import Runs
 from tests.alerts.test_schedules import Rig
-from tests.fakes.notifier import Posted
 
 PROJECT = "web_analytics"
 HOURLY = "pageviews_hourly"  # ~90 good runs in the sandbox's four days
@@ -164,10 +163,10 @@ async def test_a_hanging_run_is_alerted_from_the_seeded_baseline(
     alerted_at = None
     for _ in range(60):
         await rig.run(1)
-        if alerted_at is None and _running_long(rig):
+        if alerted_at is None and rig.running_long_parents():
             alerted_at = sandbox.clock.now()
 
-    [parent] = _running_long(rig)
+    [parent] = rig.running_long_parents()
     assert f"its last {KEEP} good runs took" in str(parent.blocks)
     attempt = await rig.td.attempt(parent.marks[0].removeprefix("running_long:"))
     assert attempt.created_at is not None and alerted_at is not None
@@ -176,5 +175,25 @@ async def test_a_hanging_run_is_alerted_from_the_seeded_baseline(
     assert alerted_at - (attempt.created_at + limit_of(baseline)) <= timedelta(minutes=1)
 
 
-def _running_long(rig: Rig) -> list[Posted]:
-    return [m for m in rig.parents() if m.marks and m.marks[0].startswith("running_long:")]
+async def test_late_joins_the_thread_of_a_run_running_long_by_its_seeded_baseline(
+    rig: Rig, store: Store
+) -> None:
+    await store.add_subscription(CHANNEL, PROJECT, HOURLY, created_by="U1")
+    await store.set_sla(PROJECT, HOURLY, within=timedelta(minutes=40), set_by="U1")
+    await rig.bot.watcher.round()
+    rig.sandbox.hang(f"{PROJECT}/{HOURLY}")  # the 10:00 session starts at 10:10, hangs
+
+    await rig.run(65)  # 10:35: past its baseline, within its 40 minutes
+    [parent] = rig.all_parents()
+    assert parent.message.title.startswith("Running long")
+    assert rig.replies(parent) == []
+    await rig.run(10)  # 10:45: late, one thread per session
+    [late] = rig.replies(parent)
+    assert late.message.title.startswith("Late") and "still running" in late.text
+    rig.sandbox.release(f"{PROJECT}/{HOURLY}")
+    await rig.run(10)
+    assert rig.all_parents() == [parent] and parent.edits
+    assert [m.marks for m in rig.replies(parent)][1:] == [
+        [f"{parent.marks[0]}:end"],
+        [f"{late.marks[0]}:end"],
+    ]
