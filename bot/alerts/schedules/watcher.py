@@ -68,7 +68,7 @@ class WatchConfig:
     start_grace: timedelta = timedelta(minutes=30)
     requests_per_poll: float = 3.0  # the TD client's average, rounds included
     concurrency: int = 8
-    seeds_per_round: int = 4  # history reads for new baselines, out of the round's budget
+    seeds_per_round: int = 2  # history reads for new baselines, out of the round's budget
 
     @property
     def polls_per_round(self) -> float:  # the first round's budget: one round's share
