@@ -23,6 +23,12 @@ became true (its limit crossed, its grace over, its disabling) to its post (sand
 seconds to the poll or round that claimed it, plus wall seconds from that step's
 start to the post), and the bot process's peak RSS.
 
+With ``--fresh`` the store starts empty instead (a new "every project" subscription,
+no baseline learned): the rounds seed baselines from TD's history (each bulk
+workflow has about 10 past runs at TD), a few reads per round out of their budget,
+and it prints how many were seeded; running long is then found only for the
+hanging runs whose workflows were seeded in time (running ones are seeded first).
+
 Targets: <= 3 requests per poll on average; running long within one poll interval
 + 1 s; late, not started, disabled within one schedule read (300 s) + 1 s; RSS <
 150 MB.
@@ -136,6 +142,7 @@ class Steps:
     poll_requests: list[int] = field(default_factory=list)
     poll_pages: list[int] = field(default_factory=list)
     round_requests: list[int] = field(default_factory=list)
+    seeded: int = 0  # baselines seeded from TD's history by the rounds
     began: dict[datetime, float] = field(default_factory=dict)  # sandbox time -> step start
 
 
@@ -165,11 +172,13 @@ async def _run(
         projects = sorted({p for p, _ in bulk})
         for project in projects:
             await store.add_subscription("C0SILENT", project, created_by="UBENCH", now=start)
-        for at in range(0, len(bulk), 100):  # in slices: setup is not what is measured
+        # Learned baselines (none with --fresh), in slices: setup is not what is measured.
+        learned = [] if args.fresh else bulk
+        for at in range(0, len(learned), 100):
             await store.record_good_runs(
                 [
                     GoodRun(f"{p}/{w}/{n}", p, w, timedelta(seconds=240 + 15 * n), start)
-                    for p, w in bulk[at : at + 100]
+                    for p, w in learned[at : at + 100]
                     for n in range(5)
                 ]
             )
@@ -201,7 +210,9 @@ async def _run(
             td,
             store,
             silent,
-            config=WatchConfig(schedule_seconds=ROUND, poll_seconds=POLL),
+            config=WatchConfig(
+                schedule_seconds=ROUND, poll_seconds=POLL, seeds_per_round=args.seeds_per_round
+            ),
             clock=clock,
         )
         poller = Poller(
@@ -218,11 +229,11 @@ async def _run(
         await poller.poll_once()
         first_poll = td.request_count - before
         before = td.request_count
-        await watcher.round()
+        steps = Steps()
+        steps.seeded = (await watcher.round()).seeded
         first_round = td.request_count - before
         rss_started = _rss_mb()
 
-        steps = Steps()
         disabled_at = start
         for minute in range(1, args.minutes + 1):
             conn.send(("advance", POLL))
@@ -236,7 +247,9 @@ async def _run(
             steps.poll_requests.append(report.td_requests)
             steps.poll_pages.append(report.pages)
             if minute % int(ROUND // POLL) == 0:
-                steps.round_requests.append((await watcher.round()).td_requests)
+                round_report = await watcher.round()
+                steps.round_requests.append(round_report.td_requests)
+                steps.seeded += round_report.seeded
             steps.requests.append(td.request_count - before)
 
     delays: dict[str, list[float]] = {}
@@ -258,6 +271,8 @@ async def _run(
         "poll_requests": statistics.mean(steps.poll_requests),
         "poll_pages": statistics.mean(steps.poll_pages),
         "round_requests": statistics.mean(steps.round_requests or [0]),
+        "seeded": float(steps.seeded),
+        "rounds": float(len(steps.round_requests) + 1),
         "peak_rss_mb": _rss_mb(),
         "rss_setup_mb": rss_setup,
         "rss_started_mb": rss_started,
@@ -276,7 +291,8 @@ async def bench(args: argparse.Namespace) -> None:
     url, api_key, bulk, start = parent.recv()
     endpoints = Endpoints(api=url, workflow=url, console=url, region=None)
     print(
-        f"silent: {len(bulk)} scheduled workflows with baselines; poll {POLL:g}s, "
+        f"silent: {len(bulk)} scheduled workflows "
+        f"{'without' if args.fresh else 'with'} baselines; poll {POLL:g}s, "
         f"schedule round {ROUND:g}s; {args.minutes} min of sandbox time"
     )
     try:
@@ -294,6 +310,11 @@ async def bench(args: argparse.Namespace) -> None:
         f"  of which the poll {r['poll_requests']:.2f} ({r['poll_pages']:.2f} attempt pages), "
         f"a schedule round {r['round_requests']:.1f} (every {ROUND / POLL:g} polls)"
     )
+    if args.fresh:
+        print(
+            f"  baselines seeded from TD's history: {r['seeded']:.0f} of {len(bulk)} "
+            f"workflows in {r['rounds']:.0f} rounds"
+        )
     limits = {"running_long": POLL + 1, "late": ROUND + 1, "not_started": ROUND + 1}
     for kind in ("running_long", "late", "not_started", "schedule_disabled"):
         if f"{kind}_count" not in r:
@@ -318,6 +339,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=90, help="sandbox minutes after start")
     parser.add_argument("--workflows", type=int, default=2000)
     parser.add_argument("--attempts", type=int, default=20000)
+    parser.add_argument("--seeds-per-round", type=int, default=WatchConfig.seeds_per_round)
+    parser.add_argument(
+        "--fresh", action="store_true", help="no baselines stored: seeded from TD's history"
+    )
     asyncio.run(bench(parser.parse_args()))
 
 

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from bot.alerts.feed import Feed
 from bot.alerts.plan import Subscribers
 from bot.alerts.silent import claim_key
-from bot.silent.baseline import learned, limit_of
+from bot.silent.baseline import good_run, learned, limit_of
 from bot.silent.findings import (
     Baseline,
     Finding,
@@ -39,7 +39,7 @@ from bot.silent.findings import (
     SilentKind,
     alert_key,
 )
-from bot.store import GoodRun, SlaLimits, Store, WatchedAttempt
+from bot.store import SlaLimits, Store, WatchedAttempt
 from bot.store.slas import limits_of
 from bot.td import TDClient
 from bot.td.errors import NotFound, TDError
@@ -133,18 +133,9 @@ class RunningLongWatch:
         return findings, resolved
 
     async def _learn(self, finished: Sequence[Attempt], subscribers: Subscribers) -> None:
-        """Remember the good runs of subscribed workflows (a first attempt, start to end:
-        a retry resumes where its session failed, so its time says nothing)."""
+        """Remember the good runs of subscribed workflows (``good_run``)."""
         runs = [
-            GoodRun(
-                a.id, a.project.name, a.workflow.name, a.finished_at - a.created_at, a.finished_at
-            )
-            for a in finished
-            if a.status is AttemptStatus.SUCCESS
-            and a.index == 1
-            and a.created_at is not None
-            and a.finished_at is not None
-            and await subscribers.of(a)
+            run for a in finished if (run := good_run(a)) is not None and await subscribers.of(a)
         ]
         await self._store.record_good_runs(runs)
 

@@ -26,7 +26,7 @@ from bot.store.ownership import (
 from bot.store.poll_state import PollState
 from bot.store.ratelimits import RateLimits
 from bot.store.schedule_states import ScheduleState, ScheduleStates, Slot
-from bot.store.scopes import Scopes, channels_covering
+from bot.store.scopes import Scopes, channels_covering, specificity
 from bot.store.seen import SeenEvents
 from bot.store.slas import ScopeSla, SlaLimits, Slas
 from bot.store.store import Store
@@ -102,5 +102,6 @@ __all__ = [
     "channels_covering",
     "owners_covering",
     "owners_of_scopes",
+    "specificity",
     "wall_clock",
 ]

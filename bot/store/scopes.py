@@ -173,12 +173,13 @@ def channels_covering(
         ):
             continue
         held = best.get(sub.channel_id)
-        if held is None or _specificity(sub) > _specificity(held):
+        if held is None or specificity(sub) > specificity(held):
             best[sub.channel_id] = sub
     return sorted(best.values(), key=lambda sub: sub.channel_id)
 
 
-def _specificity(sub: Subscription) -> int:
+def specificity(sub: Subscription) -> int:
+    """How narrow a subscription is: 0 every project, 1 a project, 2 one workflow."""
     if sub.project == ALL_PROJECTS:
         return 0
     return 1 if sub.workflow is None else 2

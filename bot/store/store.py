@@ -128,6 +128,9 @@ class Store:
         self.record_good_runs = self.baselines.record_good_runs
         self.good_runs_of = self.baselines.runs_of
         self.learned_workflows = self.baselines.learned_workflows
+        self.seed_baseline = self.baselines.seed
+        self.seeded_baselines = self.baselines.seeded
+        self.good_run_counts = self.baselines.counts
 
     @classmethod
     async def open(

@@ -111,3 +111,19 @@ async def test_a_hint_with_a_placeholder_shows_it_not_a_broken_link(bot: Running
         blocks = str((await bot.ask(asked)).body["blocks"])
         assert "&lt;project&gt;" in blocks, asked
         assert "<project>" not in blocks, asked
+
+
+async def test_slas_shows_the_baseline_seeded_from_tds_history(bot: Running) -> None:
+    # web_analytics has four days of runs at TD: ~90 of pageviews_hourly, 4 of the dailies.
+    await bot.ask("subscribe web_analytics")
+    assert "learning" not in texts(await bot.ask("slas"))  # no workflow known yet
+
+    # The first round reads the schedules, then seeds; at this test's settings (polls
+    # an hour apart) a round may spend one poll's share: one history read per round.
+    for _ in range(3):
+        assert (await bot.service.schedules.round()).seeded == 1
+
+    listed = texts(await bot.ask("slas"))
+    assert "`web_analytics/pageviews_hourly`: p95 of its last 20 good runs:" in listed
+    assert "`web_analytics/bot_filter`: learning: 4 of 5 good runs seen" in listed
+    assert "`web_analytics/sessions_rollup`: learning: 4 of 5 good runs seen" in listed

@@ -45,6 +45,24 @@ async def test_the_newest_good_runs_are_kept_per_workflow(store: Store) -> None:
     assert await store.learned_workflows("etl") == [("etl", "daily"), ("etl", "hourly")]
 
 
+async def test_a_seed_is_recorded_once_with_its_runs_kept_like_the_polls(store: Store) -> None:
+    polled = GoodRun("1", "etl", "daily", timedelta(minutes=3), at(KEEP + 1))
+    await store.record_good_runs([polled])
+    history = [
+        GoodRun(str(100 + i), "etl", "daily", timedelta(minutes=i), at(i)) for i in range(KEEP)
+    ]
+    assert await store.seed_baseline("etl", "daily", [*history, polled], now=at(0))
+    # Another replica seeding too: nothing changes, whatever it read.
+    other = [GoodRun("7", "etl", "daily", timedelta(hours=9), at(KEEP + 2))]
+    assert not await store.seed_baseline("etl", "daily", other, now=at(0))
+    assert await store.seed_baseline("etl", "empty", [], now=at(0))
+
+    assert await store.seeded_baselines() == {("etl", "daily"), ("etl", "empty")}
+    kept = (await store.good_runs_of([("etl", "daily")]))[("etl", "daily")]
+    assert kept == [timedelta(minutes=3), *(timedelta(minutes=i) for i in range(KEEP - 1, 0, -1))]
+    assert await store.good_run_counts() == {("etl", "daily"): KEEP}
+
+
 async def test_silent_claims_carry_their_payload_and_are_leased_apart(store: Store) -> None:
     silent = await store.claim_alert(
         "C1", "late:900", "900", "etl", "daily", AlertKind.SILENT, now=T0, payload='{"x": 1}'

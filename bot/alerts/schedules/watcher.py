@@ -22,7 +22,9 @@ feed for free (``observe``, run by the poller on every poll). One
 started after being queued. With several replicas a round sees only its own
 process's requests, so its budget is an upper bound there. What a finding about
 to be claimed still lacks (its workflow's id, a late run's running task) is read
-by ``evidence.Evidence``, inside the same budget.
+by ``evidence.Evidence``, inside the same budget. Before the sweep, up to
+``seeds_per_round`` of the budget (at least one read while any is waiting) seeds
+new subscriptions' running-long baselines from TD's history (``seeding.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bot.alerts.outgoing import DeliveryReport
 from bot.alerts.schedules.book import Book, learn_attempt, learn_schedule
 from bot.alerts.schedules.detect import Decisions, Watched, Within, decide
 from bot.alerts.schedules.evidence import Evidence
+from bot.alerts.seeding import BaselineSeeder
 from bot.store import ALL_PROJECTS, Slot, Store
 from bot.store.schedule_states import ALERT_COLUMNS, SESSION_COLUMNS
 from bot.store.slas import limits_of
@@ -68,6 +71,7 @@ class WatchConfig:
     start_grace: timedelta = timedelta(minutes=30)
     requests_per_poll: float = 3.0  # the TD client's average, rounds included
     concurrency: int = 8
+    seeds_per_round: int = 2  # history reads for new baselines, out of the round's budget
 
     @property
     def polls_per_round(self) -> float:  # the first round's budget: one round's share
@@ -82,6 +86,7 @@ class RoundReport:
     findings: int = 0
     resolved: int = 0
     delivery: DeliveryReport | None = None
+    seeded: int = 0  # baselines seeded from TD's history
 
 
 class ScheduleWatcher:
@@ -99,6 +104,7 @@ class ScheduleWatcher:
         self._store = store
         self._silent = silent
         self._clock = clock
+        self._seeder = BaselineSeeder(td, store)
         # After the first round: when it ended, and the client's request count then.
         self._since: tuple[datetime, int] | None = None
         self._evidence = Evidence(td, store, concurrency=self.config.concurrency)
@@ -163,8 +169,15 @@ class ScheduleWatcher:
 
         pages = await self._read_due(book, now, watched)
         attempts = await self._confirm_attempts(book, now, within, watched)
-        # What is left of the round's budget goes to the rolling sweep.
         budget = self._allowance(now, before) - (self._td.request_count - before)
+        seeds = await self._seeder.seed(
+            subscriptions,
+            {(s.project, s.workflow) for s in book.states.values()},
+            reads=min(self.config.seeds_per_round, max(budget - 1, 1)),
+            now=now,
+        )
+        # What is left of the round's budget goes to the rolling sweep.
+        budget -= seeds.read
         if pages == 0 or budget > 0:
             raw = await self._store.get_cursor(SWEEP_CURSOR)
             pages += await self._sweep(
@@ -198,6 +211,7 @@ class ScheduleWatcher:
             findings=len(decisions.findings),
             resolved=len(decisions.resolved),
             delivery=delivery,
+            seeded=seeds.seeded,
         )
 
     def _allowance(self, now: datetime, sent: int) -> int:
