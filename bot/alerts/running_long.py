@@ -8,7 +8,10 @@ workflow's learned baseline (``bot.silent.baseline``: from at least 5 good runs,
 recorded here from the successes the poll sees finish). Only when an attempt
 first crosses its limit, for a channel that has no alert of it yet and is not
 muted, is TD asked: its tasks (and the attempt, unless the poll read it),
-once, to name the running task and the TD job it polls. A watched attempt that
+once, to name the running task and the TD job it polls. A run still queued at TD's
+attempt limit is not running long; one that waited in that queue counts from its first
+task's start (learned from that task list, then kept), not from its ``createdAt``.
+A watched attempt that
 finishes yields a ``Resolved`` (``SilentAlerts`` posts it only where its alert
 went out), and so does one TD answers 404 for (deleted: ``ResolvedHow.GONE``).
 
@@ -61,6 +64,9 @@ class RunningLongWatch:
         self._td = td
         self._store = store
         self._claimed: set[tuple[str, str]] = set()  # (channel, attempt id) alerted, running
+        # When a run's first task started, for runs that waited in TD's queue after their
+        # createdAt: learned from the task list read at the first crossing, kept while it runs.
+        self._began: dict[str, datetime] = {}
 
     async def check(
         self,
@@ -85,6 +91,7 @@ class RunningLongWatch:
         ]
         still = {r.attempt_id for r in running}
         self._claimed = {(c, a) for c, a in self._claimed if a in still}
+        self._began = {a: at for a, at in self._began.items() if a in still}
         findings: list[Finding] = []
         if running:
             # Two store reads per poll, however many runs: every limit, and the good runs
@@ -92,12 +99,13 @@ class RunningLongWatch:
             slas = await self._store.all_slas()
             runs = await self._store.good_runs_of({(r.project, r.workflow) for r in running})
             for run in running:
-                if run.started is None:
+                began = self._began.get(run.attempt_id, run.started)
+                if began is None:
                     continue
                 limits = limits_of(slas, run.project, run.workflow)
                 baseline = learned(runs.get((run.project, run.workflow), []))
                 found = await self._crossed(
-                    run, now - run.started, limits, baseline, known, subscribers, now
+                    run, now - began, limits, baseline, known, subscribers, now
                 )
                 if found is not None:
                     findings.append(found)
@@ -164,12 +172,21 @@ class RunningLongWatch:
             attempt = known.get(attempt_id) or await self._td.attempt(attempt_id)
             if attempt.status.done:
                 return None  # ended since the listing: the next poll sees it finish
+            if attempt.status is AttemptStatus.QUEUED:
+                return None  # waiting for TD's attempt limit: not running (late says so)
             tasks = await self._td.tasks(attempt.id)
         except NotFound:
             return None
         except TDError as exc:  # tried again on the next poll
             log.warning("running-long check of attempt %s: TD failed: %s", attempt_id, exc)
             return None
+        began = first_start(tasks)
+        if began is not None and run.started is not None and began > run.started:
+            # It waited in TD's queue first: its run began later than its createdAt.
+            self._began[attempt_id] = began
+            running_for = now - began
+            if running_for <= limit:
+                return None
         return Finding(
             project=project,
             workflow=workflow,
@@ -205,6 +222,11 @@ class RunningLongWatch:
             if not await self._store.is_muted(channel, project, workflow, now):
                 return True
         return False
+
+
+def first_start(tasks: Sequence[Task]) -> datetime | None:
+    """When the attempt's first task started (TD shows no start for groups)."""
+    return min((t.started_at for t in tasks if t.started_at is not None), default=None)
 
 
 def running_tasks(tasks: Sequence[Task]) -> tuple[RunningTask, ...]:

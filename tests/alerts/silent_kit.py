@@ -56,8 +56,9 @@ class Runs:
         self._slot += 1
         return datetime(2024, 1, 1, 0, 0) + timedelta(days=self._slot)
 
-    async def start(self, *, hang: timedelta | None = None) -> Attempt:
-        """A manual run of the workflow now; ``hang``: its td> task takes that long."""
+    async def start(self, *, hang: timedelta | None = None, queueing: bool = False) -> Attempt:
+        """A manual run of the workflow now; ``hang``: its td> task takes that long;
+        ``queueing``: it may wait in TD's queue at the attempt limit (allowQueueing)."""
         workflow = self.sandbox.workflow(f"{PROJECT}/{WORKFLOW}")
         when = self._session_time()
         if hang is not None:
@@ -69,7 +70,8 @@ class Runs:
             life.scripts[key] = Script(slow_on=slow)
         found = await self.td.workflow_by_name(str(workflow.project.id), WORKFLOW)
         assert found is not None
-        return await self.td.start_attempt(found.id, when.strftime("%Y-%m-%dT%H:%M:%S+00:00"), {})
+        session_time = when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        return await self.td.start_attempt(found.id, session_time, {}, allow_queueing=queueing)
 
 
 async def poll_for(poller: Poller, sandbox: Sandbox, span: timedelta, step: float = 60) -> None:

@@ -13,7 +13,7 @@ from bot.silent.findings import SilentKind
 from bot.store import AlertKind, Store
 from bot.td import RetryPolicy, TDClient
 from bot.td.errors import TDError
-from bot.td.models import Attempt
+from bot.td.models import Attempt, AttemptStatus
 from tests.alerts.conftest import CHANNEL
 from tests.alerts.silent_kit import PROJECT, WORKFLOW, Runs, poll_for, silent_poller
 from tests.fakes.notifier import RecordingNotifier
@@ -232,3 +232,26 @@ async def test_a_run_deleted_at_td_ends_its_alert_but_a_passing_error_does_not(
         quiet = sandbox.requests.count()
         await poll_for(poller, sandbox, timedelta(minutes=5))
         assert sandbox.requests.count() - quiet == 5 and len(notifier.messages) == 2
+
+
+async def test_a_run_queued_at_the_attempt_limit_counts_from_its_start(
+    td: TDClient, store: Store, notifier: RecordingNotifier, sandbox: Sandbox
+) -> None:
+    poller = await _started(td, store, notifier, sandbox)
+    await store.set_sla(PROJECT, None, runtime=timedelta(minutes=30), set_by="U1")
+    sandbox.set_attempt_limit(0)
+    queued = await Runs(sandbox, td).start(hang=timedelta(hours=2), queueing=True)
+    assert queued.status is AttemptStatus.QUEUED
+
+    await poll_for(poller, sandbox, timedelta(minutes=45))  # waiting, not running
+    assert notifier.messages == []
+    sandbox.set_attempt_limit(None)  # it starts now
+    await poll_for(poller, sandbox, timedelta(minutes=1))  # its tasks tell when it started
+    quiet = sandbox.requests.count()
+    await poll_for(poller, sandbox, timedelta(minutes=27))
+    assert notifier.messages == []  # 73 minutes after createdAt, 28 running
+    assert sandbox.requests.count() - quiet == 27  # its start is kept: one listing a poll
+    await poll_for(poller, sandbox, timedelta(minutes=5))
+    [parent] = notifier.messages
+    assert parent.marks == [f"running_long:{queued.id}"]
+    assert parent.text.startswith(f"{PROJECT}/{WORKFLOW} running long: running for 3")
