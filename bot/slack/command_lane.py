@@ -41,6 +41,8 @@ class CommandLane:
         if not request.headers.get("content-type", "").startswith(FORM):
             return None
         body = await request.body()  # Starlette keeps it: Bolt reads the same bytes
+        if b"command=" not in body:
+            return None  # a click's ``payload=`` form: not parsed twice (Bolt parses it)
         fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         if fields.get("command") != self._command or "ssl_check" in fields:
             return None
